@@ -1,0 +1,51 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestCommandLine(t *testing.T) {
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string // substring expected on stdout
+		stderr string // substring expected on stderr
+	}{
+		{"top-level help", []string{"--help"}, 0, "Commands:", ""},
+		{"help command", []string{"help"}, 0, "kasse sim", ""},
+		{"till help", []string{"till", "--help"}, 0, "-vipps-env", ""},
+		{"till help without command", []string{"-h"}, 0, "Commands:", ""},
+		{"sim help", []string{"sim", "--help"}, 0, "-subscription-key", ""},
+		{"version", []string{"version"}, 0, "kasse ", ""},
+		{"unknown command", []string{"frobnicate"}, 2, "", `unknown command "frobnicate"`},
+		{"unknown flag", []string{"sim", "--no-such-flag"}, 2, "", "flag provided but not defined: -no-such-flag"},
+		{"unknown till flag", []string{"--bogus"}, 2, "", "-bogus"},
+		{"stray argument", []string{"version", "extra"}, 2, "", `unexpected argument "extra"`},
+		{"bad environment", []string{"till", "--vipps-env", "staging", "--data-dir", "DATADIR"}, 1, "", `unknown Vipps environment "staging"`},
+		{"production without keys", []string{"till", "--vipps-env", "production", "--data-dir", "DATADIR"}, 1, "", "client secret is missing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("KASSE_VIPPS_CLIENT_SECRET", "")
+			dir := t.TempDir()
+			args := make([]string, len(tt.args))
+			for i, a := range tt.args {
+				args[i] = strings.ReplaceAll(a, "DATADIR", dir)
+			}
+			var out, errb bytes.Buffer
+			code := run(args, &out, &errb)
+			if code != tt.code {
+				t.Fatalf("exit code %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, out.String(), errb.String())
+			}
+			if !strings.Contains(out.String(), tt.stdout) {
+				t.Errorf("stdout %q does not contain %q", out.String(), tt.stdout)
+			}
+			if !strings.Contains(errb.String(), tt.stderr) {
+				t.Errorf("stderr %q does not contain %q", errb.String(), tt.stderr)
+			}
+		})
+	}
+}
