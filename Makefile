@@ -7,6 +7,10 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X github.com/kasse-pos/kasse/app.Version=$(VERSION)
 GOBIN    ?= $(shell $(GO) env GOPATH)/bin
 STATICCHECK_VERSION ?= v0.8.2
+# Fuzz targets as dir:FuzzName. `make test` runs each for FUZZTIME_SHORT, `make fuzz` for FUZZTIME.
+FUZZ_TARGETS   :=
+FUZZTIME       ?= 60s
+FUZZTIME_SHORT ?= 3s
 
 # Headers cgo needs to build Fyne (GLFW with X11 and Wayland) and SQLite.
 BUILD_PKGS := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
@@ -52,6 +56,7 @@ sim:
 test: deps test-deps
 	$(GO) vet ./...
 	.ci/with-postgres $(GO) test -count=1 ./...
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME_SHORT)
 
 lint: deps
 	@test -x $(GOBIN)/staticcheck || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
@@ -63,6 +68,9 @@ bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 fuzz: deps
+	@for t in $(FUZZ_TARGETS); do dir=$${t%%:*}; fn=$${t##*:}; \
+	  echo "fuzz $$dir $$fn for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$dir || exit 1; done
 
 clean:
 	rm -rf bin dist
