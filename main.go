@@ -123,7 +123,7 @@ func noArgs(args []string) error {
 	return nil
 }
 
-func tillCommand(fs *flag.FlagSet) func(context.Context, []string) error {
+func tillCommand(fs *flag.FlagSet) runFunc {
 	cfg := app.DefaultConfig()
 	configFile := fs.String("config", "", "configuration file (default: config.json in the data directory)")
 	cfg.RegisterFlags(fs)
@@ -138,7 +138,7 @@ func tillCommand(fs *flag.FlagSet) func(context.Context, []string) error {
 	}
 }
 
-func simCommand(fs *flag.FlagSet) func(context.Context, []string) error {
+func simCommand(fs *flag.FlagSet) runFunc {
 	cfg := app.DefaultSimConfig()
 	cfg.RegisterFlags(fs)
 	return func(ctx context.Context, args []string, out io.Writer) error {
@@ -149,7 +149,7 @@ func simCommand(fs *flag.FlagSet) func(context.Context, []string) error {
 	}
 }
 
-func versionCommand(fs *flag.FlagSet) func(context.Context, []string) error {
+func versionCommand(fs *flag.FlagSet) runFunc {
 	return func(_ context.Context, args []string, out io.Writer) error {
 		if err := noArgs(args); err != nil {
 			return err

@@ -15,7 +15,7 @@ func TestCommandLine(t *testing.T) {
 		stderr string // substring expected on stderr
 	}{
 		{"top-level help", []string{"--help"}, 0, "Commands:", ""},
-		{"help command", []string{"help"}, 0, "kasse sim", ""},
+		{"help command", []string{"help"}, 0, "run the Vipps MobilePay simulator", ""},
 		{"till help", []string{"till", "--help"}, 0, "-vipps-env", ""},
 		{"till help without command", []string{"-h"}, 0, "Commands:", ""},
 		{"sim help", []string{"sim", "--help"}, 0, "-subscription-key", ""},

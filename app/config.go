@@ -142,6 +142,12 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 // Load merges the config file, the environment and the flags that were set
 // on the command line (in that order), then validates the result.
 func (c *Config) Load(file string, fs *flag.FlagSet) error {
+	// The flags point into c, so remember what was given before the file
+	// and the environment overwrite it.
+	given := map[string]string{}
+	if fs != nil {
+		fs.Visit(func(f *flag.Flag) { given[f.Name] = f.Value.String() })
+	}
 	if file == "" {
 		file = filepath.Join(c.DataDir, "config.json")
 		if _, err := os.Stat(file); errors.Is(err, os.ErrNotExist) {
@@ -159,8 +165,10 @@ func (c *Config) Load(file string, fs *flag.FlagSet) error {
 	}
 	c.applyEnv()
 	// Flags given explicitly win over the file and the environment.
-	if fs != nil {
-		fs.Visit(func(f *flag.Flag) { _ = fs.Set(f.Name, f.Value.String()) })
+	for name, value := range given {
+		if err := fs.Set(name, value); err != nil {
+			return err
+		}
 	}
 	return c.Validate()
 }
