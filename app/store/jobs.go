@@ -1,0 +1,116 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/kasse-pos/kasse/flow"
+)
+
+// SettlementStatus sums up a paid sale's jobs: parked if any job needs a
+// manager, done when all are done (refunded when a refund is among them),
+// queued otherwise.
+func (db *DB) SettlementStatus(ctx context.Context, saleID int64) (flow.SettlementStatus, error) {
+	var jobs []OutboxJobRow
+	if err := db.gorm.WithContext(ctx).Where("sale_id = ?", saleID).Find(&jobs).Error; err != nil {
+		return "", err
+	}
+	if len(jobs) == 0 {
+		return "", nil
+	}
+	done, refund := 0, false
+	for _, j := range jobs {
+		switch j.State {
+		case flow.JobParked:
+			return flow.SettlementParked, nil
+		case flow.JobDone:
+			done++
+			refund = refund || j.Kind == flow.JobRefund
+		}
+	}
+	switch {
+	case done < len(jobs):
+		return flow.SettlementQueued, nil
+	case refund:
+		return flow.SettlementRefunded, nil
+	}
+	return flow.SettlementDone, nil
+}
+
+// ParkedJobs lists the jobs that need a manager, oldest first.
+func (db *DB) ParkedJobs(ctx context.Context) ([]flow.ParkedJob, error) {
+	type parked struct {
+		OutboxJobRow
+		ReceiptNumber string
+	}
+	var rows []parked
+	err := db.gorm.WithContext(ctx).Table("settlement_jobs j").
+		Select("j.*, s.receipt_number").Joins("JOIN sales s ON s.id = j.sale_id").
+		Where("j.state = ?", flow.JobParked).Order("j.updated_at, j.id").Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	out := make([]flow.ParkedJob, len(rows))
+	for i, r := range rows {
+		out[i] = flow.ParkedJob{ID: r.ID, SaleID: r.SaleID, ReceiptNumber: r.ReceiptNumber, Reference: r.Reference,
+			Job: r.Kind, Error: r.LastError, Since: r.UpdatedAt}
+	}
+	return out, nil
+}
+
+// CountParked counts the jobs waiting for a manager.
+func (db *DB) CountParked(ctx context.Context) (int, error) {
+	var n int64
+	err := db.gorm.WithContext(ctx).Model(&OutboxJobRow{}).Where("state = ?", flow.JobParked).Count(&n).Error
+	return int(n), err
+}
+
+// RetryJob puts a parked job back in the queue, due now.
+func (db *DB) RetryJob(ctx context.Context, id int64, now time.Time) error {
+	res := db.gorm.WithContext(ctx).Model(&OutboxJobRow{}).Where("id = ? AND state = ?", id, flow.JobParked).
+		Updates(map[string]any{"state": flow.JobQueued, "next_at": now.UTC(), "updated_at": db.now()})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("parked job %d: %w", id, flow.ErrNoRecord)
+	}
+	return nil
+}
+
+// AddRefund records the returned quantities of a paid sale and queues the
+// refund, so the refund can neither be lost nor run twice.
+func (db *DB) AddRefund(ctx context.Context, saleID int64, returned map[int]int, job flow.OutboxJob, j flow.JournalEntry) error {
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var sale saleRow
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&sale, saleID).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return flow.ErrNoRecord
+			}
+			return err
+		}
+		for pos, qty := range returned {
+			res := tx.Model(&saleLineRow{}).
+				Where("sale_id = ? AND position = ? AND refunded_qty + ? <= quantity", saleID, pos, qty).
+				Update("refunded_qty", gorm.Expr("refunded_qty + ?", qty))
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected != 1 {
+				return fmt.Errorf("line %d: more returned than sold", pos+1)
+			}
+		}
+		job.SaleID = saleID
+		r := JobRow(job)
+		if err := tx.Create(&r).Error; err != nil {
+			return err
+		}
+		j.SaleID = saleID
+		return tx.Create(journalToRow(j)).Error
+	})
+}

@@ -1,0 +1,73 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// migration is one step of the schema; steps run once, in order, each in its
+// own transaction, and are recorded in schema_migrations.
+type migration struct {
+	version int
+	name    string
+	up      func(tx *gorm.DB) error
+}
+
+type schemaMigration struct {
+	Version   int `gorm:"primaryKey;autoIncrement:false"`
+	Name      string
+	AppliedAt time.Time
+}
+
+// coreModels are the tables of the sale, the club and the outbox.
+func coreModels() []any {
+	return []any{&productRow{}, &memberRow{}, &saleRow{}, &saleLineRow{}, &paymentRow{},
+		&paymentEventRow{}, &journalRow{}, &OutboxJobRow{}}
+}
+
+var migrations = []migration{
+	{1, "sales, club, payments, journal and settlement outbox", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(coreModels()...)
+	}},
+}
+
+// extraModels are tables other files of this package add (the settlement
+// worker's); they are auto-migrated after the numbered migrations.
+var extraModels []any
+
+// registerModels adds tables to be migrated on Open; call it from init.
+func registerModels(models ...any) { extraModels = append(extraModels, models...) }
+
+func (db *DB) migrate(ctx context.Context) error {
+	g := db.gorm.WithContext(ctx)
+	if err := g.AutoMigrate(&schemaMigration{}); err != nil {
+		return fmt.Errorf("store: migrations table: %w", err)
+	}
+	for _, m := range migrations {
+		err := g.Transaction(func(tx *gorm.DB) error {
+			var n int64
+			if err := tx.Model(&schemaMigration{}).Where("version = ?", m.version).Count(&n).Error; err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			if err := m.up(tx); err != nil {
+				return err
+			}
+			return tx.Create(&schemaMigration{Version: m.version, Name: m.name, AppliedAt: db.now()}).Error
+		})
+		if err != nil {
+			return fmt.Errorf("store: migration %d (%s): %w", m.version, m.name, err)
+		}
+	}
+	if len(extraModels) > 0 {
+		if err := g.AutoMigrate(extraModels...); err != nil {
+			return fmt.Errorf("store: migrating settlement tables: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,151 @@
+package store
+
+import "time"
+
+// The tables. Amounts are int64 minor units; times are UTC.
+
+type productRow struct {
+	GTINKey string `gorm:"primaryKey;size:14"`     // GTIN-14, zero-padded: what lookups use
+	GTIN    string `gorm:"size:14;not null;index"` // as imported
+	Name    string `gorm:"size:200;not null;index"`
+	Price   int64  `gorm:"not null"`
+	VATRate int    `gorm:"not null"`
+	Active  bool   `gorm:"not null"`
+}
+
+func (productRow) TableName() string { return "products" }
+
+type memberRow struct {
+	ID         int64   `gorm:"primaryKey"`
+	MSISDN     string  `gorm:"size:15;not null;uniqueIndex"`
+	Sub        *string `gorm:"size:100;uniqueIndex"`
+	Name       string  `gorm:"size:200"`
+	GivenName  string  `gorm:"size:100"`
+	Email      string  `gorm:"size:200"`
+	BirthDate  string  `gorm:"size:10"`
+	Lang       string  `gorm:"size:5"`
+	ConsentAt  time.Time
+	Scopes     string `gorm:"size:300"` // space-separated, as OAuth writes them
+	EnrolledAt string `gorm:"size:64"`  // POS id
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+func (memberRow) TableName() string { return "members" }
+
+type saleRow struct {
+	ID             int64      `gorm:"primaryKey"`
+	POSID          string     `gorm:"size:64;not null;uniqueIndex:sales_pos_seq,priority:1;index:sales_pos_stage,priority:1"`
+	ReceiptSeq     int64      `gorm:"not null;uniqueIndex:sales_pos_seq,priority:2"`
+	ReceiptNumber  string     `gorm:"size:32;not null"`
+	Currency       string     `gorm:"size:3;not null"`
+	Stage          string     `gorm:"size:16;not null;index:sales_pos_stage,priority:2"`
+	Total          int64      `gorm:"not null"`
+	CustomerQR     string     `gorm:"size:255"`
+	CustomerMSISDN string     `gorm:"size:15"`
+	MemberID       *int64     `gorm:"index"`
+	Member         *memberRow `gorm:"foreignKey:MemberID;constraint:OnDelete:SET NULL"`
+	CheckedIn      bool
+	EnrolStatus    string `gorm:"size:16"`
+	EnrolMSISDN    string `gorm:"size:15"`
+	EnrolBinding   string `gorm:"size:8"`
+	EnrolAuthReqID string `gorm:"size:200"`
+	EnrolExpiresAt *time.Time
+	EnrolInterval  int64 // milliseconds
+	Attempt        int   `gorm:"not null"`
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	ClosedAt       *time.Time `gorm:"index"`
+}
+
+func (saleRow) TableName() string { return "sales" }
+
+type saleLineRow struct {
+	ID          int64    `gorm:"primaryKey"`
+	SaleID      int64    `gorm:"not null;uniqueIndex:sale_lines_pos,priority:1"`
+	Sale        *saleRow `gorm:"constraint:OnDelete:CASCADE"`
+	Position    int      `gorm:"not null;uniqueIndex:sale_lines_pos,priority:2"`
+	GTIN        string   `gorm:"size:14"`
+	Name        string   `gorm:"size:200;not null"`
+	Quantity    int      `gorm:"not null"`
+	UnitPrice   int64    `gorm:"not null"`
+	Discount    int64    `gorm:"not null"`
+	VATRate     int      `gorm:"not null"`
+	Total       int64    `gorm:"not null"` // incl. VAT after discount
+	VAT         int64    `gorm:"not null"`
+	Net         int64    `gorm:"not null"`
+	RefundedQty int      `gorm:"not null"`
+}
+
+func (saleLineRow) TableName() string { return "sale_lines" }
+
+type paymentRow struct {
+	ID              int64    `gorm:"primaryKey"`
+	SaleID          int64    `gorm:"not null;index"`
+	Sale            *saleRow `gorm:"constraint:OnDelete:CASCADE"`
+	Reference       string   `gorm:"size:64;not null;uniqueIndex"`
+	Attempt         int      `gorm:"not null"`
+	IdempotencyKey  string   `gorm:"size:50;not null"`
+	Status          string   `gorm:"size:16;not null"`
+	VippsState      string   `gorm:"size:16"`
+	Push            bool
+	QR              string `gorm:"size:2000"`
+	Amount          int64  `gorm:"not null"`
+	Authorized      int64  `gorm:"not null"`
+	CancelRequested bool
+	FallbackToQR    bool
+	CreatedAt       time.Time
+	ExpiresAt       *time.Time
+	UpdatedAt       time.Time
+}
+
+func (paymentRow) TableName() string { return "payments" }
+
+// paymentEventRow keeps every Vipps event we saw, from webhooks and from
+// the event log; the unique index makes a duplicate delivery a no-op.
+type paymentEventRow struct {
+	ID             int64  `gorm:"primaryKey"`
+	Reference      string `gorm:"size:64;not null;uniqueIndex:payment_events_dedup,priority:1"`
+	Name           string `gorm:"size:16;not null;uniqueIndex:payment_events_dedup,priority:2"`
+	PSPReference   string `gorm:"size:100;not null;uniqueIndex:payment_events_dedup,priority:3"`
+	Success        bool   `gorm:"not null;uniqueIndex:payment_events_dedup,priority:4"`
+	Amount         int64  `gorm:"not null"`
+	IdempotencyKey string `gorm:"size:50"`
+	At             time.Time
+	ReceivedAt     time.Time
+}
+
+func (paymentEventRow) TableName() string { return "payment_events" }
+
+type journalRow struct {
+	ID        int64    `gorm:"primaryKey"`
+	SaleID    int64    `gorm:"not null;index"`
+	Sale      *saleRow `gorm:"constraint:OnDelete:CASCADE"`
+	Reference string   `gorm:"size:64;index"`
+	FromState string   `gorm:"size:40"`
+	ToState   string   `gorm:"size:40"`
+	At        time.Time
+	Detail    string `gorm:"size:500"`
+}
+
+func (journalRow) TableName() string { return "journal" }
+
+// OutboxJobRow is a settlement job (flow.OutboxJob). Exported for the
+// settlement worker's queries in this package.
+type OutboxJobRow struct {
+	ID             int64     `gorm:"primaryKey"`
+	SaleID         int64     `gorm:"not null;index"`
+	Sale           *saleRow  `gorm:"constraint:OnDelete:RESTRICT"`
+	Reference      string    `gorm:"size:64;not null;index"`
+	Kind           string    `gorm:"size:16;not null"`
+	Amount         int64     `gorm:"not null"`
+	IdempotencyKey string    `gorm:"size:50;not null;uniqueIndex"`
+	State          string    `gorm:"size:16;not null;index:settlement_jobs_due,priority:1"`
+	Attempts       int       `gorm:"not null"`
+	NextAt         time.Time `gorm:"index:settlement_jobs_due,priority:2"`
+	LastError      string    `gorm:"size:1000"`
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+func (OutboxJobRow) TableName() string { return "settlement_jobs" }

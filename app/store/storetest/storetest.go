@@ -1,0 +1,80 @@
+// Package storetest opens fresh databases for tests: SQLite always, and
+// PostgreSQL as well when KASSE_TEST_POSTGRES holds a DSN (as `make test`
+// and CI arrange through .ci/with-postgres). Each PostgreSQL test gets its
+// own schema, dropped afterwards, so tests never see each other's rows.
+package storetest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/kasse-pos/kasse/app/store"
+)
+
+// Backend is one database to run a test against.
+type Backend struct {
+	Name string // "sqlite" or "postgres"
+	Open func(t testing.TB) *store.DB
+}
+
+// Backends lists the databases the suite must pass on. Under CI=true a
+// missing PostgreSQL fails the test instead of quietly testing less.
+func Backends(t testing.TB) []Backend {
+	bs := []Backend{{Name: "sqlite", Open: OpenSQLite}}
+	if dsn := os.Getenv("KASSE_TEST_POSTGRES"); dsn != "" {
+		bs = append(bs, Backend{Name: "postgres", Open: func(t testing.TB) *store.DB { return OpenPostgres(t, dsn) }})
+	} else if os.Getenv("CI") == "true" {
+		t.Fatal("KASSE_TEST_POSTGRES is not set: run the tests under .ci/with-postgres")
+	}
+	return bs
+}
+
+// Each runs fn as a subtest once per backend, each with a fresh database.
+func Each(t *testing.T, fn func(t *testing.T, db *store.DB)) {
+	for _, b := range Backends(t) {
+		t.Run(b.Name, func(t *testing.T) { fn(t, b.Open(t)) })
+	}
+}
+
+// OpenSQLite opens a new SQLite database in the test's temporary directory.
+func OpenSQLite(t testing.TB) *store.DB {
+	t.Helper()
+	db, err := store.Open(filepath.Join(t.TempDir(), "kasse.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// OpenPostgres creates a schema of its own on the server at dsn and opens
+// the store with search_path set to it.
+func OpenPostgres(t testing.TB, dsn string) *store.DB {
+	t.Helper()
+	admin, err := store.Open(dsn)
+	if err != nil {
+		t.Fatalf("PostgreSQL at KASSE_TEST_POSTGRES: %v", err)
+	}
+	defer admin.Close()
+	var b [6]byte
+	rand.Read(b[:])
+	schema := "t_" + hex.EncodeToString(b[:])
+	if err := admin.Gorm().Exec("CREATE SCHEMA " + schema).Error; err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if a, err := store.Open(dsn); err == nil {
+			a.Gorm().Exec("DROP SCHEMA " + schema + " CASCADE")
+			a.Close()
+		}
+	})
+	db, err := store.Open(dsn + " search_path=" + schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}

@@ -1,0 +1,74 @@
+package flow
+
+import (
+	"strings"
+	"time"
+)
+
+// Member is a customer-club member, enrolled through Vipps Login (CIBA).
+// Only what the customer consented to share is kept.
+type Member struct {
+	ID         int64
+	MSISDN     string // "4791234567"
+	Sub        string // Login subject, stable per sales unit
+	Name       string
+	GivenName  string
+	Email      string
+	BirthDate  string // YYYY-MM-DD, only when consented
+	Lang       string // preferred language for the customer display, "" if unknown
+	ConsentAt  time.Time
+	Scopes     []string // the consented scopes
+	EnrolledAt string   // POS id of the till that enrolled the member
+	CreatedAt  time.Time
+}
+
+// FirstName is what the customer display may greet the member with.
+func (m *Member) FirstName() string {
+	if m == nil {
+		return ""
+	}
+	if m.GivenName != "" {
+		return m.GivenName
+	}
+	if f := strings.Fields(m.Name); len(f) > 0 {
+		return f[0]
+	}
+	return ""
+}
+
+// Enrolment is a club enrolment started for the sale's customer.
+type Enrolment struct {
+	Status         EnrolmentStatus
+	MSISDN         string
+	BindingMessage string
+	AuthReqID      string // "" until StartLogin answered
+	ExpiresAt      time.Time
+	Interval       time.Duration
+}
+
+// MaskMSISDN hides all but the country code and the last three digits, for
+// the screen and the log: "4791234567" → "+47 ••• •• 567".
+func MaskMSISDN(msisdn string) string {
+	if len(msisdn) < 6 {
+		return "•••"
+	}
+	cc := 2
+	if strings.HasPrefix(msisdn, "358") {
+		cc = 3
+	}
+	return "+" + msisdn[:cc] + " ••• •• " + msisdn[len(msisdn)-3:]
+}
+
+// IsNorwegianMSISDN reports whether the Check-in API accepts the number
+// (^47[0-9]{8}$).
+func IsNorwegianMSISDN(msisdn string) bool {
+	if len(msisdn) != 10 || !strings.HasPrefix(msisdn, "47") {
+		return false
+	}
+	for _, c := range msisdn {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,151 @@
+package flow
+
+import (
+	"fmt"
+	"sort"
+	"time"
+)
+
+// Sale is one customer's purchase at a till, from the first scan to paid
+// (or voided). It is persisted on every transition.
+type Sale struct {
+	ID            int64
+	POSID         string
+	ReceiptSeq    int64  // per till, increasing
+	ReceiptNumber string // ReceiptSeq as printed
+	Currency      string
+	Stage         Stage
+	Lines         []SaleLine
+
+	Customer  Customer
+	Enrolment *Enrolment
+	// Attempt counts payment requests for this sale; the reference of
+	// attempt n > 1 carries the suffix "-n".
+	Attempt int
+	Payment *Payment // the current (latest) payment request, nil before
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	ClosedAt  time.Time // paid or voided
+}
+
+// Customer is who scanned a personal QR in this sale.
+type Customer struct {
+	QR        string  // the scanned content, opaque; used to pay when the number is unknown
+	MSISDN    string  // "" until the QR was exchanged
+	Member    *Member // nil for non-members
+	CheckedIn bool
+}
+
+// Identified reports whether a customer QR was scanned this sale.
+func (c Customer) Identified() bool { return c.QR != "" || c.MSISDN != "" }
+
+// SaleLine is one cart line. Amounts include VAT.
+type SaleLine struct {
+	GTIN        string
+	Name        string
+	Quantity    int
+	UnitPrice   Money
+	Discount    Money // on the whole line
+	VATRate     int   // percent
+	RefundedQty int   // returned so far
+}
+
+// Total is the line amount incl. VAT after discount.
+func (l SaleLine) Total() Money {
+	t := l.UnitPrice*Money(l.Quantity) - l.Discount
+	if t < 0 {
+		return 0
+	}
+	return t
+}
+
+// VAT is the VAT contained in Total, rounded per line.
+func (l SaleLine) VAT() Money { return VATOf(l.Total(), l.VATRate) }
+
+// Net is Total without VAT.
+func (l SaleLine) Net() Money { return l.Total() - l.VAT() }
+
+// Total is what the customer pays, incl. VAT.
+func (s *Sale) Total() Money {
+	var t Money
+	for _, l := range s.Lines {
+		t += l.Total()
+	}
+	return t
+}
+
+// VATSummary sums the lines per rate, ascending. Gross, Net and VAT of each
+// rate are sums of the per-line figures, so they always add up to Total.
+func (s *Sale) VATSummary() []VATLine {
+	by := map[int]*VATLine{}
+	for _, l := range s.Lines {
+		v := by[l.VATRate]
+		if v == nil {
+			v = &VATLine{Rate: l.VATRate}
+			by[l.VATRate] = v
+		}
+		v.Gross += l.Total()
+		v.VAT += l.VAT()
+		v.Net += l.Net()
+	}
+	out := make([]VATLine, 0, len(by))
+	for _, v := range by {
+		out = append(out, *v)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Rate < out[j].Rate })
+	return out
+}
+
+// Clone returns a deep copy, so a transition can be prepared on the copy and
+// only replace the live sale once it is stored.
+func (s *Sale) Clone() *Sale {
+	if s == nil {
+		return nil
+	}
+	c := *s
+	c.Lines = append([]SaleLine(nil), s.Lines...)
+	if s.Customer.Member != nil {
+		m := *s.Customer.Member
+		c.Customer.Member = &m
+	}
+	if s.Enrolment != nil {
+		e := *s.Enrolment
+		c.Enrolment = &e
+	}
+	if s.Payment != nil {
+		p := *s.Payment
+		c.Payment = &p
+	}
+	return &c
+}
+
+// Receipt is the VAT-correct receipt of the sale (Order Management §7.3):
+// per line Total − TotalExclTax == Tax, TaxRate in hundredths of a percent.
+func (s *Sale) Receipt() Receipt {
+	r := Receipt{Currency: s.Currency, POSID: s.POSID, ReceiptNumber: s.ReceiptNumber}
+	for i, l := range s.Lines {
+		r.Lines = append(r.Lines, ReceiptLine{
+			ID:           receiptLineID(l, i),
+			Name:         l.Name,
+			Quantity:     l.Quantity,
+			UnitPrice:    l.UnitPrice,
+			Discount:     l.Discount,
+			Total:        l.Total(),
+			TotalExclTax: l.Net(),
+			Tax:          l.VAT(),
+			TaxRate:      l.VATRate * 100,
+		})
+	}
+	return r
+}
+
+func receiptLineID(l SaleLine, i int) string {
+	if l.GTIN != "" {
+		return l.GTIN
+	}
+	return fmt.Sprintf("line%d", i+1)
+}
+
+// FormatReceiptNumber prints a receipt sequence number.
+func FormatReceiptNumber(seq int64) string { return fmt.Sprintf("%06d", seq) }
