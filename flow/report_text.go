@@ -1,0 +1,174 @@
+package flow
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// ReportHeading is what the printed report says about the shop.
+type ReportHeading struct {
+	ShopName  string
+	OrgNumber string
+	Location  *time.Location // for the printed times; nil: UTC
+}
+
+// reportLabels are the printed words; Norwegian by default, since X and Z
+// reports are a Norwegian requirement.
+var reportLabels = map[string]map[string]string{
+	"nb": {
+		"X": "X-RAPPORT", "Z": "Z-RAPPORT", "no": "Nr.", "till": "Kasse", "date": "Dato", "period": "Periode",
+		"journal": "Journal", "cashier": "Kasserer", "sales": "Salg", "returns": "Retur", "net": "Netto salg",
+		"vat": "MVA", "gross": "Brutto", "netx": "Netto", "payments": "Betalingsmidler", "bycashier": "Per kasserer",
+		"discounts": "Rabatter", "members": "Medlemmer", "nonmembers": "Ikke-medlemmer", "copies": "Kopikvitteringer",
+		"drawer": "Skuffeåpninger", "voids": "Annullerte salg", "lines": "Slettede linjer", "lookups": "Prisforespørsler",
+		"cancelled": "Avbrutte betalinger", "grand": "Grand total", "gsales": "Salg", "greturns": "Retur", "gnet": "Netto",
+		"vipps": "Vipps", "none": "Ingen salg", "end": "SLUTT PÅ RAPPORT", "orgno": "Org.nr.",
+	},
+	"en": {
+		"X": "X REPORT", "Z": "Z REPORT", "no": "No.", "till": "Till", "date": "Date", "period": "Period",
+		"journal": "Journal", "cashier": "Cashier", "sales": "Sales", "returns": "Returns", "net": "Net sales",
+		"vat": "VAT", "gross": "Gross", "netx": "Net", "payments": "Payment methods", "bycashier": "By cashier",
+		"discounts": "Discounts", "members": "Members", "nonmembers": "Non-members", "copies": "Copy receipts",
+		"drawer": "Drawer openings", "voids": "Voided sales", "lines": "Deleted lines", "lookups": "Price look-ups",
+		"cancelled": "Cancelled payments", "grand": "Grand total", "gsales": "Sales", "greturns": "Returns", "gnet": "Net",
+		"vipps": "Vipps", "none": "No sales", "end": "END OF REPORT", "orgno": "Org. no.",
+	},
+}
+
+// FormatAmount prints øre as kroner with two decimals: "1 234,50" (nb) or
+// "1,234.50" (en).
+func FormatAmount(m Money, lang string) string {
+	neg := m < 0
+	if neg {
+		m = -m
+	}
+	whole, frac := int64(m)/100, int64(m)%100
+	sep, dec := " ", ","
+	if lang == "en" {
+		sep, dec = ",", "."
+	}
+	digits := fmt.Sprint(whole)
+	var b strings.Builder
+	for i, d := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteString(sep)
+		}
+		b.WriteRune(d)
+	}
+	s := fmt.Sprintf("%s%s%02d", b.String(), dec, frac)
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+// Text renders the report for a receipt printer width characters wide
+// (42 on 80 mm paper) in lang ("nb" or "en").
+func (r Report) Text(h ReportHeading, width int, lang string) string {
+	L, ok := reportLabels[lang]
+	if !ok {
+		L, lang = reportLabels["nb"], "nb"
+	}
+	loc := h.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	amt := func(m Money) string { return FormatAmount(m, lang) }
+	var b strings.Builder
+	center := func(s string) {
+		pad := (width - utf8.RuneCountInString(s)) / 2
+		b.WriteString(strings.Repeat(" ", max(pad, 0)) + s + "\n")
+	}
+	pair := func(left, right string) {
+		gap := width - utf8.RuneCountInString(left) - utf8.RuneCountInString(right)
+		if gap < 1 {
+			// Too long for one line: the label alone, the figure right-aligned below.
+			b.WriteString(left + "\n")
+			left, gap = "", width-utf8.RuneCountInString(right)
+		}
+		b.WriteString(left + strings.Repeat(" ", max(gap, 0)) + right + "\n")
+	}
+	tally := func(label string, t Tally) { pair(fmt.Sprintf("%s (%d)", label, t.Count), amt(t.Amount)) }
+	rule := func() { b.WriteString(strings.Repeat("-", width) + "\n") }
+
+	if h.ShopName != "" {
+		center(h.ShopName)
+	}
+	if h.OrgNumber != "" {
+		center(L["orgno"] + " " + h.OrgNumber + " MVA")
+	}
+	center(L[string(r.Kind)])
+	rule()
+	if r.Kind == ReportZ {
+		pair(L["no"], fmt.Sprint(r.Number))
+	}
+	pair(L["till"], r.TillID)
+	pair(L["date"], r.CreatedAt.In(loc).Format("2006-01-02 15:04"))
+	if !r.From.IsZero() {
+		pair(L["period"], r.From.In(loc).Format("01-02 15:04")+" – "+r.To.In(loc).Format("01-02 15:04"))
+	}
+	pair(L["journal"], fmt.Sprintf("%d–%d", r.FirstSeq, r.LastSeq))
+	if r.CashierName != "" {
+		pair(L["cashier"], r.CashierName)
+	}
+	rule()
+	tally(L["sales"], r.Sales)
+	tally(L["returns"], r.Returns)
+	pair(L["net"], amt(r.Net))
+	rule()
+	b.WriteString(L["vat"] + "\n")
+	if len(r.VAT) == 0 {
+		b.WriteString("  " + L["none"] + "\n")
+	}
+	for _, v := range r.VAT {
+		pair(fmt.Sprintf("  %d %% %s", v.Rate, L["gross"]), amt(v.Gross))
+		pair(fmt.Sprintf("  %d %% %s", v.Rate, L["netx"]), amt(v.Net))
+		pair(fmt.Sprintf("  %d %% %s", v.Rate, L["vat"]), amt(v.VAT))
+	}
+	rule()
+	b.WriteString(L["payments"] + "\n")
+	for _, p := range r.Payments {
+		name := p.Method
+		if p.Method == PaymentVipps {
+			name = L["vipps"]
+		}
+		pair(fmt.Sprintf("  %s (%d)", name, p.Count), amt(p.Amount))
+	}
+	rule()
+	b.WriteString(L["bycashier"] + "\n")
+	for _, c := range r.Cashiers {
+		name := c.Name
+		if name == "" {
+			name = "-"
+		}
+		b.WriteString("  " + name + "\n")
+		pair(fmt.Sprintf("    %s (%d)", L["sales"], c.Sales.Count), amt(c.Sales.Amount))
+		if c.Returns.Count > 0 {
+			pair(fmt.Sprintf("    %s (%d)", L["returns"], c.Returns.Count), amt(c.Returns.Amount))
+		}
+	}
+	rule()
+	tally(L["members"], r.Members)
+	tally(L["nonmembers"], r.NonMembers)
+	tally(L["discounts"], r.Discounts)
+	tally(L["copies"], r.Copies)
+	pair(L["drawer"], fmt.Sprint(r.DrawerOpenings))
+	tally(L["voids"], r.Voids)
+	tally(L["lines"], r.LineDeletions)
+	tally(L["lookups"], r.PriceLookups)
+	tally(L["cancelled"], r.CancelledPays)
+	rule()
+	b.WriteString(L["grand"] + "\n")
+	pair("  "+L["gsales"], amt(r.GrandTotalSales))
+	pair("  "+L["greturns"], amt(r.GrandTotalReturns))
+	pair("  "+L["gnet"], amt(r.GrandTotalNet))
+	rule()
+	if len(r.LastHash) >= 16 {
+		// Enough of the chain's hash to match the paper to the journal.
+		pair("SHA-256", r.LastHash[:16])
+	}
+	center(L["end"])
+	return b.String()
+}
