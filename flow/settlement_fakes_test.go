@@ -1,9 +1,9 @@
 package flow
 
 import (
-	"fmt"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
