@@ -44,6 +44,9 @@ type Config struct {
 	Scanners        []ScannerConfig `json:"scanners,omitempty"`
 	Printer         PrinterConfig   `json:"printer"`
 	CustomerDisplay DisplayConfig   `json:"customerDisplay"`
+
+	Kiosk      bool   `json:"kiosk,omitempty"`      // cashier window full screen, for a dedicated till
+	ManagerPIN string `json:"managerPIN,omitempty"` // salted hash of the PIN that opens the settings (settings.go)
 }
 
 // VippsConfig selects the Vipps environment and holds the sales unit's keys.
@@ -137,6 +140,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Vipps.ClientID, "client-id", c.Vipps.ClientID, "Vipps client_id (the secret and subscription key come from the keyring or environment)")
 	fs.StringVar(&c.Webhook.Listen, "webhook-listen", c.Webhook.Listen, "address for the Vipps webhook listener, e.g. 127.0.0.1:8089 (default: polling only)")
 	fs.StringVar(&c.Webhook.PublicURL, "webhook-url", c.Webhook.PublicURL, "public URL Vipps calls for webhooks")
+	fs.BoolVar(&c.Kiosk, "kiosk", c.Kiosk, "kiosk mode: the cashier window fills the screen")
 }
 
 // Load merges the config file, the environment and the flags that were set
@@ -169,6 +173,10 @@ func (c *Config) Load(file string, fs *flag.FlagSet) error {
 		if err := fs.Set(name, value); err != nil {
 			return err
 		}
+	}
+	// Secrets the environment did not give come from the keyring or its fallback file.
+	if err := NewSecretStore(c.DataDir).Load(&c.Vipps); err != nil {
+		return err
 	}
 	return c.Validate()
 }
@@ -210,6 +218,7 @@ func (c *Config) Validate() error {
 		if c.Vipps.SubscriptionKey == "" {
 			problems = append(problems, "the Vipps subscription key is missing (keyring or KASSE_VIPPS_SUBSCRIPTION_KEY)")
 		}
+		problems = append(problems, credentialFormatProblems(c.Vipps)...)
 	default:
 		problems = append(problems, fmt.Sprintf("unknown Vipps environment %q (use simulator, test or production)", c.Vipps.Env))
 	}

@@ -1,0 +1,224 @@
+package app
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kasse-pos/kasse/ui"
+)
+
+func newTestManager(t *testing.T, kr Keyring) *SettingsManager {
+	t.Helper()
+	dir := t.TempDir()
+	m, err := NewSettingsManager(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Secrets.Keyring = kr
+	return m
+}
+
+func TestPINIsStoredOnlyAsASaltedHash(t *testing.T) {
+	m := newTestManager(t, &memKeyring{broken: true})
+	if !m.FirstRun() {
+		t.Fatal("a fresh data directory is a first run")
+	}
+	if err := m.SetPIN("", "12"); err == nil {
+		t.Error("a 2-digit PIN was accepted")
+	}
+	if err := m.SetPIN("", "482913"); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(m.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "482913") {
+		t.Errorf("the PIN is in the config file:\n%s", b)
+	}
+	if !strings.Contains(string(b), `"managerPIN": "pbkdf2-sha256$`) {
+		t.Errorf("no PIN hash in the config file:\n%s", b)
+	}
+	// A second manager reading the same file knows the PIN.
+	again, err := NewSettingsManager(filepath.Dir(m.File), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.FirstRun() || again.CheckPIN("482913") != nil || again.CheckPIN("482914") == nil {
+		t.Error("the saved PIN does not check as expected after a restart")
+	}
+	h1, _ := HashPIN("482913")
+	h2, _ := HashPIN("482913")
+	if h1 == h2 {
+		t.Error("two hashes of the same PIN are equal: no salt")
+	}
+}
+
+func TestChangingThePINNeedsTheCurrentOne(t *testing.T) {
+	m := newTestManager(t, &memKeyring{broken: true})
+	if err := m.SetPIN("", "1111"); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.SetPIN("9999", "2222"); err == nil {
+		t.Fatal("changed the PIN without knowing it")
+	}
+	if err := m.SetPIN("1111", "2222"); err != nil {
+		t.Fatal(err)
+	}
+	if m.CheckPIN("2222") != nil {
+		t.Error("new PIN refused")
+	}
+}
+
+func TestWrongPINsLockTheSettingsForAMinute(t *testing.T) {
+	m := newTestManager(t, &memKeyring{broken: true})
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	m.Now = func() time.Time { return now }
+	if err := m.SetPIN("", "2468"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < maxPINFailures; i++ {
+		if m.CheckPIN("0000") == nil {
+			t.Fatal("wrong PIN accepted")
+		}
+	}
+	err := m.CheckPIN("2468")
+	if err == nil || !strings.Contains(err.Error(), "try again in 60 seconds") {
+		t.Fatalf("right PIN during the lockout: %v", err)
+	}
+	now = now.Add(pinLockout)
+	if err := m.CheckPIN("2468"); err != nil {
+		t.Errorf("right PIN after the lockout: %v", err)
+	}
+}
+
+func validSettings() ui.Settings {
+	return ui.Settings{
+		VippsEnv: EnvProduction, MSN: "654321", ClientID: "5b7f1c9e-0a7e-4b8e-9f6c-2f1d2e3c4b5a",
+		ClientSecret: "cs-very-secret", SubscriptionKey: "0123456789abcdef0123456789abcdef",
+		CashierScanner: "/dev/ttyACM0", PrinterDevice: "/dev/usb/lp0", PrinterWidth: 42,
+		StoreName: "Fjellbutikken AS", OrgNumber: "923 609 016", Address: "Storgata 2, 9008 Tromsø",
+	}
+}
+
+func TestSavedSettingsReachTheTillButSecretsStayOutOfTheFile(t *testing.T) {
+	kr := &memKeyring{m: map[string]string{}}
+	m := newTestManager(t, kr)
+	if err := m.SaveSettings(validSettings()); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(m.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"cs-very-secret", "0123456789abcdef0123456789abcdef"} {
+		if strings.Contains(string(b), secret) {
+			t.Errorf("secret in the config file:\n%s", b)
+		}
+	}
+	if len(kr.m) != 2 {
+		t.Errorf("keyring holds %d entries, want the 2 secrets", len(kr.m))
+	}
+
+	// What the screen shows next time: values, and secrets only as stored.
+	got := m.Settings()
+	if got.MSN != "654321" || got.CashierScanner != "/dev/ttyACM0" || got.StoreName != "Fjellbutikken AS" || got.PrinterWidth != 42 {
+		t.Errorf("settings not kept: %+v", got)
+	}
+	if got.ClientSecret != "" || got.SubscriptionKey != "" || !got.ClientSecretSet || !got.SubscriptionKeySet {
+		t.Errorf("secrets must show only as stored: %+v", got)
+	}
+
+	// Saving again with the secret fields left empty keeps the stored ones.
+	s := validSettings()
+	s.ClientSecret, s.SubscriptionKey, s.MSN = "", "", "7654321"
+	if err := m.SaveSettings(s); err != nil {
+		t.Fatalf("save with stored secrets: %v", err)
+	}
+	if v, _ := m.Secrets.Get(EnvProduction, SecretClientSecret); v != "cs-very-secret" {
+		t.Errorf("stored secret lost: %q", v)
+	}
+}
+
+func TestInvalidSettingsAreRefusedWithTheReason(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*ui.Settings)
+		want string
+	}{
+		{"MSN with letters", func(s *ui.Settings) { s.MSN = "12ab56" }, "not 4–7 digits"},
+		{"MSN too long", func(s *ui.Settings) { s.MSN = "12345678" }, "not 4–7 digits"},
+		{"secret with a line break", func(s *ui.Settings) { s.ClientSecret = "abc\n" }, "client secret contains spaces"},
+		{"no subscription key", func(s *ui.Settings) { s.SubscriptionKey = "" }, "subscription key is missing"},
+		{"org number typo", func(s *ui.Settings) { s.OrgNumber = "923609017" }, "check digit"},
+		{"no store name", func(s *ui.Settings) { s.StoreName = " " }, "store name is missing"},
+		{"unknown environment", func(s *ui.Settings) { s.VippsEnv = "staging" }, `unknown Vipps environment "staging"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newTestManager(t, &memKeyring{m: map[string]string{}})
+			s := validSettings()
+			tt.edit(&s)
+			err := m.SaveSettings(s)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("SaveSettings error %v, want one saying %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "cs-very-secret") {
+				t.Errorf("the error quotes the secret: %v", err)
+			}
+			if _, statErr := os.Stat(m.File); statErr == nil {
+				t.Error("an invalid form was written to the config file")
+			}
+		})
+	}
+}
+
+func TestSimulatorNeedsNoCredentials(t *testing.T) {
+	m := newTestManager(t, &memKeyring{broken: true})
+	s := validSettings()
+	s.VippsEnv, s.ClientSecret, s.SubscriptionKey = EnvSimulator, "", ""
+	if err := m.SaveSettings(s); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(m.Secrets.File); err == nil {
+		t.Error("the simulator wrote a secrets file")
+	}
+}
+
+func TestProductionRefusesMalformedCredentials(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Vipps = VippsConfig{Env: EnvProduction, MSN: "12-34", ClientID: "id with space", ClientSecret: "s", SubscriptionKey: "k "}
+	err := cfg.Validate()
+	if err == nil {
+		t.Fatal("malformed production credentials validated")
+	}
+	for _, want := range []string{`"12-34" is not 4–7 digits`, "client id contains spaces", "subscription key contains spaces"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%v\ndoes not say %q", err, want)
+		}
+	}
+}
+
+func TestOrgNumbers(t *testing.T) {
+	tests := []struct {
+		currency, org string
+		ok            bool
+	}{
+		{"NOK", "923609016", true},
+		{"NOK", "NO 923 609 016 MVA", true},
+		{"NOK", "923609015", false},
+		{"NOK", "92360901", false},
+		{"DKK", "DK12345678", true},
+		{"DKK", "1234567", false},
+		{"EUR", "1234567-8", true},
+		{"EUR", "12345678", false},
+	}
+	for _, tt := range tests {
+		if got := OrgNumberProblem(tt.currency, tt.org) == ""; got != tt.ok {
+			t.Errorf("OrgNumberProblem(%s, %q) ok=%v, want %v", tt.currency, tt.org, got, tt.ok)
+		}
+	}
+}
