@@ -2,10 +2,17 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
+	"log/slog"
+	"os"
+	"strings"
 	"time"
+
+	"github.com/kasse-pos/kasse/vipps/sim"
 )
 
 // SimConfig configures the standalone Vipps MobilePay simulator (kasse sim).
@@ -18,18 +25,38 @@ type SimConfig struct {
 	Auto            string // approve, decline or none
 	AutoDelay       time.Duration
 	WebhookSecret   string
+
+	Currency          string
+	MerchantName      string
+	CheckInMT         bool   // Check-in answers 500 as in the real test environment
+	Unknown           string // comma-separated MSISDNs without an account
+	AuthorizingWindow time.Duration
+	Faults            string  // JSON of sim.Faults, or @file
+	Seed              int64   // fault sequence seed
+	Latency           string  // added latency for every API call: "200ms" or "100ms-800ms"
+	Error5xx          float64 // share of API calls answered 500
+	TooMany           float64 // share of API calls answered 429
+	Drop              float64 // share of API calls whose connection is closed
+	WebhookDrop       float64
+	WebhookDuplicate  float64
+	WebhookReorder    float64
+	Verbose           bool
 }
 
 // DefaultSimConfig listens on loopback with well-known demo credentials.
 func DefaultSimConfig() *SimConfig {
+	d := sim.DefaultConfig()
 	return &SimConfig{
-		Addr:            "127.0.0.1:8085",
-		MSN:             "123456",
-		ClientID:        "kasse-demo",
-		ClientSecret:    "kasse-demo-secret",
-		SubscriptionKey: "kasse-demo-subscription",
-		Auto:            "none",
-		AutoDelay:       2 * time.Second,
+		Addr:              "127.0.0.1:8085",
+		MSN:               d.MSN,
+		ClientID:          d.ClientID,
+		ClientSecret:      d.ClientSecret,
+		SubscriptionKey:   d.SubscriptionKey,
+		Auto:              "none",
+		AutoDelay:         2 * time.Second,
+		Currency:          d.Currency,
+		MerchantName:      d.MerchantName,
+		AuthorizingWindow: d.AuthorizingWindow,
 	}
 }
 
@@ -43,9 +70,109 @@ func (c *SimConfig) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Auto, "auto", c.Auto, "answer customer pushes automatically: approve, decline or none")
 	fs.DurationVar(&c.AutoDelay, "auto-delay", c.AutoDelay, "how long the simulated customer takes to answer")
 	fs.StringVar(&c.WebhookSecret, "webhook-secret", c.WebhookSecret, "fixed secret for webhook registrations (default: a fresh one per registration)")
+	fs.StringVar(&c.Currency, "currency", c.Currency, "the sales unit's currency: NOK, DKK or EUR")
+	fs.StringVar(&c.MerchantName, "merchant-name", c.MerchantName, "merchant name shown on the customer's phone")
+	fs.BoolVar(&c.CheckInMT, "mt-checkin-500", c.CheckInMT, "answer Check-in with 500, as the real test environment does")
+	fs.StringVar(&c.Unknown, "unknown", c.Unknown, "comma-separated MSISDNs that have no account (numbers ending in 0000 never do)")
+	fs.DurationVar(&c.AuthorizingWindow, "authorizing", c.AuthorizingWindow, "how long an approved payment is processing before AUTHORIZED (cancel then gives 6250)")
+	fs.StringVar(&c.Faults, "faults", c.Faults, `fault injection as JSON (or @file), e.g. {"endpoints":{"epayment.capture":{"error5xxAfter":0.2}}}`)
+	fs.Int64Var(&c.Seed, "seed", c.Seed, "seed of the fault sequence (same seed, same faults)")
+	fs.StringVar(&c.Latency, "fault-latency", c.Latency, `added latency on every API call: "200ms" or a range "100ms-800ms"`)
+	fs.Float64Var(&c.Error5xx, "fault-5xx", c.Error5xx, "share (0–1) of API calls answered 500")
+	fs.Float64Var(&c.TooMany, "fault-429", c.TooMany, "share (0–1) of API calls answered 429")
+	fs.Float64Var(&c.Drop, "fault-drop", c.Drop, "share (0–1) of API calls whose connection is closed unanswered")
+	fs.Float64Var(&c.WebhookDrop, "webhook-drop", c.WebhookDrop, "share (0–1) of webhook events never delivered")
+	fs.Float64Var(&c.WebhookDuplicate, "webhook-duplicate", c.WebhookDuplicate, "share (0–1) of webhook events delivered twice")
+	fs.Float64Var(&c.WebhookReorder, "webhook-reorder", c.WebhookReorder, "share (0–1) of webhook events that overtake the one before")
+	fs.BoolVar(&c.Verbose, "v", c.Verbose, "log every state change (phone numbers masked)")
+}
+
+// simConfig turns the flags into the simulator's configuration.
+func (c *SimConfig) simConfig(log io.Writer) (sim.Config, error) {
+	cfg := sim.DefaultConfig()
+	cfg.MSN, cfg.ClientID, cfg.ClientSecret, cfg.SubscriptionKey = c.MSN, c.ClientID, c.ClientSecret, c.SubscriptionKey
+	cfg.Auto, cfg.AutoDelay, cfg.WebhookSecret = c.Auto, c.AutoDelay, c.WebhookSecret
+	cfg.Currency, cfg.MerchantName, cfg.CheckInMT = c.Currency, c.MerchantName, c.CheckInMT
+	cfg.AuthorizingWindow = c.AuthorizingWindow
+	for _, m := range strings.Split(c.Unknown, ",") {
+		if m = strings.TrimSpace(m); m != "" {
+			cfg.UnknownNumbers = append(cfg.UnknownNumbers, m)
+		}
+	}
+	if c.Faults != "" {
+		raw := []byte(c.Faults)
+		if name, ok := strings.CutPrefix(c.Faults, "@"); ok {
+			b, err := os.ReadFile(name)
+			if err != nil {
+				return cfg, err
+			}
+			raw = b
+		}
+		if err := json.Unmarshal(raw, &cfg.Faults); err != nil {
+			return cfg, fmt.Errorf("--faults: %w", err)
+		}
+	}
+	if c.Seed != 0 {
+		cfg.Faults.Seed = c.Seed
+	}
+	all := sim.EndpointFaults{Error5xx: c.Error5xx, TooMany: c.TooMany, Drop: c.Drop}
+	if c.Latency != "" {
+		lo, hi, _ := strings.Cut(c.Latency, "-")
+		a, err := time.ParseDuration(lo)
+		if err != nil {
+			return cfg, fmt.Errorf("--fault-latency: %w", err)
+		}
+		all.Latency = sim.Duration(a)
+		if hi != "" {
+			b, err := time.ParseDuration(hi)
+			if err != nil {
+				return cfg, fmt.Errorf("--fault-latency: %w", err)
+			}
+			all.LatencyMax = sim.Duration(b)
+		}
+	}
+	if all != (sim.EndpointFaults{}) {
+		if cfg.Faults.Endpoints == nil {
+			cfg.Faults.Endpoints = map[string]sim.EndpointFaults{}
+		}
+		cfg.Faults.Endpoints["*"] = all
+	}
+	cfg.Faults.Webhooks = sim.WebhookFaults{Drop: c.WebhookDrop, Duplicate: c.WebhookDuplicate, Reorder: c.WebhookReorder}
+	if c.Verbose {
+		cfg.Logger = slog.New(slog.NewTextHandler(log, nil))
+	}
+	return cfg, nil
 }
 
 // RunSim runs the simulator until ctx ends.
 func RunSim(ctx context.Context, cfg *SimConfig, out io.Writer) error {
-	return errors.New("the simulator is not part of this build yet")
+	sc, err := cfg.simConfig(out)
+	if err != nil {
+		return err
+	}
+	s, err := sim.New(sc)
+	if err != nil {
+		return err
+	}
+	base, stop, err := s.Start(cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	defer stop()
+	fmt.Fprintf(out, `Vipps MobilePay simulator at %s
+  base URL               %s
+  Merchant-Serial-Number %s
+  client_id              %s
+  client_secret          %s
+  subscription key       %s
+  currency               %s
+  customer phones        %s/sim/phone/4791234567 (index: %s/sim/)
+  auto-answer            %s after %s
+Stop with Ctrl-C.
+`, cfg.Addr, base, sc.MSN, sc.ClientID, sc.ClientSecret, sc.SubscriptionKey, sc.Currency, base, base, sc.Auto, sc.AutoDelay)
+	<-ctx.Done()
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return nil
+	}
+	return ctx.Err()
 }
