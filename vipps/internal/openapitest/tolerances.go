@@ -12,6 +12,7 @@ import (
 // spec files (API.md §12). Each is applied on load by applyTolerances.
 var Tolerances = []string{
 	"all: 2xx responses labelled only application/problem+json (ePayment cancel/capture/refund) also accept application/json — the success body is a normal ModificationResponse",
+	"all: response media types declared with parameters (application/json;charset=UTF-8: access token, userinfo) also accept the bare type; the charset is cosmetic",
 	"all: Merchant-Serial-Number patterns ^[0-9]{4,6}$ widened to ^[0-9]{4,7}$ as in ePayment 1.7.0",
 	"epayment: Customer is a oneOf of CustomerPhoneNumber / PersonalQrCode / CustomerToken, none of which requires its own field, so every object matched all three and oneOf could never pass; each variant now requires its field (the description says exactly one may be given)",
 	"epayment: CreatePaymentRequest rejects unknown top-level fields (docs: \"unknown fields are rejected\"; the spec does not say additionalProperties: false)",
@@ -20,6 +21,7 @@ var Tolerances = []string{
 	"userinfo: /vipps-userinfo-api/userinfo also matched without the trailing slash (discovery's userinfo_endpoint has none)",
 	"userinfo: Ocp-Apim-Subscription-Key and Merchant-Serial-Number not required on the login userinfo call — 2026 docs: Bearer only, a subscription key there gives 401",
 	"login: OauthTokenResponse.id_token is a JWT string, not an integer",
+	"access-token: access_token is a JWT (header.payload.signature), so format byte (base64, no dots) is dropped",
 	"login: the token endpoint also takes the CIBA grant (grant_type=urn:openid:params:grant-type:ciba, auth_req_id; CIBA Core §10.1): only grant_type is required, and 400 carries the OAuth error body {error, error_description}",
 }
 
@@ -27,6 +29,16 @@ func applyTolerances(file string, doc *openapi3.T) {
 	successAcceptsJSON(doc)
 	widenMSN(doc)
 	switch {
+	case strings.HasPrefix(file, "access-token."):
+		for _, name := range []string{"AuthorizationTokenResponse", "TokenResponse"} {
+			if s := schema(doc, name); s != nil {
+				if p := s.Properties["access_token"]; p != nil && p.Value != nil {
+					cp := *p.Value
+					cp.Format, cp.Pattern = "", ""
+					s.Properties["access_token"] = openapi3.NewSchemaRef("", &cp)
+				}
+			}
+		}
 	case strings.HasPrefix(file, "epayment."):
 		for name, field := range map[string]string{
 			"CustomerPhoneNumber": "phoneNumber", "PersonalQrCode": "personalQr", "CustomerToken": "customerToken",
@@ -105,10 +117,18 @@ func successAcceptsJSON(doc *openapi3.T) {
 			return
 		}
 		for code, r := range op.Responses.Map() {
-			if !strings.HasPrefix(code, "2") || r.Value == nil {
+			if r.Value == nil {
 				continue
 			}
 			c := r.Value.Content
+			for key, mt := range c {
+				if base, _, ok := strings.Cut(key, ";"); ok && c[strings.TrimSpace(base)] == nil {
+					c[strings.TrimSpace(base)] = mt
+				}
+			}
+			if !strings.HasPrefix(code, "2") {
+				continue
+			}
 			if mt, ok := c["application/problem+json"]; ok && c["application/json"] == nil {
 				c["application/json"] = mt
 			}
