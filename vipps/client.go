@@ -47,7 +47,7 @@ type Config struct {
 	CallTimeout time.Duration // applied when the caller's context has no deadline; default 20 s
 
 	// Retries of transient failures (network, 5xx, 423, 429) for calls
-	// that are safe to repeat. Default 3 retries, backoff 500 ms doubling,
+	// that are safe to repeat. Default 3 retries (negative: none), backoff 500 ms doubling,
 	// capped at 8 s, jittered; Retry-After wins when longer.
 	MaxRetries int
 	RetryBase  time.Duration
@@ -109,8 +109,11 @@ func New(cfg Config) (*Client, error) {
 	if cfg.CallTimeout <= 0 {
 		cfg.CallTimeout = 20 * time.Second
 	}
-	if cfg.MaxRetries == 0 {
+	switch {
+	case cfg.MaxRetries == 0:
 		cfg.MaxRetries = 3
+	case cfg.MaxRetries < 0:
+		cfg.MaxRetries = 0 // never retry
 	}
 	if cfg.RetryBase <= 0 {
 		cfg.RetryBase = 500 * time.Millisecond
