@@ -314,7 +314,7 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 		if dl, ok := ctx.Deadline(); ok && c.cfg.Now().Add(wait).After(dl) {
 			return nil, verr // no time left to wait; the caller decides
 		}
-		c.log.Warn("vipps retry", "op", r.op, "attempt", attempt+1, "wait", wait, "kind", verr.Kind.String())
+		c.log.Warn("vipps retry", "op", r.op, "attempt", attempt+1, "wait", wait.String(), "kind", verr.Kind.String())
 		if err := c.cfg.Sleep(ctx, wait); err != nil {
 			return nil, verr
 		}
@@ -364,7 +364,7 @@ func (c *Client) logCall(r request, attempt, status int, start time.Time, err er
 		path = u.Path
 	}
 	attrs := []any{"op", r.op, "method", r.method, "path", path, "status", status,
-		"attempt", attempt + 1, "duration", c.cfg.Now().Sub(start)}
+		"attempt", attempt + 1, "duration", c.cfg.Now().Sub(start).String()}
 	if err == nil {
 		c.log.Debug("vipps call", attrs...)
 		return

@@ -62,7 +62,7 @@ func (c *Client) accessToken(ctx context.Context) (string, error) {
 	// or a tenth of the lifetime for short-lived tokens.
 	margin := min(5*time.Minute, life/10)
 	c.tok, c.tokExp = tr.AccessToken, now.Add(life-margin)
-	c.log.Debug("vipps access token fetched", "valid_for", life-margin)
+	c.log.Debug("vipps access token fetched", "valid_for", (life - margin).String())
 	return c.tok, nil
 }
 
