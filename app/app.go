@@ -23,7 +23,9 @@ func Run(ctx context.Context, cfg *Config) error {
 	log.Info("starting till", "version", Version, "vipps_env", cfg.Vipps.Env, "data_dir", cfg.DataDir, "demo", cfg.Demo)
 
 	a := fyneapp.NewWithID(AppID)
-	windows := ui.New(a, ui.Options{StoreName: cfg.Store.Name, CustomerDisplay: !cfg.CustomerDisplay.Disabled})
+	windows := ui.New(a, ui.Options{StoreName: cfg.Store.Name, Lang: cfg.Lang, CustomerDisplay: ui.Display{
+		Disabled: cfg.CustomerDisplay.Disabled, Fullscreen: cfg.CustomerDisplay.Fullscreen, X: cfg.CustomerDisplay.X, Y: cfg.CustomerDisplay.Y,
+	}})
 	go func() {
 		<-ctx.Done()
 		windows.Quit()

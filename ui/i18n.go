@@ -1,0 +1,144 @@
+package ui
+
+import (
+	"encoding/json"
+	"io/fs"
+	"path"
+	"strings"
+	"text/template"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
+
+	"github.com/kasse-pos/kasse/assets"
+	"github.com/kasse-pos/kasse/flow"
+)
+
+// Languages the till speaks; the first is the fallback.
+var Languages = []string{"en", "nb", "da", "fi"}
+
+// texts holds every translation by language and key. Fyne's lang package
+// has a single process-wide localizer, but the customer display may speak
+// the member's language while the cashier keeps theirs, so kasse looks its
+// own texts up per window. The same files are also handed to lang so that
+// Fyne's built-in dialogs follow the system language.
+type texts map[string]map[string]string
+
+func loadTexts() (texts, error) {
+	t := texts{}
+	files, err := fs.Glob(assets.Translations, "translations/*.json")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		data, err := assets.Translations.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		var raw map[string]json.RawMessage
+		if err := json.Unmarshal(data, &raw); err != nil {
+			return nil, err
+		}
+		code := strings.TrimSuffix(path.Base(f), ".json")
+		code = code[strings.LastIndex(code, ".")+1:]
+		m := map[string]string{}
+		for k, v := range raw {
+			var s string
+			if json.Unmarshal(v, &s) != nil {
+				// go-i18n plural form: {"other": "…"}
+				var p struct{ Other string }
+				if json.Unmarshal(v, &p) != nil {
+					continue
+				}
+				s = p.Other
+			}
+			m[k] = s
+		}
+		t[code] = m
+	}
+	return t, nil
+}
+
+var registerFyneTexts = func() func() {
+	done := false
+	return func() {
+		if done {
+			return
+		}
+		done = true
+		if err := lang.AddTranslationsFS(assets.Translations, "translations"); err != nil {
+			fyne.LogError("loading translations", err)
+		}
+	}
+}()
+
+// tr translates for one window in one language.
+type tr struct {
+	all  texts
+	lang string
+}
+
+// T returns the text for key with args filled in; an unknown key falls back
+// to English, then to the key itself so a missing text is visible, not blank.
+func (t tr) T(key string, args ...map[string]string) string {
+	s, ok := t.all[t.lang][key]
+	if !ok {
+		if s, ok = t.all["en"][key]; !ok {
+			return key
+		}
+	}
+	if len(args) == 0 || !strings.Contains(s, "{{") {
+		return s
+	}
+	return fill(s, args[0])
+}
+
+// Notice translates a flow notice by its key, falling back to flow's English.
+func (t tr) Notice(n *flow.Notice) string {
+	if n == nil {
+		return ""
+	}
+	if _, ok := t.all[t.lang][n.Key]; ok && n.Key != "" {
+		return t.T(n.Key, n.Args)
+	}
+	if n.Text != "" {
+		return n.Text
+	}
+	return t.T(n.Key, n.Args)
+}
+
+func fill(s string, args map[string]string) string {
+	tpl, err := template.New("").Option("missingkey=zero").Parse(s)
+	if err != nil {
+		return s
+	}
+	var b strings.Builder
+	if err := tpl.Execute(&b, args); err != nil {
+		return s
+	}
+	return strings.ReplaceAll(b.String(), "<no value>", "")
+}
+
+// pickLang maps a configured or system language to one the till speaks:
+// Norwegian Bokmål, Nynorsk and plain "no" all read nb.
+func pickLang(want string) string {
+	want = strings.ToLower(strings.ReplaceAll(want, "_", "-"))
+	if i := strings.IndexByte(want, '-'); i > 0 {
+		want = want[:i]
+	}
+	switch want {
+	case "nb", "nn", "no":
+		return "nb"
+	case "da", "fi", "en":
+		return want
+	}
+	return ""
+}
+
+// systemLang is the cashier's language when none is configured.
+func systemLang() string {
+	if l := pickLang(lang.SystemLocale().LanguageString()); l != "" {
+		return l
+	}
+	return "en"
+}

@@ -1,0 +1,129 @@
+package ui
+
+import (
+	"context"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/kasse-pos/kasse/flow"
+)
+
+// recentSales is how many finished sales the cashier can reprint or refund.
+const recentSales = 10
+
+func (c *cashierWindow) confirmVoid() {
+	t := c.tr.T
+	d := dialog.NewCustomConfirm(t("sale.void"), t("sale.void"), t("Cancel"),
+		widget.NewLabel(t("sale.void_confirm")), func(ok bool) {
+			if ok {
+				c.w.do(c.w.opt.Till.VoidSale)
+			}
+		}, c.win)
+	d.Show()
+}
+
+// showParked lists the settlement jobs that need a manager, each with Retry.
+func (c *cashierWindow) showParked() {
+	t := c.tr.T
+	list := container.NewVBox(widget.NewLabel("…"))
+	d := dialog.NewCustom(t("parked.title"), t("close"), container.NewVScroll(list), c.win)
+	d.Resize(c.dialogSize())
+	var refresh func()
+	refresh = func() {
+		load(c.w, c.w.opt.Till.ParkedJobs, func(jobs []flow.ParkedJob, err error) {
+			list.RemoveAll()
+			if err != nil {
+				list.Add(widget.NewLabel(t("load.failed", map[string]string{"Error": err.Error()})))
+				return
+			}
+			if len(jobs) == 0 {
+				list.Add(widget.NewLabel(t("parked.none")))
+			}
+			for _, j := range jobs {
+				id := j.ID
+				title := widget.NewLabelWithStyle(t("parked.job", map[string]string{
+					"Job": t("job." + j.Job), "Receipt": j.ReceiptNumber,
+				})+"  ·  "+j.Since.Format("02.01. 15:04"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+				why := widget.NewLabel(j.Error)
+				why.Wrapping = fyne.TextWrapWord
+				why.SizeName = theme.SizeNameCaptionText
+				retry := newButton(t("parked.retry"), theme.ViewRefreshIcon(), func() {
+					c.w.opt.Async(func() {
+						ctx, cancel := context.WithTimeout(context.Background(), c.w.opt.Timeout)
+						defer cancel()
+						_ = c.w.opt.Till.RetryParked(ctx, id)
+						fyne.Do(refresh)
+					})
+				})
+				list.Add(container.NewBorder(nil, widget.NewSeparator(), nil, retry, container.NewVBox(title, why)))
+			}
+		})
+	}
+	refresh()
+	d.Show()
+}
+
+// showSales lists the last sales with Reprint and Refund.
+func (c *cashierWindow) showSales() {
+	t := c.tr.T
+	list := container.NewVBox(widget.NewLabel("…"))
+	d := dialog.NewCustom(t("sales.title"), t("close"), container.NewVScroll(list), c.win)
+	d.Resize(c.dialogSize())
+	load(c.w, func(ctx context.Context) ([]flow.SaleSummary, error) {
+		return c.w.opt.Till.RecentSales(ctx, recentSales)
+	}, func(sales []flow.SaleSummary, err error) {
+		list.RemoveAll()
+		if err != nil {
+			list.Add(widget.NewLabel(t("load.failed", map[string]string{"Error": err.Error()})))
+			return
+		}
+		if len(sales) == 0 {
+			list.Add(widget.NewLabel(t("sales.none")))
+		}
+		for _, s := range sales {
+			list.Add(c.saleRow(s))
+		}
+	})
+	d.Show()
+}
+
+func (c *cashierWindow) saleRow(s flow.SaleSummary) fyne.CanvasObject {
+	t := c.tr.T
+	head := s.At.Format("15:04") + "  " + t("sale.receipt", map[string]string{"Receipt": s.ReceiptNumber}) + "  " + c.money(s.Total)
+	if s.Member {
+		head += "  ★ " + t("sales.member")
+	}
+	detail := t("pay." + string(s.Payment))
+	if s.Settlement != "" {
+		detail += " · " + t("settlement."+string(s.Settlement))
+	}
+	if s.Refunded > 0 {
+		detail += " · " + t("sales.refunded", map[string]string{"Amount": c.money(s.Refunded)})
+	}
+	sub := widget.NewLabel(detail)
+	sub.SizeName = theme.SizeNameCaptionText
+	id := s.SaleID
+	reprint := newButton(t("sales.reprint"), theme.DocumentPrintIcon(), func() {
+		c.w.do(func(ctx context.Context) error { return c.w.opt.Till.Reprint(ctx, id) })
+	})
+	refund := newButton(t("sales.refund"), theme.MediaReplayIcon(), func() {
+		msg := t("sales.refund_confirm", map[string]string{"Amount": c.money(s.Total - s.Refunded), "Receipt": s.ReceiptNumber})
+		dialog.NewCustomConfirm(t("sales.refund"), t("sales.refund"), t("Cancel"), widget.NewLabel(msg), func(ok bool) {
+			if ok {
+				c.w.do(func(ctx context.Context) error { return c.w.opt.Till.Refund(ctx, id, nil) })
+			}
+		}, c.win).Show()
+	})
+	refund.setEnabled(s.Payment == flow.PaymentAuthorized && s.Refunded < s.Total)
+	return container.NewBorder(nil, widget.NewSeparator(), nil, container.NewHBox(reprint, refund),
+		container.NewVBox(widget.NewLabelWithStyle(head, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), sub))
+}
+
+func (c *cashierWindow) dialogSize() fyne.Size {
+	s := c.win.Canvas().Size()
+	return fyne.NewSize(min(s.Width*0.9, 900), min(s.Height*0.8, 700))
+}
