@@ -140,13 +140,16 @@ func (s *Settler) Kick() {
 	}
 }
 
-// Run reconciles with Vipps, then runs due jobs until ctx ends. Failures of
-// the store or of Vipps are retried; Run only returns when ctx is done.
+// Run runs due jobs until ctx ends, reconciling with Vipps alongside (not
+// before: a long backlog must not keep fresh sales waiting). Failures of the
+// store or of Vipps are retried; Run only returns when ctx is done.
 func (s *Settler) Run(ctx context.Context) error {
-	if err := s.Reconcile(ctx); err != nil && ctx.Err() == nil {
-		s.Log.Warn("settlement: reconciliation incomplete, jobs will catch up", "err", err)
-	}
 	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := s.Reconcile(ctx); err != nil && ctx.Err() == nil {
+			s.Log.Warn("settlement: reconciliation incomplete, jobs will catch up", "err", err)
+		}
+	})
 	for range max(1, s.Workers) {
 		wg.Go(func() { s.loop(ctx) })
 	}

@@ -4,28 +4,48 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // Reconcile brings every sale whose settlement is not final to the truth at
 // Vipps: authorized but not captured → the capture is (re)queued; captured
 // but not recorded → the capture job is recorded done (confirm still checks
-// our event); expired, aborted or cancelled → the sale is released. Run on
-// start, before the workers; safe to run again at any time and from several
-// tills at once (it only adds missing jobs and finishes jobs the truth
-// already settled).
+// our event); expired, aborted or cancelled → the sale is released. Run
+// calls it on start, alongside the workers; it is safe to run at any time,
+// from several tills at once (it only adds missing jobs and finishes jobs
+// the truth already settled; a job running meanwhile sends the same request
+// with the same key).
 func (s *Settler) Reconcile(ctx context.Context) error {
 	pays, err := s.Store.UnsettledPayments(ctx)
 	if err != nil {
 		return fmt.Errorf("listing unsettled payments: %w", err)
 	}
-	var errs []error
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+		sem  = make(chan struct{}, max(1, s.Workers))
+	)
 	for _, p := range pays {
+		select {
+		case <-ctx.Done():
+		case sem <- struct{}{}:
+		}
 		if ctx.Err() != nil {
-			return ctx.Err()
+			break
 		}
-		if err := s.reconcile(ctx, p); err != nil {
-			errs = append(errs, fmt.Errorf("sale %d (%s): %w", p.SaleID, p.Reference, err))
-		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if err := s.reconcile(ctx, p); err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("sale %d (%s): %w", p.SaleID, p.Reference, err))
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return ctx.Err()
 	}
 	if len(pays) > 0 {
 		s.Log.Info("settlement: reconciled with Vipps", "sales", len(pays), "failed", len(errs))
