@@ -1,0 +1,325 @@
+package hardware
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+)
+
+// Receipt is everything printed on a till receipt. Amounts are in minor
+// units (øre/cent) including VAT; the caller computes them, the printer only
+// lays them out.
+type Receipt struct {
+	StoreName     string
+	StoreAddress  string
+	OrgNumber     string
+	POSID         string
+	ReceiptNumber string
+	Time          time.Time // printed in its own location
+	Currency      string    // NOK, DKK or EUR
+	Lines         []ReceiptLine
+	VAT           []VATRow
+	Total         int64
+	MemberName    string // the member's first name; "" for no member
+	PaymentMethod string // e.g. "Vipps"
+	PaymentRef    string // the Vipps payment reference
+	QR            string // content of the QR code at the bottom; "" for none
+	Copy          bool   // a reprint: marked as a copy, as the law requires
+	Return        bool   // a return (refund) receipt
+	Text          ReceiptText
+}
+
+// ReceiptLine is one sold (or returned) item.
+type ReceiptLine struct {
+	Name      string
+	Quantity  int
+	UnitPrice int64 // incl. VAT, before discount
+	Discount  int64 // total discount on the line, positive
+	Total     int64 // incl. VAT, after discount
+	VATRate   int   // hundredths of a percent: 2500 = 25 %, 2550 = 25.5 %
+}
+
+// VATRow is one line of the VAT summary.
+type VATRow struct {
+	Rate  int   // hundredths of a percent
+	Base  int64 // excl. VAT
+	VAT   int64
+	Total int64 // incl. VAT
+}
+
+// ReceiptText holds the receipt's fixed words; the zero value prints
+// Norwegian. The app fills it from its translations for da/fi/en.
+type ReceiptText struct {
+	Receipt, Copy, Return, OrgNo, POS, Discount, Total string
+	VATHeader                                          [4]string // rate, base, VAT, incl. VAT
+	Member, PaidWith, PaymentRef, Thanks               string
+	Decimal, Group                                     rune // ',' and ' ' if zero
+}
+
+// NorwegianText is the default wording.
+var NorwegianText = ReceiptText{
+	Receipt: "Kvittering", Copy: "KOPI", Return: "RETURKVITTERING", OrgNo: "Org.nr.", POS: "Kasse",
+	Discount: "Rabatt", Total: "TOTALT",
+	VATHeader: [4]string{"MVA-sats", "Grunnlag", "MVA", "Sum"},
+	Member:    "Medlem", PaidWith: "Betalt med", PaymentRef: "Ref.", Thanks: "Takk for handelen!",
+	Decimal: ',', Group: ' ',
+}
+
+// ESC/POS commands (Epson's reference, implemented by practically every
+// thermal receipt printer).
+var (
+	escInit        = []byte{0x1b, '@'}
+	escCodePage865 = []byte{0x1b, 't', 5} // PC865 Nordic: æ ø å Æ Ø Å
+	escAlignLeft   = []byte{0x1b, 'a', 0}
+	escAlignCenter = []byte{0x1b, 'a', 1}
+	escBoldOn      = []byte{0x1b, 'E', 1}
+	escBoldOff     = []byte{0x1b, 'E', 0}
+	gsSizeNormal   = []byte{0x1d, '!', 0x00}
+	gsSizeDouble   = []byte{0x1d, '!', 0x11} // double width and height
+	gsSizeTall     = []byte{0x1d, '!', 0x01} // double height, full line width
+	gsCutAfterFeed = []byte{0x1d, 'V', 66, 3}
+	// ESC p: pulse drawer pin 2 for 2×25 ms on, 2×250 ms off, as most
+	// drawers on the printer's DK port expect.
+	escKickDrawer = []byte{0x1b, 'p', 0, 25, 250}
+)
+
+// encodeReceipt lays the receipt out for a printer width characters wide
+// and returns the ESC/POS byte stream, ending with a cut.
+func encodeReceipt(r Receipt, width int) []byte {
+	if width <= 0 {
+		width = 42
+	}
+	if r.Text.Receipt == "" {
+		r.Text = NorwegianText
+	}
+	if r.Text.Decimal == 0 {
+		r.Text.Decimal, r.Text.Group = ',', ' '
+	}
+	e := &escpos{width: width}
+	t := r.Text
+	money := func(v int64) string { return formatMoney(v, t.Decimal, t.Group) }
+
+	e.raw(escInit, escCodePage865, escAlignCenter, escBoldOn, gsSizeDouble)
+	e.line(r.StoreName)
+	e.raw(gsSizeNormal, escBoldOff)
+	e.line(r.StoreAddress)
+	if r.OrgNumber != "" {
+		e.line(t.OrgNo + " " + r.OrgNumber + " MVA")
+	}
+	if r.Copy || r.Return {
+		e.raw(escBoldOn, gsSizeTall)
+		if r.Return {
+			e.line(t.Return)
+		}
+		if r.Copy {
+			e.line("*** " + t.Copy + " ***")
+		}
+		e.raw(gsSizeNormal, escBoldOff)
+	}
+	e.raw(escAlignLeft)
+	e.line("")
+	e.pair(t.Receipt+" "+r.ReceiptNumber, t.POS+" "+r.POSID)
+	e.line(r.Time.Format("02.01.2006 15:04"))
+	e.rule()
+	for _, l := range r.Lines {
+		e.item(l.Name, money(l.Total))
+		if l.Quantity != 1 {
+			e.line(fmt.Sprintf("  %d x %s", l.Quantity, money(l.UnitPrice)))
+		}
+		if l.Discount != 0 {
+			e.line(fmt.Sprintf("  %s -%s", t.Discount, money(l.Discount)))
+		}
+	}
+	e.rule()
+	e.raw(escBoldOn, gsSizeTall)
+	e.pair(t.Total+" "+r.Currency, money(r.Total))
+	e.raw(gsSizeNormal, escBoldOff)
+	if len(r.VAT) > 0 {
+		e.line("")
+		h := t.VATHeader
+		e.columns(h[0], h[1], h[2], h[3])
+		for _, v := range r.VAT {
+			e.columns(formatRate(v.Rate, t.Decimal), money(v.Base), money(v.VAT), money(v.Total))
+		}
+	}
+	e.line("")
+	if r.PaymentMethod != "" {
+		e.line(t.PaidWith + " " + r.PaymentMethod)
+	}
+	if r.PaymentRef != "" {
+		e.line(t.PaymentRef + " " + r.PaymentRef)
+	}
+	if r.MemberName != "" {
+		e.line(t.Member + ": " + r.MemberName)
+	}
+	e.raw(escAlignCenter)
+	if r.QR != "" {
+		e.line("")
+		e.qr(r.QR)
+	}
+	e.line("")
+	e.line(t.Thanks)
+	e.raw(escAlignLeft, gsCutAfterFeed)
+	return e.buf.Bytes()
+}
+
+// escpos builds the byte stream, text in code page 865.
+type escpos struct {
+	buf   bytes.Buffer
+	width int
+}
+
+func (e *escpos) raw(cmds ...[]byte) {
+	for _, c := range cmds {
+		e.buf.Write(c)
+	}
+}
+
+// line prints s, cut to the paper width. Control characters in shop data
+// must never reach the printer as commands, and characters CP865 lacks
+// (€, emoji) print as '?' rather than the encoder's SUB byte.
+func (e *escpos) line(s string) {
+	for _, r := range cut(s, e.width) {
+		switch b, ok := charmap.CodePage865.EncodeRune(r); {
+		case r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0:
+			e.buf.WriteByte(' ')
+		case ok:
+			e.buf.WriteByte(b)
+		default:
+			e.buf.WriteByte('?')
+		}
+	}
+	e.buf.WriteByte('\n')
+}
+
+func (e *escpos) rule() { e.line(strings.Repeat("-", e.width)) }
+
+// pair prints left and right on one line, shortening left if needed.
+func (e *escpos) pair(left, right string) {
+	room := e.width - utf8.RuneCountInString(right) - 1
+	left = cut(left, max(room, 0))
+	e.line(left + strings.Repeat(" ", e.width-utf8.RuneCountInString(left)-utf8.RuneCountInString(right)) + right)
+}
+
+// item prints a sale line: the name word-wrapped, the amount on the right
+// of its last line (or of a line of its own if that is full).
+func (e *escpos) item(name, amount string) {
+	var lines []string
+	cur := ""
+	for _, w := range strings.Fields(name) {
+		for utf8.RuneCountInString(w) > e.width { // one unbreakable word
+			if cur != "" {
+				lines, cur = append(lines, cur), ""
+			}
+			lines, w = append(lines, cut(w, e.width)), string([]rune(w)[e.width:])
+		}
+		switch {
+		case cur == "":
+			cur = w
+		case utf8.RuneCountInString(cur)+1+utf8.RuneCountInString(w) <= e.width:
+			cur += " " + w
+		default:
+			lines, cur = append(lines, cur), w
+		}
+	}
+	for _, l := range lines {
+		e.line(l)
+	}
+	// Move words from the end of the last line down until the amount fits
+	// beside them; a single long word goes on a line of its own.
+	room := e.width - 1 - utf8.RuneCountInString(amount)
+	var tail []string
+	words := strings.Fields(cur)
+	for len(words) > 0 && utf8.RuneCountInString(strings.Join(words, " ")) > room {
+		tail, words = append([]string{words[len(words)-1]}, tail...), words[:len(words)-1]
+	}
+	if len(words) > 0 && len(tail) > 0 {
+		e.line(strings.Join(words, " "))
+		words = tail
+	} else if len(tail) > 0 {
+		e.line(strings.Join(tail, " "))
+	}
+	last := strings.Join(words, " ")
+	if utf8.RuneCountInString(last) > room {
+		e.line(last)
+		last = ""
+	}
+	e.pair(last, amount)
+}
+
+// columns prints the VAT summary: the rate left, three amounts right-aligned.
+func (e *escpos) columns(rate string, amounts ...string) {
+	w := (e.width - 8) / 3
+	var b strings.Builder
+	b.WriteString(padRight(cut(rate, 8), 8))
+	for _, a := range amounts {
+		b.WriteString(padLeft(cut(a, w), w))
+	}
+	e.line(b.String())
+}
+
+// qr prints s as a QR code with GS ( k: model 2, 6-dot modules, error
+// correction M. Printers without QR support skip the block.
+func (e *escpos) qr(s string) {
+	data := []byte(s)
+	if len(data) > 7000 {
+		data = data[:7000]
+	}
+	n := len(data) + 3
+	e.raw(
+		[]byte{0x1d, '(', 'k', 4, 0, 49, 65, 50, 0}, // model 2
+		[]byte{0x1d, '(', 'k', 3, 0, 49, 67, 6},     // module size
+		[]byte{0x1d, '(', 'k', 3, 0, 49, 69, 49},    // error correction M
+		[]byte{0x1d, '(', 'k', byte(n), byte(n >> 8), 49, 80, 48},
+		data,
+		[]byte{0x1d, '(', 'k', 3, 0, 49, 81, 48}, // print
+		[]byte{'\n'},
+	)
+}
+
+// formatMoney: 123450 → "1 234,50", -990 → "-9,90".
+func formatMoney(minor int64, decimal, group rune) string {
+	sign := ""
+	u := uint64(minor)
+	if minor < 0 {
+		sign, u = "-", uint64(-minor)
+	}
+	whole := fmt.Sprint(u / 100)
+	var b strings.Builder
+	for i, c := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteRune(group)
+		}
+		b.WriteRune(c)
+	}
+	return fmt.Sprintf("%s%s%c%02d", sign, b.String(), decimal, u%100)
+}
+
+// formatRate: 2500 → "25 %", 2550 → "25,5 %", 1350 → "13,5 %".
+func formatRate(hundredths int, decimal rune) string {
+	s := fmt.Sprint(hundredths / 100)
+	if frac := hundredths % 100; frac != 0 {
+		f := strings.TrimRight(fmt.Sprintf("%02d", frac), "0")
+		s += string(decimal) + f
+	}
+	return s + " %"
+}
+
+func cut(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}
+
+func padLeft(s string, n int) string {
+	return strings.Repeat(" ", max(n-utf8.RuneCountInString(s), 0)) + s
+}
+
+func padRight(s string, n int) string {
+	return s + strings.Repeat(" ", max(n-utf8.RuneCountInString(s), 0))
+}

@@ -1,0 +1,247 @@
+package hardware
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/text/encoding/charmap"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+func sampleReceipt() Receipt {
+	oslo := time.FixedZone("CET", 3600)
+	return Receipt{
+		StoreName: "Demobutikken AS", StoreAddress: "Storgata 1, 0155 Oslo", OrgNumber: "999999999",
+		POSID: "pos1", ReceiptNumber: "000042", Time: time.Date(2026, 11, 23, 21, 5, 0, 0, oslo),
+		Currency: "NOK",
+		Lines: []ReceiptLine{
+			{Name: "Lettmelk 1 l", Quantity: 3, UnitPrice: 2190, Total: 6570, VATRate: 1500},
+			{Name: "Grovbrød fra Bakeriet på hjørnet, skivet", Quantity: 1, UnitPrice: 4490, Total: 4490, VATRate: 1500},
+			{Name: "Blåbærsyltetøy", Quantity: 2, UnitPrice: 3990, Discount: 1000, Total: 6980, VATRate: 1500},
+			{Name: "Avis", Quantity: 1, UnitPrice: 4500, Total: 4500, VATRate: 0},
+			{Name: "Oppvaskbørste", Quantity: 1, UnitPrice: 124900, Total: 124900, VATRate: 2500},
+		},
+		VAT: []VATRow{
+			{Rate: 2500, Base: 99920, VAT: 24980, Total: 124900},
+			{Rate: 1500, Base: 15687, VAT: 2353, Total: 18040},
+			{Rate: 0, Base: 4500, VAT: 0, Total: 4500},
+		},
+		Total:         147440,
+		MemberName:    "Kari",
+		PaymentMethod: "Vipps",
+		PaymentRef:    "kasse-pos1-000042",
+		QR:            "https://kvittering.example.no/r/000042",
+		Copy:          true,
+	}
+}
+
+// TestReceiptGolden pins the exact bytes sent to the printer, and a readable
+// rendering of them for review. Regenerate with: go test ./hardware -run Golden -update
+func TestReceiptGolden(t *testing.T) {
+	got := encodeReceipt(sampleReceipt(), 42)
+	golden(t, "receipt.escpos", got)
+	golden(t, "receipt.txt", []byte(renderESCPOS(t, got)))
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file; if the change is intended, run with -update and review the diff", name)
+	}
+}
+
+func TestReceiptLayout(t *testing.T) {
+	text := renderESCPOS(t, encodeReceipt(sampleReceipt(), 42))
+	for _, want := range []string{
+		"Org.nr. 999999999 MVA",
+		"*** KOPI ***",
+		"Kvittering 000042               Kasse pos1",
+		"23.11.2026 21:05",
+		"Lettmelk 1 l                         65,70",
+		"Grovbrød fra Bakeriet på hjørnet,\nskivet                               44,90",
+		"  3 x 21,90",
+		"  Rabatt -10,00",
+		"Oppvaskbørste                     1 249,00",
+		"TOTALT NOK                        1 474,40",
+		"25 %         999,20     249,80   1 249,00",
+		"0 %           45,00       0,00      45,00",
+		"Betalt med Vipps",
+		"Ref. kasse-pos1-000042",
+		"Medlem: Kari",
+		"[QR https://kvittering.example.no/r/000042]",
+		"[cut]",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("receipt lacks %q:\n%s", want, text)
+		}
+	}
+	for i, line := range strings.Split(text, "\n") {
+		if n := len([]rune(stripMarkers(line))); n > 42 {
+			t.Errorf("line %d is %d characters, wider than the paper: %q", i, n, line)
+		}
+	}
+}
+
+func TestReceiptKeepsShopDataFromBecomingPrinterCommands(t *testing.T) {
+	r := sampleReceipt()
+	r.Lines[0].Name = "Evil\x1bi\x1dVcut"
+	b := encodeReceipt(r, 42)
+	if bytes.Contains(b, []byte("Evil\x1b")) || bytes.Contains(b, []byte("\x1dVcut")) {
+		t.Fatal("control characters from a product name reached the printer")
+	}
+}
+
+func TestReturnReceiptAndOddVATRates(t *testing.T) {
+	r := sampleReceipt()
+	r.Return, r.Copy = true, false
+	r.Lines = []ReceiptLine{{Name: "Kahvi", Quantity: -1, UnitPrice: 599, Total: -599, VATRate: 1400}}
+	r.VAT = []VATRow{{Rate: 2550, Base: -100, VAT: -26, Total: -126}, {Rate: 1350, Base: -525, VAT: -74, Total: -599}}
+	r.Total, r.Currency = -599, "EUR"
+	text := renderESCPOS(t, encodeReceipt(r, 42))
+	for _, want := range []string{"RETURKVITTERING", "  -1 x 5,99", "TOTALT EUR", "-5,99", "25,5 %", "13,5 %"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("return receipt lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "KOPI") {
+		t.Error("an original is marked as a copy")
+	}
+}
+
+func TestFormatMoney(t *testing.T) {
+	for v, want := range map[int64]string{0: "0,00", 5: "0,05", 2190: "21,90", 123456789: "1 234 567,89", -990: "-9,90"} {
+		if got := formatMoney(v, ',', ' '); got != want {
+			t.Errorf("formatMoney(%d) = %q, want %q", v, got, want)
+		}
+	}
+}
+
+// renderESCPOS turns the byte stream back into text, showing commands as
+// [markers]. It understands exactly the commands the encoder uses and fails
+// on anything else, so it also checks the commands' lengths are right.
+func renderESCPOS(t *testing.T, b []byte) string {
+	t.Helper()
+	var out strings.Builder
+	dec := charmap.CodePage865.NewDecoder()
+	for i := 0; i < len(b); {
+		c := b[i]
+		switch {
+		case c == 0x1b && i+1 < len(b):
+			switch b[i+1] {
+			case '@':
+				out.WriteString("[init]")
+				i += 2
+			case 't':
+				fmt.Fprintf(&out, "[codepage %d]", b[i+2])
+				i += 3
+			case 'a':
+				out.WriteString([]string{"[left]", "[center]", "[right]"}[b[i+2]])
+				i += 3
+			case 'E':
+				out.WriteString(map[byte]string{0: "[/bold]", 1: "[bold]"}[b[i+2]])
+				i += 3
+			case 'p':
+				fmt.Fprintf(&out, "[drawer pin %d]", b[i+2])
+				i += 5
+			default:
+				t.Fatalf("unknown ESC %q at %d", b[i+1], i)
+			}
+		case c == 0x1d && i+1 < len(b):
+			switch b[i+1] {
+			case '!':
+				fmt.Fprintf(&out, "[size %02x]", b[i+2])
+				i += 3
+			case 'V':
+				out.WriteString("[cut]")
+				i += 4
+			case '(':
+				n := int(b[i+3]) | int(b[i+4])<<8
+				body := b[i+5 : i+5+n]
+				if body[0] == 49 && body[1] == 80 {
+					fmt.Fprintf(&out, "[QR %s]", body[3:])
+				}
+				i += 5 + n
+			default:
+				t.Fatalf("unknown GS %q at %d", b[i+1], i)
+			}
+		case c < 0x20 && c != '\n':
+			t.Fatalf("stray control byte %#x at %d", c, i)
+		default:
+			j := i
+			for j < len(b) && b[j] != 0x1b && b[j] != 0x1d && (b[j] >= 0x20 || b[j] == '\n') {
+				j++
+			}
+			s, err := dec.Bytes(b[i:j])
+			if err != nil {
+				t.Fatal(err)
+			}
+			out.Write(s)
+			i = j
+		}
+	}
+	return out.String()
+}
+
+func stripMarkers(line string) string {
+	for {
+		i := strings.Index(line, "[")
+		j := strings.Index(line, "]")
+		if i < 0 || j < i {
+			return line
+		}
+		line = line[:i] + line[j+1:]
+	}
+}
+
+func TestLongNamesWrapInsteadOfLosingText(t *testing.T) {
+	r := sampleReceipt()
+	r.Lines = []ReceiptLine{
+		{Name: "Supercalifragilisticexpialidocious-sjokoladekake med krem", Quantity: 1, Total: 9900},
+		{Name: "Brus", Quantity: 1, Total: 2500},
+	}
+	text := renderESCPOS(t, encodeReceipt(r, 32))
+	for _, want := range []string{"Supercalifragilisticexpialidocio\nus-sjokoladekake med krem  99,00\n", "Brus                       25,00\n"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("receipt lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+// FuzzReceiptLines: whatever the product names, the receipt keeps every
+// word of them, stays within the paper width and decodes cleanly.
+func FuzzReceiptLines(f *testing.F) {
+	f.Add("Grovbrød fra Bakeriet på hjørnet, skivet", int64(4490), 42)
+	f.Add("aaaa bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", int64(-123456789), 32)
+	f.Fuzz(func(t *testing.T, name string, amount int64, width int) {
+		if width < 24 || width > 64 {
+			return
+		}
+		r := Receipt{Lines: []ReceiptLine{{Name: name, Quantity: 1, Total: amount}}}
+		text := renderESCPOS(t, encodeReceipt(r, width))
+		for i, line := range strings.Split(text, "\n") {
+			if n := len([]rune(stripMarkers(line))); n > width {
+				t.Fatalf("line %d is %d wide on %d-column paper: %q", i, n, width, line)
+			}
+		}
+		if !strings.Contains(text, formatMoney(amount, ',', ' ')) {
+			t.Fatalf("amount missing:\n%s", text)
+		}
+	})
+}
