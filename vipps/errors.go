@@ -167,6 +167,13 @@ func parseError(op string, status int, header http.Header, body []byte, now time
 		}
 		if b.OAuthError != "" {
 			e.Code = b.OAuthError
+			// CIBA refines invalid_request with a string error_code
+			// (invalid_user, old_app); the Login spec's error_code is the
+			// HTTP status as a number, which says nothing new.
+			var sub string
+			if json.Unmarshal(b.ErrorCode, &sub) == nil && sub != "" {
+				e.Code = sub
+			}
 			if e.Detail == "" {
 				e.Detail = b.ErrorDescription
 			}

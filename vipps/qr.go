@@ -39,11 +39,11 @@ var (
 // "" means a country code is required.
 func ParseMSISDN(s string, home Country) (string, error) {
 	var b strings.Builder
-	for i, r := range strings.TrimSpace(s) {
+	for _, r := range strings.TrimSpace(s) {
 		switch {
 		case r >= '0' && r <= '9':
 			b.WriteRune(r)
-		case r == '+' && i == 0:
+		case r == '+' && b.Len() == 0: // only in front: "+47", "(+47)"
 			b.WriteString("00")
 		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')' || r == '\u00a0':
 		default:
