@@ -35,6 +35,7 @@ type cashierWindow struct {
 	sales       *touchButton
 
 	lines      *fyne.Container
+	lineQty    [][2]*touchButton // per cart line: − and +
 	linesKey   string
 	emptyCart  *widget.Label
 	vat        *fyne.Container
@@ -281,6 +282,7 @@ func (c *cashierWindow) renderLines(v flow.View) {
 	}
 	c.linesKey = key
 	c.lines.RemoveAll()
+	c.lineQty = c.lineQty[:0]
 	locked := v.Stage != flow.StageOpen
 	for i, l := range v.Lines {
 		c.lines.Add(c.lineRow(i, l, locked))
@@ -307,6 +309,7 @@ func (c *cashierWindow) lineRow(i int, l flow.LineView, locked bool) fyne.Canvas
 	plus := newButton("", theme.ContentAddIcon(), func() {
 		c.w.do(func(ctx context.Context) error { return c.w.opt.Till.SetQuantity(ctx, i, l.Quantity+1) })
 	})
+	c.lineQty = append(c.lineQty, [2]*touchButton{minus, plus})
 	if locked {
 		minus.Disable()
 		plus.Disable()
