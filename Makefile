@@ -19,7 +19,7 @@ BUILD_HEADERS := GL/gl.h X11/Xlib.h X11/Xcursor/Xcursor.h X11/extensions/Xrandr.
 	X11/extensions/Xinerama.h X11/extensions/XInput2.h X11/extensions/xf86vmode.h \
 	wayland-client.h xkbcommon/xkbcommon.h
 # Programs the tests drive: serial ptys, a throw-away PostgreSQL, a virtual X server.
-TEST_PKGS  := socat postgresql xvfb xauth xdotool x11-utils imagemagick
+TEST_PKGS  := socat postgresql xvfb xauth xdotool x11-utils imagemagick libxml2-utils
 
 .PHONY: all build run sim test test-go lint bench fuzz deps test-deps clean
 
@@ -34,7 +34,7 @@ deps:
 	fi
 
 test-deps:
-	@missing=""; for c in socat Xvfb xdotool; do command -v $$c >/dev/null || missing="$$missing $$c"; done; \
+	@missing=""; for c in socat Xvfb xdotool xmllint; do command -v $$c >/dev/null || missing="$$missing $$c"; done; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing initdb"; \
 	if [ -n "$$missing" ]; then \
 	  echo "test-deps: missing programs:$$missing"; \
