@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"time"
@@ -172,6 +173,27 @@ func VerifyWebhook(registeredURL, secret string, body []byte, header http.Header
 		return ErrWebhookSignature
 	}
 	return nil
+}
+
+// maxWebhookBody bounds what VerifyWebhookRequest reads; ePayment
+// deliveries are well under a kilobyte.
+const maxWebhookBody = 1 << 20
+
+// VerifyWebhookRequest reads r's body (at most 1 MiB) and verifies it with
+// VerifyWebhook, for use at the top of an http.Handler. It returns the raw
+// body for parsing once verified.
+func VerifyWebhookRequest(r *http.Request, registeredURL, secret string, now time.Time, maxSkew time.Duration) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxWebhookBody+1))
+	if err != nil {
+		return nil, fmt.Errorf("vipps webhook: reading body: %w", err)
+	}
+	if len(body) > maxWebhookBody {
+		return nil, errors.New("vipps webhook: body too large")
+	}
+	if r.Method != http.MethodPost {
+		return nil, fmt.Errorf("vipps webhook: method %s, want POST", r.Method)
+	}
+	return body, VerifyWebhook(registeredURL, secret, body, r.Header, now, maxSkew)
 }
 
 // ParsePaymentEvent reads an ePayment webhook body (after VerifyWebhook).

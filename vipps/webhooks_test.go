@@ -3,6 +3,8 @@ package vipps
 import (
 	"errors"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 )
@@ -100,5 +102,34 @@ func TestSignedDeliveryWithPortAndQueryVerifies(t *testing.T) {
 	ev, err := ParsePaymentEvent(body)
 	if err != nil || ev.Name != "AUTHORIZED" || ev.MSN != "123456" || ev.Amount.Value != 49900 || !ev.Success {
 		t.Fatalf("%+v %v", ev, err)
+	}
+}
+
+func TestVerifyWebhookRequestInAHandler(t *testing.T) {
+	var got PaymentEvent
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := VerifyWebhookRequest(r, vecURL, vecSecret, vecNow, 5*time.Minute)
+		if err != nil {
+			http.Error(w, "bad signature", http.StatusUnauthorized)
+			return
+		}
+		got.Name = string(body)
+	})
+	// Behind a proxy the request arrives on another host and path; the
+	// registered URL is what counts.
+	for _, tc := range []struct {
+		body string
+		code int
+	}{{vecBody, 200}, {vecBody + "x", 401}} {
+		req := httptest.NewRequest("POST", "http://10.0.0.5:8080/internal/hook", strings.NewReader(tc.body))
+		req.Header = vecHeader()
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != tc.code {
+			t.Errorf("body %q: status %d, want %d", tc.body, rec.Code, tc.code)
+		}
+	}
+	if got.Name != vecBody {
+		t.Errorf("handler did not get the raw body")
 	}
 }
