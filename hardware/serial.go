@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/tarm/serial"
@@ -22,8 +23,10 @@ type SerialConfig struct {
 	ReadTimeout  time.Duration // how long one read waits for bytes; 100 ms if zero
 	FrameTimeout time.Duration // an unfinished code is dropped after this quiet time; 1 s if zero
 	MaxLength    int           // longest code in bytes; 2048 if zero
-	MinBackoff   time.Duration // first wait before reopening a lost port; 100 ms if zero
-	MaxBackoff   time.Duration // longest wait between reopen attempts; 2 s if zero
+	// Reopening a port that is not there costs one failed open(2), so the
+	// backoff stays short: a replugged scanner is back within MaxBackoff.
+	MinBackoff time.Duration // first wait before reopening a lost port; 50 ms if zero
+	MaxBackoff time.Duration // longest wait between reopen attempts; 500 ms if zero
 
 	Cooldown *Cooldown        // nil: no duplicate suppression
 	Now      func() time.Time // time.Now if nil
@@ -60,8 +63,8 @@ func NewSerialScanner(cfg SerialConfig, bus *Bus) (*SerialScanner, error) {
 	}
 	def(&cfg.ReadTimeout, 100*time.Millisecond)
 	def(&cfg.FrameTimeout, time.Second)
-	def(&cfg.MinBackoff, 100*time.Millisecond)
-	def(&cfg.MaxBackoff, 2*time.Second)
+	def(&cfg.MinBackoff, 50*time.Millisecond)
+	def(&cfg.MaxBackoff, 500*time.Millisecond)
 	if cfg.MaxLength <= 0 {
 		cfg.MaxLength = 2048
 	}
@@ -211,4 +214,20 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	}
+}
+
+// RunScanners runs every scanner until ctx is done; several scanners (the
+// cashier's and the customer-facing one) share one bus.
+func RunScanners(ctx context.Context, bus *Bus, cfgs ...SerialConfig) (wait func(), err error) {
+	scanners := make([]*SerialScanner, len(cfgs))
+	for i, c := range cfgs {
+		if scanners[i], err = NewSerialScanner(c, bus); err != nil {
+			return nil, err
+		}
+	}
+	var wg sync.WaitGroup
+	for _, s := range scanners {
+		wg.Go(func() { s.Run(ctx) })
+	}
+	return wg.Wait, nil
 }

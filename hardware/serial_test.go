@@ -18,12 +18,12 @@ import (
 // the scanner would send into Host. Stopping socat removes both links,
 // which is what unplugging a USB-CDC scanner looks like to the till.
 type ptyPair struct {
-	t            *testing.T
+	t            testing.TB
 	Device, Host string
 	cmd          *exec.Cmd
 }
 
-func newPtyPair(t *testing.T) *ptyPair {
+func newPtyPair(t testing.TB) *ptyPair {
 	t.Helper()
 	if _, err := exec.LookPath("socat"); err != nil {
 		if os.Getenv("CI") != "" {
@@ -135,7 +135,7 @@ func next[E Event](t *testing.T, bus *Bus) E {
 	}
 }
 
-func waitConnected(t *testing.T, bus *Bus, want bool) DeviceStatus {
+func waitConnected(t testing.TB, bus *Bus, want bool) DeviceStatus {
 	t.Helper()
 	timeout := time.After(5 * time.Second)
 	for {
@@ -249,20 +249,18 @@ func TestSerialScannerSurvivesUnplugAndReplug(t *testing.T) {
 func TestTwoSerialScannersAtOnce(t *testing.T) {
 	cashierPty, customerPty := newPtyPair(t), newPtyPair(t)
 	bus := NewBus(64)
-	for _, c := range []struct{ dev, src string }{{cashierPty.Device, SourceCashier}, {customerPty.Device, SourceCustomer}} {
-		s, err := NewSerialScanner(SerialConfig{Port: c.dev, Source: c.src, ReadTimeout: 20 * time.Millisecond, MinBackoff: 5 * time.Millisecond}, bus)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { s.Run(ctx); close(done) }()
-		t.Cleanup(func() { cancel(); <-done })
+	ctx, cancel := context.WithCancel(context.Background())
+	wait, err := RunScanners(ctx, bus,
+		SerialConfig{Port: cashierPty.Device, Source: SourceCashier, ReadTimeout: 20 * time.Millisecond},
+		SerialConfig{Port: customerPty.Device, Source: SourceCustomer, Suffix: "CRLF", ReadTimeout: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
 	}
+	t.Cleanup(func() { cancel(); wait() })
 	waitConnected(t, bus, true)
 	waitConnected(t, bus, true)
 	cashierPty.send("7038010055683\r")
-	customerPty.send(legacyQR + "\r")
+	customerPty.send(legacyQR + "\r\n")
 	got := map[string]Scan{}
 	for range 2 {
 		s := next[Scan](t, bus)
@@ -273,10 +271,45 @@ func TestTwoSerialScannersAtOnce(t *testing.T) {
 	}
 }
 
+func TestRunScannersRejectsABadSuffix(t *testing.T) {
+	if _, err := RunScanners(context.Background(), NewBus(1), SerialConfig{Port: "/dev/null", Suffix: `\q`}); err == nil {
+		t.Fatal("a misconfigured scanner must be reported at start-up")
+	}
+}
+
 func TestSerialScannerReportsAPortThatIsNotThere(t *testing.T) {
 	bus := testScanner(t, filepath.Join(t.TempDir(), "ttyACM9"), "CR", SourceCashier)
 	st := waitConnected(t, bus, false)
 	if st.Err == nil || !strings.Contains(st.Err.Error(), "ttyACM9") {
 		t.Fatalf("status %+v must name the missing port", st)
 	}
+}
+
+// BenchmarkSerialReconnect measures how long a scanner is gone after it is
+// plugged back in, with the production backoff, after an unplug long enough
+// for the backoff to reach its cap (the usual case: someone finds the cable,
+// then plugs it in). Run: go test ./hardware -run '^$' -bench SerialReconnect -benchtime 5x
+func BenchmarkSerialReconnect(b *testing.B) {
+	p := newPtyPair(b)
+	bus := NewBus(64)
+	s, err := NewSerialScanner(SerialConfig{Port: p.Device}, bus)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	waitConnected(b, bus, true)
+	var total time.Duration
+	for b.Loop() {
+		p.unplug()
+		waitConnected(b, bus, false)
+		time.Sleep(2 * time.Second) // the cable is out for a while
+		start := time.Now()
+		p.plug()
+		waitConnected(b, bus, true)
+		total += time.Since(start)
+	}
+	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/reconnect")
 }

@@ -35,6 +35,9 @@ type WedgeConfig struct {
 	// layout (see layout.go).
 	Layout   Layout
 	Cooldown *Cooldown // nil: no duplicate suppression
+	// Bus, if set, also receives every scan, so the UI only has to deal
+	// with Decoded.Typed.
+	Bus *Bus
 }
 
 const maxWedgeBurst = 4096
@@ -124,6 +127,9 @@ func (w *Wedge) scan(keys []Key, at time.Time) *Scan {
 	s.Source, s.At = w.cfg.Source, at
 	if !w.cfg.Cooldown.Allow(s) {
 		return nil
+	}
+	if w.cfg.Bus != nil {
+		w.cfg.Bus.Publish(s)
 	}
 	return &s
 }

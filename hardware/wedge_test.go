@@ -209,3 +209,21 @@ func FuzzWedge(f *testing.F) {
 		}
 	})
 }
+
+func TestWedgePublishesScansOnTheBus(t *testing.T) {
+	bus := NewBus(4)
+	w := NewWedge(WedgeConfig{Bus: bus})
+	typeKeys(w, "7038010055683", t0, 3*time.Millisecond, true)
+	typeKeys(w, "12", t0.Add(time.Second), 200*time.Millisecond, true)
+	select {
+	case ev := <-bus.Events():
+		if s, ok := ev.(Scan); !ok || s.Code != "7038010055683" || s.Source != SourceKeyboard {
+			t.Fatalf("event %#v", ev)
+		}
+	default:
+		t.Fatal("the scan never reached the bus")
+	}
+	if len(bus.Events()) != 0 {
+		t.Fatal("a person's typing was published as a scan")
+	}
+}
