@@ -184,7 +184,7 @@ func New(cfg Config) (*Sim, error) {
 	default:
 		return nil, fmt.Errorf("sim: currency must be NOK, DKK or EUR")
 	}
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	key, err := signingKey()
 	if err != nil {
 		return nil, err
 	}
@@ -301,6 +301,12 @@ func (s *Sim) tickLocked() bool {
 }
 
 var errNotFound = errors.New("sim: no such push")
+
+// signingKey is the id_token key, made once per process: generating RSA
+// keys is slow, and a simulator needs no key rotation.
+var signingKey = sync.OnceValues(func() (*rsa.PrivateKey, error) {
+	return rsa.GenerateKey(rand.Reader, 2048)
+})
 
 func randomUUID() string {
 	b := make([]byte, 16)
