@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"time"
@@ -183,7 +182,7 @@ func (s *Sim) withFaults(route string, h http.HandlerFunc) http.HandlerFunc {
 			writeProblem(w, newProblem(r, d.status, "Internal Server Error", "An internal error occurred (simulated fault)."))
 			return
 		case d.e5a, d.dropAfter:
-			h(httptest.NewRecorder(), r) // carried out, answer lost
+			h(&discardWriter{header: http.Header{}}, r) // carried out, answer lost
 			if d.dropAfter {
 				dropConnection(w)
 				return
@@ -225,3 +224,11 @@ func (s *Sim) SetFaults(f Faults) { s.faults.set(f) }
 
 // CurrentFaults returns the fault configuration in force.
 func (s *Sim) CurrentFaults() Faults { return s.faults.get() }
+
+// discardWriter swallows the answer of a request that is carried out but
+// whose answer the fault loses.
+type discardWriter struct{ header http.Header }
+
+func (d *discardWriter) Header() http.Header         { return d.header }
+func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (d *discardWriter) WriteHeader(int)             {}
