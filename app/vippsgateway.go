@@ -1,0 +1,194 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"strconv"
+
+	"github.com/kasse-pos/kasse/flow"
+	"github.com/kasse-pos/kasse/vipps"
+)
+
+// vippsGateway gives flow the Vipps it asks for (flow.Vipps) on top of the
+// vipps client, translating types and error kinds at the boundary so flow
+// stays free of HTTP details.
+type vippsGateway struct {
+	c        *vipps.Client
+	clubName string
+	currency string
+}
+
+var _ flow.Vipps = (*vippsGateway)(nil)
+
+func newVippsGateway(c *vipps.Client, clubName, currency string) *vippsGateway {
+	return &vippsGateway{c: c, clubName: clubName, currency: currency}
+}
+
+func (g *vippsGateway) ExchangeQR(ctx context.Context, qr string) (string, error) {
+	msisdn, err := g.c.MSISDNFromQR(ctx, qr)
+	return msisdn, gatewayError(err)
+}
+
+func (g *vippsGateway) CheckIn(ctx context.Context, msisdn string, member bool) error {
+	_, err := g.c.CheckIn(ctx, msisdn, member, g.clubName)
+	return gatewayError(err)
+}
+
+func (g *vippsGateway) StartLogin(ctx context.Context, msisdn, bindingMessage string, scopes []string) (flow.LoginRequest, error) {
+	lr, err := g.c.StartLogin(ctx, msisdn, bindingMessage, scopes)
+	if err != nil {
+		return flow.LoginRequest{}, gatewayError(err)
+	}
+	return flow.LoginRequest{AuthReqID: lr.AuthReqID, ExpiresAt: lr.ExpiresAt, Interval: lr.Interval}, nil
+}
+
+func (g *vippsGateway) FinishLogin(ctx context.Context, req flow.LoginRequest) (flow.MemberClaims, error) {
+	claims, err := g.c.FinishLogin(ctx, vipps.LoginRequest{AuthReqID: req.AuthReqID, ExpiresAt: req.ExpiresAt, Interval: req.Interval})
+	switch {
+	case errors.Is(err, vipps.ErrLoginDeclined):
+		return flow.MemberClaims{}, flow.ErrLoginDeclined
+	case errors.Is(err, vipps.ErrLoginExpired):
+		return flow.MemberClaims{}, flow.ErrLoginExpired
+	case err != nil:
+		return flow.MemberClaims{}, gatewayError(err)
+	}
+	return flow.MemberClaims{
+		Sub: claims.Sub, Name: claims.Name, GivenName: claims.GivenName, FamilyName: claims.FamilyName,
+		Email: claims.Email, Phone: claims.PhoneNumber, BirthDate: claims.BirthDate, Scopes: claims.Scopes,
+	}, nil
+}
+
+func (g *vippsGateway) CreatePayment(ctx context.Context, req flow.PaymentRequest) (flow.CreatedPayment, error) {
+	p := vipps.CreatePayment{
+		Reference:      req.Reference,
+		IdempotencyKey: req.IdempotencyKey,
+		Amount:         vipps.Amount{Currency: g.currencyOr(req.Currency), Value: int64(req.Amount)},
+		MSISDN:         req.MSISDN,
+		PersonalQR:     req.PersonalQR,
+		UserFlow:       vipps.FlowPushMessage,
+		Description:    req.Description,
+	}
+	if req.ByQR {
+		p.UserFlow = vipps.FlowQR
+		p.QRFormat = vipps.QRTargetURL
+		p.MSISDN, p.PersonalQR = "", ""
+	}
+	if req.Receipt != nil {
+		r := toVippsReceipt(*req.Receipt)
+		p.Receipt = &r
+	}
+	created, err := g.c.CreatePayment(ctx, p)
+	if err != nil {
+		return flow.CreatedPayment{}, gatewayError(err)
+	}
+	return flow.CreatedPayment{Reference: created.Reference, QR: created.RedirectURL}, nil
+}
+
+func (g *vippsGateway) GetPayment(ctx context.Context, reference string) (flow.PaymentInfo, error) {
+	p, err := g.c.GetPayment(ctx, reference)
+	return paymentInfo(p), gatewayError(err)
+}
+
+func (g *vippsGateway) PaymentEvents(ctx context.Context, reference string) ([]flow.PaymentEvent, error) {
+	events, err := g.c.PaymentEvents(ctx, reference)
+	if err != nil {
+		return nil, gatewayError(err)
+	}
+	out := make([]flow.PaymentEvent, len(events))
+	for i, e := range events {
+		out[i] = paymentEvent(e)
+	}
+	return out, nil
+}
+
+func (g *vippsGateway) CancelPayment(ctx context.Context, reference string, transactionOnly bool, idempotencyKey string) (flow.PaymentInfo, error) {
+	p, err := g.c.Cancel(ctx, reference, transactionOnly, idempotencyKey)
+	return paymentInfo(p), gatewayError(err)
+}
+
+func (g *vippsGateway) Capture(ctx context.Context, reference string, amount flow.Money, idempotencyKey string) (flow.PaymentInfo, error) {
+	p, err := g.c.Capture(ctx, reference, vipps.Amount{Currency: g.currency, Value: int64(amount)}, idempotencyKey)
+	return paymentInfo(p), gatewayError(err)
+}
+
+func (g *vippsGateway) Refund(ctx context.Context, reference string, amount flow.Money, idempotencyKey string) (flow.PaymentInfo, error) {
+	p, err := g.c.Refund(ctx, reference, vipps.Amount{Currency: g.currency, Value: int64(amount)}, idempotencyKey)
+	return paymentInfo(p), gatewayError(err)
+}
+
+func (g *vippsGateway) AddReceipt(ctx context.Context, reference string, r flow.Receipt) error {
+	return gatewayError(g.c.AddReceipt(ctx, reference, toVippsReceipt(r)))
+}
+
+func (g *vippsGateway) currencyOr(c string) string {
+	if c != "" {
+		return c
+	}
+	return g.currency
+}
+
+func paymentInfo(p vipps.Payment) flow.PaymentInfo {
+	return flow.PaymentInfo{
+		Reference:  p.Reference,
+		State:      p.State,
+		Amount:     flow.Money(p.Amount.Value),
+		Authorized: flow.Money(p.Aggregate.Authorized.Value),
+		Captured:   flow.Money(p.Aggregate.Captured.Value),
+		Cancelled:  flow.Money(p.Aggregate.Cancelled.Value),
+		Refunded:   flow.Money(p.Aggregate.Refunded.Value),
+	}
+}
+
+// paymentEvent converts a webhook or event-log entry.
+func paymentEvent(e vipps.PaymentEvent) flow.PaymentEvent {
+	return flow.PaymentEvent{
+		Reference: e.Reference, Name: e.Name, Amount: flow.Money(e.Amount.Value),
+		PSPReference: e.PSPReference, IdempotencyKey: e.IdempotencyKey, Success: e.Success, At: e.Timestamp,
+	}
+}
+
+func toVippsReceipt(r flow.Receipt) vipps.Receipt {
+	out := vipps.Receipt{BottomLine: vipps.BottomLine{Currency: r.Currency, POSID: r.POSID, ReceiptNumber: r.ReceiptNumber}}
+	for _, l := range r.Lines {
+		out.OrderLines = append(out.OrderLines, vipps.OrderLine{
+			Name: l.Name, ID: l.ID,
+			TotalAmount: int64(l.Total), TotalAmountExcludingTax: int64(l.TotalExclTax), TotalTaxAmount: int64(l.Tax),
+			TaxRate: l.TaxRate, Discount: int64(l.Discount), IsReturn: l.IsReturn,
+			UnitInfo: &vipps.UnitInfo{UnitPrice: int64(l.UnitPrice), Quantity: strconv.Itoa(l.Quantity), QuantityUnit: "PCS"},
+		})
+	}
+	return out
+}
+
+// gatewayError turns a vipps error into the flow error the checkout and the
+// settlement worker branch on; nil stays nil.
+func gatewayError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ve *vipps.Error
+	if !errors.As(err, &ve) {
+		return &flow.GatewayError{Kind: flow.KindOf(err), Message: err.Error()}
+	}
+	return &flow.GatewayError{Kind: flowKind(ve.Kind), Status: ve.Status, Code: ve.Code, Message: ve.Error(), RetryAfter: ve.RetryAfter}
+}
+
+func flowKind(k vipps.Kind) flow.ErrorKind {
+	switch k {
+	case vipps.Transient:
+		return flow.ErrTransient
+	case vipps.RateLimited:
+		return flow.ErrRateLimited
+	case vipps.Conflict:
+		return flow.ErrConflict
+	case vipps.Invalid:
+		return flow.ErrInvalid
+	case vipps.Permanent:
+		return flow.ErrPermanent
+	case vipps.Unauthorized:
+		return flow.ErrUnauthorized
+	case vipps.NotFound:
+		return flow.ErrNotFound
+	}
+	return flow.ErrUnknown
+}

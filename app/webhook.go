@@ -1,0 +1,172 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kasse-pos/kasse/flow"
+	"github.com/kasse-pos/kasse/vipps"
+)
+
+// PaymentEvents is the ePayment webhook set the till listens to.
+var PaymentEvents = []string{
+	"epayments.payment.created.v1", "epayments.payment.authorized.v1", "epayments.payment.aborted.v1",
+	"epayments.payment.expired.v1", "epayments.payment.cancelled.v1", "epayments.payment.captured.v1",
+	"epayments.payment.refunded.v1", "epayments.payment.terminated.v1",
+}
+
+// webhookSkew is how far x-ms-date may be from our clock. Vipps retries
+// re-sign with a fresh date, so a late retry is not stale.
+const webhookSkew = 5 * time.Minute
+
+// WebhookStats counts what the listener did with each delivery.
+type WebhookStats struct {
+	Accepted, Forged, Tampered, Stale, Replayed, Malformed int64
+}
+
+// webhookListener receives Vipps webhooks, verifies them exactly as
+// API.md §8.4 says and feeds verified ePayment events to the checkout.
+// The secret lives in memory only: on every start the till registers
+// afresh (and removes its earlier registrations for the same URL), so no
+// secret is ever written to disk or the database.
+type webhookListener struct {
+	registeredURL string
+	secret        string
+	handle        func(context.Context, flow.PaymentEvent) error
+	log           *slog.Logger
+	now           func() time.Time
+
+	mu   sync.Mutex
+	seen map[string]time.Time // Authorization header → when, for replay detection
+
+	accepted, forged, tampered, stale, replayed, malformed atomic.Int64
+}
+
+func newWebhookListener(registeredURL, secret string, handle func(context.Context, flow.PaymentEvent) error, log *slog.Logger) *webhookListener {
+	return &webhookListener{registeredURL: registeredURL, secret: secret, handle: handle, log: log, now: time.Now, seen: map[string]time.Time{}}
+}
+
+func (l *webhookListener) Stats() WebhookStats {
+	return WebhookStats{Accepted: l.accepted.Load(), Forged: l.forged.Load(), Tampered: l.tampered.Load(),
+		Stale: l.stale.Load(), Replayed: l.replayed.Load(), Malformed: l.malformed.Load()}
+}
+
+func (l *webhookListener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	now := l.now()
+	body, err := vipps.VerifyWebhookRequest(r, l.registeredURL, l.secret, now, webhookSkew)
+	switch {
+	case errors.Is(err, vipps.ErrWebhookStale):
+		l.stale.Add(1)
+	case errors.Is(err, vipps.ErrWebhookContentHash):
+		l.tampered.Add(1)
+	case err != nil:
+		l.forged.Add(1)
+	}
+	if err != nil {
+		l.log.Warn("webhook rejected", "reason", err, "remote", r.RemoteAddr)
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
+	sig := r.Header.Get("Authorization")
+	if l.seenBefore(sig, now) {
+		// A byte-identical delivery seen before: harmless for the checkout,
+		// but counted; acknowledged so a confused sender stops retrying.
+		l.replayed.Add(1)
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	ev, err := vipps.ParsePaymentEvent(body)
+	if err != nil {
+		l.malformed.Add(1)
+		w.WriteHeader(http.StatusOK) // signed by Vipps but not for us (e.g. a login ping)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 8*time.Second) // Vipps waits 10 s
+	defer cancel()
+	if err := l.handle(ctx, paymentEvent(ev)); err != nil {
+		l.log.Error("webhook not recorded; Vipps will retry", "reference", ev.Reference, "event", ev.Name, "err", err)
+		http.Error(w, "try again", http.StatusServiceUnavailable)
+		return
+	}
+	l.remember(sig, now)
+	l.accepted.Add(1)
+	w.WriteHeader(http.StatusOK)
+}
+
+// seenBefore reports whether a delivery with this signature was recorded
+// already. Signatures are kept for twice the allowed skew: a signature
+// covers the date, so an older copy is rejected as stale anyway. Only
+// recorded deliveries are remembered, so a retry after a failure counts.
+func (l *webhookListener) seenBefore(sig string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for s, at := range l.seen {
+		if now.Sub(at) > 2*webhookSkew {
+			delete(l.seen, s)
+		}
+	}
+	_, ok := l.seen[sig]
+	return ok
+}
+
+func (l *webhookListener) remember(sig string, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.seen[sig] = now
+}
+
+// startWebhooks binds the listener where configured (and nowhere else),
+// registers the public URL with Vipps and serves until ctx ends.
+func startWebhooks(ctx context.Context, c *vipps.Client, listen, publicURL string, handle func(context.Context, flow.PaymentEvent) error, log *slog.Logger) (*webhookListener, string, error) {
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return nil, "", fmt.Errorf("webhook listener on %s: %w", listen, err)
+	}
+	if publicURL == "" {
+		publicURL = "http://" + ln.Addr().String() + "/vipps/webhook"
+	}
+	u, err := url.Parse(publicURL)
+	if err != nil || u.Host == "" {
+		ln.Close()
+		return nil, "", fmt.Errorf("webhook URL %q is not an absolute URL", publicURL)
+	}
+	regCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if existing, err := c.Webhooks(regCtx); err == nil {
+		for _, reg := range existing {
+			if reg.URL == publicURL {
+				_ = c.DeleteWebhook(regCtx, reg.ID)
+			}
+		}
+	}
+	reg, err := c.RegisterWebhook(regCtx, publicURL, PaymentEvents)
+	if err != nil {
+		ln.Close()
+		return nil, "", fmt.Errorf("registering the webhook: %w", err)
+	}
+	l := newWebhookListener(publicURL, reg.Secret, handle, log)
+	mux := http.NewServeMux()
+	path := u.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	mux.Handle("POST "+path, l)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shut)
+	}()
+	log.Info("webhook listener ready", "listen", ln.Addr().String(), "url", publicURL)
+	return l, ln.Addr().String(), nil
+}
