@@ -25,10 +25,13 @@ import (
 
 // Env is what a child needs; it travels in environment variables.
 type Env struct {
-	DB                                           string // SQLite path or PostgreSQL DSN
-	VippsURL                                     string // the simulator (or a test environment)
-	ClientID, ClientSecret, SubscriptionKey, MSN string
-	Lease                                        time.Duration
+	DB              string // SQLite path or PostgreSQL DSN
+	VippsURL        string // the simulator (or a test environment)
+	ClientID        string
+	ClientSecret    string
+	SubscriptionKey string
+	MSN             string
+	Lease           time.Duration // how long a claimed job is the child's
 }
 
 const envPrefix = "KASSE_CRASHTEST_"
@@ -55,9 +58,13 @@ func EnvFromOS() Env {
 // Client is a vipps client for e; few retries of its own, so the worker's
 // backoff and the crashes are what is tested.
 func (e Env) Client() (*vipps.Client, error) {
+	// Many workers talk to one host: keep their connections open rather
+	// than dial (and leave TIME_WAIT sockets) for every call.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 1024
 	return vipps.New(vipps.Config{BaseURL: e.VippsURL, ClientID: e.ClientID, ClientSecret: e.ClientSecret,
 		SubscriptionKey: e.SubscriptionKey, MSN: e.MSN, CallTimeout: 5 * time.Second, MaxRetries: 1,
-		RetryBase: 10 * time.Millisecond, RetryCap: 50 * time.Millisecond})
+		RetryBase: 10 * time.Millisecond, RetryCap: 50 * time.Millisecond, HTTPClient: &http.Client{Transport: tr}})
 }
 
 // Settler is the worker as a child runs it: short lease and backoff, so a
