@@ -61,8 +61,20 @@ func oauthFail(w http.ResponseWriter, status int, code, desc string) {
 	writeJSON(w, status, oauthError{Error: code, ErrorDescription: desc})
 }
 
-// clientAuth accepts client_secret_basic and client_secret_post.
+// clientAuth accepts client_secret_basic, client_secret_post and the
+// partner form: an access token from /accesstoken/get as Bearer plus the
+// Merchant-Serial-Number header.
 func (s *Sim) clientAuth(w http.ResponseWriter, r *http.Request) bool {
+	if tok, ok := bearer(r); ok {
+		var c tokenClaims
+		if s.parseJWT(tok, &c) && c.Aud == tokenResource && s.now().Unix() < c.Exp &&
+			r.Header.Get("Merchant-Serial-Number") == c.MSN {
+			return true
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		oauthFail(w, http.StatusUnauthorized, "invalid_client", "Invalid or expired access token, or Merchant-Serial-Number missing")
+		return false
+	}
 	id, secret, ok := r.BasicAuth()
 	if !ok {
 		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")

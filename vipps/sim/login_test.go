@@ -101,4 +101,13 @@ func TestUserExistsAndClientAuth(t *testing.T) {
 	if r := h.do("POST", "/vipps-login-ciba/api/v1/user-exists", nil, post); r.status != 401 {
 		t.Errorf("wrong secret: %d", r.status)
 	}
+	hint := url.Values{"login_hint": {"urn:msisdn:4791234567"}}
+	partner := map[string]string{"Authorization": "Bearer " + h.accessToken(), "Merchant-Serial-Number": h.cfg.MSN}
+	if r := h.do("POST", "/vipps-login-ciba/api/v1/user-exists", partner, hint); r.status != 200 {
+		t.Errorf("access token as Bearer with MSN: %d %s", r.status, r.body)
+	}
+	partner["Merchant-Serial-Number"] = ""
+	if r := h.do("POST", "/vipps-login-ciba/api/v1/user-exists", partner, hint); r.status != 401 {
+		t.Errorf("Bearer without MSN: %d", r.status)
+	}
 }
