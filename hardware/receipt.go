@@ -198,11 +198,19 @@ func (e *escpos) line(s string) {
 
 func (e *escpos) rule() { e.line(strings.Repeat("-", e.width)) }
 
-// pair prints left and right on one line, shortening left if needed.
+// pair prints left and right on one line, shortening left if needed; an
+// amount too wide for the paper gets a line of its own.
 func (e *escpos) pair(left, right string) {
-	room := e.width - utf8.RuneCountInString(right) - 1
-	left = cut(left, max(room, 0))
-	e.line(left + strings.Repeat(" ", e.width-utf8.RuneCountInString(left)-utf8.RuneCountInString(right)) + right)
+	r := utf8.RuneCountInString(right)
+	if r+1 > e.width {
+		if left != "" {
+			e.line(left)
+		}
+		e.line(right)
+		return
+	}
+	left = cut(left, e.width-r-1)
+	e.line(left + strings.Repeat(" ", e.width-utf8.RuneCountInString(left)-r) + right)
 }
 
 // item prints a sale line: the name word-wrapped, the amount on the right
@@ -211,11 +219,14 @@ func (e *escpos) item(name, amount string) {
 	var lines []string
 	cur := ""
 	for _, w := range strings.Fields(name) {
-		for utf8.RuneCountInString(w) > e.width { // one unbreakable word
+		if rs := []rune(w); len(rs) > e.width { // one unbreakable word
 			if cur != "" {
 				lines, cur = append(lines, cur), ""
 			}
-			lines, w = append(lines, cut(w, e.width)), string([]rune(w)[e.width:])
+			for len(rs) > e.width {
+				lines, rs = append(lines, string(rs[:e.width])), rs[e.width:]
+			}
+			w = string(rs)
 		}
 		switch {
 		case cur == "":
