@@ -228,6 +228,12 @@ func TestCancelBeforeApprovalTerminates(t *testing.T) {
 	if ps := h.sim.Pushes("4791234567"); ps[0].State != sim.PushWithdrawn {
 		t.Errorf("phone still shows the payment as %s", ps[0].State)
 	}
+	r = h.api("GET", "/epayment/v1/payments/"+ref+"/events", nil, nil)
+	var events []hookEvent
+	r.json(t, &events)
+	if len(events) != 2 || events[1].Name != "TERMINATED" {
+		t.Errorf("event log %s", r.body)
+	}
 }
 
 func TestCaptureRules(t *testing.T) {
