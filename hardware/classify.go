@@ -45,7 +45,7 @@ func Classify(raw string) Scan {
 			s.Kind, s.Code = ScanProduct, gtin
 		}
 	case vippsHost.MatchString(text):
-		s.Problem = "a Vipps/MobilePay code that is not a personal QR: " + shown(text)
+		s.Problem = "a Vipps/MobilePay code that is not a personal QR: " + shown(maskDigits(text))
 	case webAddress.MatchString(text):
 		s.Problem = "a web address that is not a Vipps/MobilePay code: " + shown(text)
 	default:

@@ -28,7 +28,7 @@ func TestClassify(t *testing.T) {
 		{"HTTPS://QR.VIPPS.NO/28/2/01/031/4791234567?v=1", ScanCustomerQR, "HTTPS://QR.VIPPS.NO/28/2/01/031/4791234567?v=1", ""},
 		{"https://qr.vipps.no/p/qwjhewqhueheuqwhuqwhe", ScanCustomerQR, "https://qr.vipps.no/p/qwjhewqhueheuqwhuqwhe", ""},
 		{"https://qr.mobilepay.dk/p/AbC-123_x", ScanCustomerQR, "https://qr.mobilepay.dk/p/AbC-123_x", ""},
-		{"https://qr.vipps.no/28/2/01/031/4791234567", ScanUnknown, "", "a Vipps/MobilePay code that is not a personal QR: https://qr.vipps.no/28/2/01/031/4791234567"},
+		{"https://qr.vipps.no/28/2/01/031/4791234567", ScanUnknown, "", "a Vipps/MobilePay code that is not a personal QR: https://qr.vipps.no/28/2/01/031/********67"},
 		{"https://qr.vipps.no/p/", ScanUnknown, "", "not a personal QR"},
 		{"https://qr.vipps.no.evil.example/p/abc", ScanUnknown, "", "a web address that is not a Vipps/MobilePay code: https://qr.vipps.no.evil.example/p/abc"},
 		{"https://example.com/menu", ScanUnknown, "", "a web address that is not a Vipps/MobilePay code: https://example.com/menu"},

@@ -5,6 +5,7 @@
 package hardware
 
 import (
+	"fmt"
 	"sync/atomic"
 	"time"
 )
@@ -59,6 +60,25 @@ type Discarded struct {
 	Bytes  []byte
 	Reason string
 	At     time.Time
+}
+
+// String is safe for logs: long digit runs (the phone number in a legacy
+// Vipps QR) are masked in customer codes and raw text.
+func (s Scan) String() string {
+	code := s.Code
+	if s.Kind != ScanProduct {
+		code = maskDigits(code)
+	}
+	out := fmt.Sprintf("%s scan %q from %s", s.Kind, code, s.Source)
+	if s.Problem != "" {
+		out += ": " + s.Problem
+	}
+	return out
+}
+
+// String is safe for logs, like Scan.String.
+func (d Discarded) String() string {
+	return fmt.Sprintf("%s scanner %s: discarded %q: %s", d.Source, d.Device, maskDigits(string(d.Bytes)), d.Reason)
 }
 
 func (Scan) hardwareEvent()         {}

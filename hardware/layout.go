@@ -177,7 +177,7 @@ func maskDigits(s string) string {
 	var b strings.Builder
 	run := 0
 	flush := func(digits string) {
-		if len(digits) >= 6 {
+		if len(digits) >= 5 {
 			digits = strings.Repeat("*", len(digits)-2) + digits[len(digits)-2:]
 		}
 		b.WriteString(digits)
