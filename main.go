@@ -4,6 +4,9 @@
 //	kasse [flags]            start the till (cashier window + customer display)
 //	kasse sim [flags]        run the Vipps MobilePay simulator on its own
 //	kasse version            print the version
+//	kasse journal verify     check the electronic journal's hash chains
+//	kasse report x|z         print an X report, or take the Z report that closes the day
+//	kasse saft-export        write the journal as SAF-T Cash Register XML
 //
 // Run "kasse COMMAND --help" for the flags of each command.
 package main
@@ -16,9 +19,14 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/kasse-pos/kasse/app"
+	"github.com/kasse-pos/kasse/app/saft"
+	"github.com/kasse-pos/kasse/app/store"
+	"github.com/kasse-pos/kasse/flow"
 )
 
 func main() {
@@ -41,6 +49,9 @@ func commands() []command {
 		{"till", "start the till (default when no command is given)", tillCommand},
 		{"sim", "run the Vipps MobilePay simulator standalone", simCommand},
 		{"version", "print the version and exit", versionCommand},
+		{"journal", "journal verify: check the electronic journal for edited, deleted or reordered records", journalCommand},
+		{"report", "report x|z: print an X report, or take the Z report that closes the day", reportCommand},
+		{"saft-export", "write the electronic journal as SAF-T Cash Register XML (--from, --to, -o)", saftCommand},
 	}
 }
 
@@ -155,6 +166,144 @@ func versionCommand(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		fmt.Fprintln(out, "kasse", app.Version)
+		return nil
+	}
+}
+
+// flagsAfter parses flags given after a command's word ("report z --pin …").
+func flagsAfter(fs *flag.FlagSet, args []string) ([]string, error) {
+	if len(args) < 2 {
+		return args, nil
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		return nil, usageError{err.Error()}
+	}
+	return append(args[:1:1], fs.Args()...), nil
+}
+
+// storeFlags are the flags of the commands that read the till's database.
+func storeFlags(fs *flag.FlagSet) func() (*app.Config, *store.DB, error) {
+	cfg := app.DefaultConfig()
+	configFile := fs.String("config", "", "configuration file (default: config.json in the data directory)")
+	cfg.RegisterFlags(fs)
+	return func() (*app.Config, *store.DB, error) {
+		if err := cfg.Load(*configFile, fs); err != nil {
+			return nil, nil, err
+		}
+		dsn := cfg.Database
+		if dsn == "" {
+			dsn = filepath.Join(cfg.DataDir, "kasse.db")
+			if _, err := os.Stat(dsn); err != nil {
+				return nil, nil, fmt.Errorf("no database at %s: %w", dsn, err)
+			}
+		}
+		db, err := store.Open(dsn)
+		return cfg, db, err
+	}
+}
+
+func journalCommand(fs *flag.FlagSet) runFunc {
+	open := storeFlags(fs)
+	return func(ctx context.Context, args []string, out io.Writer) error {
+		args, err := flagsAfter(fs, args)
+		if err != nil {
+			return err
+		}
+		if len(args) != 1 || args[0] != "verify" {
+			return usageError{"usage: kasse journal verify"}
+		}
+		_, db, err := open()
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		n, err := flow.VerifyJournal(ctx, db)
+		if err != nil {
+			return err
+		}
+		heads, err := db.JournalHeads(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "OK: %d records in %d till journals\n", n, len(heads))
+		return nil
+	}
+}
+
+func reportCommand(fs *flag.FlagSet) runFunc {
+	open := storeFlags(fs)
+	cashier := fs.Int64("cashier", 0, "id of the cashier taking the report (a manager for Z)")
+	pin := fs.String("pin", os.Getenv("KASSE_PIN"), "the cashier's PIN (default: $KASSE_PIN)")
+	lang := fs.String("report-lang", "nb", "language of the printed report: nb or en")
+	return func(ctx context.Context, args []string, out io.Writer) error {
+		args, err := flagsAfter(fs, args)
+		if err != nil {
+			return err
+		}
+		if len(args) != 1 || (args[0] != "x" && args[0] != "z") {
+			return usageError{"usage: kasse report x|z [--cashier ID --pin PIN]"}
+		}
+		cfg, db, err := open()
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		j := flow.NewElectronicJournal(db, cfg.Store.POSID, time.Local, nil)
+		if *cashier != 0 || args[0] == "z" {
+			c, err := flow.NewCashierSession(db, nil, nil).Identify(ctx, *cashier, *pin)
+			if err == nil && args[0] == "z" && !c.Can(flow.PermZReport) {
+				err = flow.ErrNotAllowed
+			}
+			if err != nil {
+				return fmt.Errorf("cashier %d: %w", *cashier, err)
+			}
+			j.SetCashier(c)
+		}
+		var r flow.Report
+		if args[0] == "z" {
+			r, err = j.ZReport(ctx)
+		} else {
+			r, err = j.XReport(ctx)
+		}
+		if err != nil {
+			return err
+		}
+		_, err = io.WriteString(out, r.Text(flow.ReportHeading{ShopName: cfg.Store.Name, OrgNumber: cfg.Store.OrgNumber, Location: time.Local}, cfg.Printer.Width, *lang))
+		return err
+	}
+}
+
+func saftCommand(fs *flag.FlagSet) runFunc {
+	open := storeFlags(fs)
+	from := fs.String("from", "", "first day, YYYY-MM-DD")
+	to := fs.String("to", "", "last day (included), YYYY-MM-DD")
+	output := fs.String("o", "", "the XML file to write")
+	return func(ctx context.Context, args []string, out io.Writer) error {
+		if err := noArgs(args); err != nil {
+			return err
+		}
+		first, err1 := time.ParseInLocation(time.DateOnly, *from, time.Local)
+		last, err2 := time.ParseInLocation(time.DateOnly, *to, time.Local)
+		if err1 != nil || err2 != nil || *output == "" || last.Before(first) {
+			return usageError{"usage: kasse saft-export --from YYYY-MM-DD --to YYYY-MM-DD -o FILE.xml"}
+		}
+		cfg, db, err := open()
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		opt := saft.Options{Shop: saft.Shop{OrgNumber: cfg.Store.OrgNumber, Name: cfg.Store.Name, Address: cfg.Store.Address, Currency: cfg.Vipps.Currency},
+			From: first, To: last.AddDate(0, 0, 1), Location: time.Local, Created: time.Now(), Software: app.Version}
+		n, err := saft.ExportFile(ctx, db, db, opt, *output)
+		if err != nil {
+			return err
+		}
+		// The export itself is a journaled event (13020).
+		j := flow.NewElectronicJournal(db, cfg.Store.POSID, time.Local, nil)
+		if err := j.RecordEvent(ctx, flow.JournalExport, 0, "", 0, fmt.Sprintf("SAF-T %s to %s, %d records", *from, *to, n)); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "wrote %s: %d journal records from %s to %s\n", *output, n, *from, *to)
 		return nil
 	}
 }

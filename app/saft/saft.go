@@ -10,12 +10,15 @@
 package saft
 
 import (
+	"bufio"
 	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/xml"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -537,4 +540,39 @@ func Export(ctx context.Context, js flow.JournalStore, cs flow.CashierStore, opt
 		return nil, err
 	}
 	return af, Write(w, af)
+}
+
+// ExportFile exports to path through a temporary file, so a failed export
+// never leaves half a file under the requested name. It returns the number
+// of journal records exported.
+func ExportFile(ctx context.Context, js flow.JournalStore, cs flow.CashierStore, opt Options, path string) (int, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".saft-*.xml")
+	if err != nil {
+		return 0, err
+	}
+	defer os.Remove(tmp.Name())
+	w := bufio.NewWriter(tmp)
+	af, err := Export(ctx, js, cs, opt, w)
+	if err == nil {
+		err = w.Flush()
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, l := range af.Company.Locations {
+		for _, cr := range l.CashRegisters {
+			n += len(cr.Events)
+		}
+	}
+	return n, nil
 }

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kasse-pos/kasse/app/store"
+	"github.com/kasse-pos/kasse/flow"
+)
+
+// A day at till pos1, stored the way the till stores it, then inspected
+// and closed from the command line.
+func TestJournalReportAndSAFTCommands(t *testing.T) {
+	t.Setenv("KASSE_VIPPS_CLIENT_SECRET", "")
+	dir := t.TempDir()
+	db, err := store.Open(filepath.Join(dir, "kasse.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	j := flow.NewElectronicJournal(db, "pos1", time.Local, nil)
+	s := flow.NewCashierSession(db, j, nil)
+	ola, err := s.AddCashier(ctx, "Ola Nordmann", flow.RoleManager, "1234")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Login(ctx, ola.ID, "1234"); err != nil {
+		t.Fatal(err)
+	}
+	sale := flow.SaleRecord{SaleID: 1, ReceiptNumber: "000001", Currency: "NOK", Total: 4990,
+		Lines:    []flow.SaleRecordLine{{GTIN: "7038010000737", Name: "Melk", Quantity: 2, UnitPrice: 2495, Total: 4990, Net: 4339, VAT: 651, VATRate: 15}},
+		Payments: []flow.SaleRecordPayment{{Method: flow.PaymentVipps, Amount: 4990, Reference: "pos1-000001-1"}}}
+	if _, err := j.RecordSale(ctx, sale); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	kasse := func(args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := run(append(args, "--data-dir", dir), &out, &errb)
+		return code, out.String(), errb.String()
+	}
+	if code, out, errs := kasse("journal", "verify"); code != 0 || !strings.Contains(out, "OK: 2 records") {
+		t.Fatalf("verify: %d %q %q", code, out, errs)
+	}
+	if code, out, errs := kasse("report", "x"); code != 0 || !strings.Contains(out, "X-RAPPORT") || !strings.Contains(out, "49,90") {
+		t.Fatalf("report x: %d %q %q", code, out, errs)
+	}
+	if code, _, errs := kasse("report", "z", "--cashier", "1", "--pin", "9999"); code != 1 || !strings.Contains(errs, "wrong PIN") {
+		t.Fatalf("Z with a wrong PIN: %d %q", code, errs)
+	}
+	if code, out, errs := kasse("report", "z", "--cashier", "1", "--pin", "1234"); code != 0 || !strings.Contains(out, "Z-RAPPORT") {
+		t.Fatalf("report z: %d %q %q", code, out, errs)
+	}
+	if code, _, errs := kasse("report", "z", "--cashier", "1", "--pin", "1234"); code != 1 || !strings.Contains(errs, "already") {
+		t.Fatalf("second Z: %d %q", code, errs)
+	}
+	today := time.Now().Format(time.DateOnly)
+	file := filepath.Join(dir, "saft.xml")
+	if code, out, errs := kasse("saft-export", "--from", today, "--to", today, "-o", file); code != 0 || !strings.Contains(out, "wrote") {
+		t.Fatalf("saft-export: %d %q %q", code, out, errs)
+	}
+	if b, err := os.ReadFile(file); err != nil || !bytes.Contains(b, []byte("<transAmntIn>49.90</transAmntIn>")) {
+		t.Fatalf("exported file: %v\n%.400s", err, b)
+	}
+	if code, _, _ := kasse("saft-export", "--from", today, "-o", file); code != 2 {
+		t.Errorf("saft-export without --to: exit %d, want 2", code)
+	}
+
+	// Someone lowers the sale in the database.
+	db, err = store.Open(filepath.Join(dir, "kasse.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Gorm().Exec("UPDATE ejournal SET amount = 990 WHERE seq = 2")
+	db.Close()
+	if code, _, errs := kasse("journal", "verify"); code != 1 || !strings.Contains(errs, "broken at record 2") {
+		t.Fatalf("verify after tampering: %d %q", code, errs)
+	}
+}
