@@ -311,7 +311,8 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 			return nil, verr
 		}
 		wait := c.backoff(attempt, verr.RetryAfter)
-		if dl, ok := ctx.Deadline(); ok && c.cfg.Now().Add(wait).After(dl) {
+		// Deadlines run on the real clock, whatever Now is injected.
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
 			return nil, verr // no time left to wait; the caller decides
 		}
 		c.log.Warn("vipps retry", "op", r.op, "attempt", attempt+1, "wait", wait.String(), "kind", verr.Kind.String())

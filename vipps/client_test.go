@@ -275,3 +275,17 @@ func TestSystemHeadersOnEveryCallButUserinfo(t *testing.T) {
 		}
 	}
 }
+
+func TestNoRetryWaitBeyondTheDeadline(t *testing.T) {
+	f := newFixture(t)
+	f.gw.skipRespVal = true
+	f.gw.on("GET /epayment/v1/payments/"+ref, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "3600")
+		writeProblem(w, 429, "Too many requests", "")
+	})
+	_, err := f.c.GetPayment(ctx(t), ref) // 10 s deadline
+	var ve *Error
+	if !errors.As(err, &ve) || ve.Kind != RateLimited || ve.RetryAfter != time.Hour || len(f.clock.Slept()) != 0 {
+		t.Fatalf("got %v after waits %v; want the 429 handed back at once", err, f.clock.Slept())
+	}
+}
