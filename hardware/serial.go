@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -31,6 +32,10 @@ type SerialConfig struct {
 	Cooldown *Cooldown        // nil: no duplicate suppression
 	Now      func() time.Time // time.Now if nil
 }
+
+// baudRates are the rates serial scanners use (and tarm/serial accepts on
+// every platform).
+var baudRates = []int{1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600}
 
 // SerialScanner reads codes from one serial scanner and publishes them on a
 // Bus. It survives the scanner being unplugged: the port is reopened with
@@ -58,6 +63,9 @@ func NewSerialScanner(cfg SerialConfig, bus *Bus) (*SerialScanner, error) {
 	if cfg.Baud == 0 {
 		cfg.Baud = 9600
 	}
+	if !slices.Contains(baudRates, cfg.Baud) {
+		return nil, fmt.Errorf("scanner on %s: %d is not a serial baud rate", cfg.Port, cfg.Baud)
+	}
 	if cfg.Source == "" {
 		cfg.Source = SourceCashier
 	}
@@ -79,13 +87,13 @@ func NewSerialScanner(cfg SerialConfig, bus *Bus) (*SerialScanner, error) {
 // change, not per failed attempt).
 func (s *SerialScanner) Run(ctx context.Context) {
 	backoff := s.cfg.MinBackoff
-	var lastErr string
+	toldAbsent := false // the consumer already knows the scanner is not there
 	for ctx.Err() == nil {
 		port, info, err := s.open()
 		if err != nil {
-			if err.Error() != lastErr {
-				lastErr = err.Error()
+			if !toldAbsent {
 				s.status(false, err)
+				toldAbsent = true
 			}
 			if !sleep(ctx, backoff) {
 				return
@@ -93,15 +101,15 @@ func (s *SerialScanner) Run(ctx context.Context) {
 			backoff = min(2*backoff, s.cfg.MaxBackoff)
 			continue
 		}
-		backoff, lastErr = s.cfg.MinBackoff, ""
+		backoff = s.cfg.MinBackoff
 		s.status(true, nil)
 		err = s.read(ctx, port, info)
 		port.Close()
 		if ctx.Err() != nil {
 			return
 		}
-		lastErr = err.Error()
 		s.status(false, err)
+		toldAbsent = true
 		if !sleep(ctx, backoff) {
 			return
 		}
