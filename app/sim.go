@@ -40,6 +40,8 @@ type SimConfig struct {
 	WebhookDrop       float64
 	WebhookDuplicate  float64
 	WebhookReorder    float64
+	MutatingPerMinute int // per-reference limit of create/capture/cancel/refund; 0: the real 5, -1: none
+	ReadsPerMinute    int // per-reference limit of get/events; 0: the real 120, -1: none
 	Verbose           bool
 }
 
@@ -84,6 +86,8 @@ func (c *SimConfig) RegisterFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&c.WebhookDrop, "webhook-drop", c.WebhookDrop, "share (0–1) of webhook events never delivered")
 	fs.Float64Var(&c.WebhookDuplicate, "webhook-duplicate", c.WebhookDuplicate, "share (0–1) of webhook events delivered twice")
 	fs.Float64Var(&c.WebhookReorder, "webhook-reorder", c.WebhookReorder, "share (0–1) of webhook events that overtake the one before")
+	fs.IntVar(&c.MutatingPerMinute, "rate-mutating", c.MutatingPerMinute, "per-reference limit per minute of create/capture/cancel/refund (0: the real 5, -1: none)")
+	fs.IntVar(&c.ReadsPerMinute, "rate-reads", c.ReadsPerMinute, "per-reference limit per minute of get/events (0: the real 120, -1: none)")
 	fs.BoolVar(&c.Verbose, "v", c.Verbose, "log every state change (phone numbers masked)")
 }
 
@@ -94,6 +98,7 @@ func (c *SimConfig) simConfig(log io.Writer) (sim.Config, error) {
 	cfg.Auto, cfg.AutoDelay, cfg.WebhookSecret = c.Auto, c.AutoDelay, c.WebhookSecret
 	cfg.Currency, cfg.MerchantName, cfg.CheckInMT = c.Currency, c.MerchantName, c.CheckInMT
 	cfg.AuthorizingWindow = c.AuthorizingWindow
+	cfg.MutatingPerMinute, cfg.ReadsPerMinute = c.MutatingPerMinute, c.ReadsPerMinute
 	for _, m := range strings.Split(c.Unknown, ",") {
 		if m = strings.TrimSpace(m); m != "" {
 			cfg.UnknownNumbers = append(cfg.UnknownNumbers, m)

@@ -72,6 +72,15 @@ func TestRateLimitPerReference(t *testing.T) {
 	}
 }
 
+func TestRateLimitsCanBeLifted(t *testing.T) {
+	h := newHarness(t, func(c *sim.Config) { c.MutatingPerMinute = -1 })
+	for i := range 8 {
+		if r := h.createPush("pos1-unlimited-01", "4791234567", 1000, "k"+strconv.Itoa(i)); r.status == 429 {
+			t.Fatalf("request %d limited", i+1)
+		}
+	}
+}
+
 func TestCreateValidation(t *testing.T) {
 	h := newHarness(t, nil)
 	r := h.createPush("short", "4791234567", 1000, "v1")
@@ -300,6 +309,10 @@ func TestLoginCIBA(t *testing.T) {
 		t.Errorf("immediate second poll: %s, want slow_down", got)
 	}
 	h.clock.Advance(5 * time.Second)
+	if got, _ := poll(id); got != "slow_down" {
+		t.Errorf("poll 5 s after a slow_down: %s; the interval grows to 10 s", got)
+	}
+	h.clock.Advance(10 * time.Second)
 	if r := h.do("POST", "/sim/pushes/"+p.ID+"/approve", nil, nil); r.status != 200 {
 		t.Fatalf("approve over HTTP: %d %s", r.status, r.body)
 	}

@@ -161,7 +161,7 @@ func (s *Sim) handleCreatePayment(w http.ResponseWriter, r *http.Request) {
 		Reference string `json:"reference"`
 	}
 	_ = json.Unmarshal(body, &peek)
-	if !s.rateLimit(w, r, "create", peek.Reference, mutatingLimit) {
+	if !s.rateLimit(w, r, "create", peek.Reference, s.limitFor(true)) {
 		return
 	}
 	s.idempotent(w, r, idemSpec{op: "create", required: true, conflictCode: "4020"}, body, func() reply {
@@ -446,7 +446,7 @@ func (s *Sim) handleGetPayment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ref := r.PathValue("reference")
-	if !s.rateLimit(w, r, "get", ref, readLimit) {
+	if !s.rateLimit(w, r, "get", ref, s.limitFor(false)) {
 		return
 	}
 	s.mu.Lock()
@@ -470,7 +470,7 @@ func (s *Sim) handleEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ref := r.PathValue("reference")
-	if !s.rateLimit(w, r, "events", ref, readLimit) {
+	if !s.rateLimit(w, r, "events", ref, s.limitFor(false)) {
 		return
 	}
 	s.mu.Lock()
@@ -492,7 +492,7 @@ func (s *Sim) modification(w http.ResponseWriter, r *http.Request, op string, sp
 		return
 	}
 	ref := r.PathValue("reference")
-	if !s.rateLimit(w, r, op, ref, mutatingLimit) {
+	if !s.rateLimit(w, r, op, ref, s.limitFor(true)) {
 		return
 	}
 	spec.op, spec.scope = op, ref

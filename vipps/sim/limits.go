@@ -20,6 +20,9 @@ const (
 // minute and answers 429 with Retry-After when the bucket is full. A
 // missing reference shares one bucket, as on the real service.
 func (s *Sim) rateLimit(w http.ResponseWriter, r *http.Request, op, ref string, limit int) bool {
+	if limit < 0 {
+		return true
+	}
 	s.mu.Lock()
 	now := s.now()
 	key := op + "\x00" + ref
@@ -40,6 +43,18 @@ func (s *Sim) rateLimit(w http.ResponseWriter, r *http.Request, op, ref string, 
 	s.rates[key] = append(hits, now)
 	s.mu.Unlock()
 	return true
+}
+
+// limitFor is the per-minute limit in force (negative: none).
+func (s *Sim) limitFor(mutating bool) int {
+	n, def := s.cfg.ReadsPerMinute, readLimit
+	if mutating {
+		n, def = s.cfg.MutatingPerMinute, mutatingLimit
+	}
+	if n == 0 {
+		return def
+	}
+	return n
 }
 
 type idemSpec struct {

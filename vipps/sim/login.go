@@ -262,7 +262,9 @@ func (s *Sim) handleLoginToken(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if l.status == loginPending && !l.lastPoll.IsZero() && now.Sub(l.lastPoll) < l.interval {
+			// CIBA Core §11: the interval grows by 5 s for this and all later polls
 			l.lastPoll = now
+			l.interval += 5 * time.Second
 			oauthFail(w, http.StatusBadRequest, "slow_down", "Polling too fast; wait at least interval seconds (+5)")
 			return
 		}

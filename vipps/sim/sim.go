@@ -48,6 +48,11 @@ type Config struct {
 
 	CheckInMT bool // Check-in answers 500 as it does in the real test environment
 
+	// Per-reference ePayment rate limits per minute: 0 means the real
+	// service's (5 for create/capture/cancel/refund, 120 for reads), a
+	// negative value means no limit.
+	MutatingPerMinute, ReadsPerMinute int
+
 	// UnknownNumbers are MSISDNs that have no Vipps/MobilePay account
 	// (ePayment 7010, Login invalid_user). Numbers whose last four digits
 	// are 0000 are unknown too.
