@@ -42,6 +42,9 @@ import (
 //	<        Shift+Comma 36      ;               ;            ;
 //	>        Shift+Period 37     :               :            :
 //
+// (Checked against the X11 keymaps xkb/symbols/no, dk, fi(kotoistus) and
+// latin(type2); the Windows layouts agree on these keys.)
+//
 // So https://qr.vipps.no/28/2/01/031/4791234567?v=1 typed by a US-programmed
 // scanner into a Norwegian till reads httpsØ--qr.vipps.no-28-2-01-031-4791234567_v\1.
 // On da and fi the '=' is a dead key: depending on the input method the
