@@ -117,6 +117,15 @@ func TestCreateValidation(t *testing.T) {
 	if r.status != 400 {
 		t.Errorf("create without Idempotency-Key: %d", r.status)
 	}
+	for msisdn, code := range map[string]string{"4711223344": "7010", "4791234567": ""} {
+		r = h.api("POST", "/epayment/v1/payments", map[string]string{"Idempotency-Key": "age-" + msisdn}, map[string]any{
+			"amount": amount{"NOK", 1000}, "paymentMethod": map[string]string{"type": "WALLET"}, "minimumUserAge": 18,
+			"customer": map[string]string{"phoneNumber": msisdn}, "reference": "pos1-age-" + msisdn, "userFlow": "PUSH_MESSAGE"})
+		refused := r.status == 400 && r.errorCode(t) == code
+		if (code == "" && r.status != 201) || (code != "" && !refused) {
+			t.Errorf("minimumUserAge 18 for %s: %d %s, want code %q", msisdn, r.status, r.body, code)
+		}
+	}
 }
 
 func TestPayByPersonalQR(t *testing.T) {

@@ -14,12 +14,12 @@ var indexTmpl = template.Must(template.New("index").Parse(`<!doctype html>
 <h1>Vipps MobilePay simulator</h1>
 <p>Base URL: <code>{{.Base}}</code> · MSN <code>{{.MSN}}</code> · client_id <code>{{.ClientID}}</code> · currency {{.Currency}}</p>
 <h2>Customer phones</h2>
-<table>{{range .Users}}<tr><td><a href="sim/phone/{{.MSISDN}}">{{.MSISDN}}</a></td><td>{{.Name}}</td><td>{{.Country}}</td></tr>{{end}}</table>
+<table>{{range .Users}}<tr><td><a href="phone/{{.MSISDN}}">{{.MSISDN}}</a></td><td>{{.Name}}</td><td>{{.Country}}</td></tr>{{end}}</table>
 <p>Any other Norwegian (47…), Danish (45…) or Finnish (358…) number is an ordinary user; numbers ending in 0000 have no account.</p>
 <h2>Personal QR codes</h2>
 <table>{{range .QR}}<tr><td><code>{{.Code}}</code></td><td>{{.MSISDN}}</td></tr>{{end}}</table>
 <h2>Admin</h2>
-<p><a href="sim/admin/ledger">ledger</a> · <a href="sim/admin/faults">faults</a> (PUT JSON to change)</p>
+<p><a href="admin/ledger">ledger</a> · <a href="admin/faults">faults</a> (PUT JSON to change)</p>
 </body></html>`))
 
 type qrInfo struct{ Code, MSISDN string }

@@ -35,7 +35,7 @@ func (s *Sim) routes() http.Handler {
 	api("DELETE /webhooks/v1/webhooks/{id}", "webhooks.delete", s.handleDeleteWebhook)
 
 	// The simulator's own pages and controls: no faults, no auth.
-	mux.HandleFunc("GET /{$}", s.handleIndex)
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "sim/", http.StatusFound) })
 	mux.HandleFunc("GET /sim/{$}", s.handleIndex)
 	mux.HandleFunc("GET /sim/users", s.handleUsers)
 	mux.HandleFunc("GET /sim/phone/{msisdn}", s.handlePhonePage)

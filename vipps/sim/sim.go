@@ -264,7 +264,11 @@ func (s *Sim) Start(addr string) (baseURL string, stop func(), err error) {
 }
 
 // Config returns the configuration in force (defaults filled in).
-func (s *Sim) Config() Config { return s.cfg }
+func (s *Sim) Config() Config {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cfg
+}
 
 func (s *Sim) now() time.Time { return s.cfg.Now().UTC() }
 

@@ -35,7 +35,7 @@ var DemoUsers = []User{
 		Street: "Storgata 1", PostalCode: "0155", Region: "Oslo", Country: "NO", NIN: "14038512345"},
 	{MSISDN: "4798765432", GivenName: "Ola", FamilyName: "Nordmann", Email: "ola.nordmann@example.no", Birthdate: "1979-11-02",
 		Street: "Kongens gate 5", PostalCode: "7011", Region: "Trondheim", Country: "NO", NIN: "02117912345"},
-	{MSISDN: "4712345678", GivenName: "Per", FamilyName: "Hansen", Email: "per.hansen@example.no", Birthdate: "2012-06-01",
+	{MSISDN: "4711223344", GivenName: "Per", FamilyName: "Hansen", Email: "per.hansen@example.no", Birthdate: "2012-06-01",
 		Street: "Torget 2", PostalCode: "5014", Region: "Bergen", Country: "NO", NIN: "01061212345"},
 	{MSISDN: "4512345678", GivenName: "Mette", FamilyName: "Jensen", Email: "mette.jensen@example.dk", Birthdate: "1990-05-20",
 		Street: "Strøget 10", PostalCode: "1160", Region: "København", Country: "DK"},
