@@ -23,6 +23,7 @@ type ScanKind string
 const (
 	ScanProduct    ScanKind = "product"     // EAN-8/EAN-13/UPC-A/GTIN-14 with a valid check digit
 	ScanCustomerQR ScanKind = "customer-qr" // a personal Vipps or MobilePay QR, kept opaque
+	ScanUnknown    ScanKind = "unknown"     // neither; Code is the scanner layer's description of what was read
 )
 
 // Scan is one code read by a scanner (or typed on the keypad).

@@ -1,0 +1,262 @@
+package app
+
+import (
+	"context"
+
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/kasse-pos/kasse/app/store"
+	"github.com/kasse-pos/kasse/flow"
+	"github.com/kasse-pos/kasse/hardware"
+	"github.com/kasse-pos/kasse/vipps"
+	"github.com/kasse-pos/kasse/vipps/sim"
+)
+
+// Till is a running till without its windows: database, Vipps (real or
+// the built-in simulator), the checkout, the settlement worker, the webhook
+// listener and the hardware. The windows (Run) and the headless driver
+// (Drive) sit on top of the same Till, so both exercise the same flow code.
+type Till struct {
+	Cfg      *Config
+	Log      *slog.Logger
+	DB       *store.DB
+	Sim      *sim.Sim // the built-in simulator; nil against Vipps
+	Vipps    *vipps.Client
+	Checkout *flow.Checkout
+	Settler  *flow.Settler
+	Webhooks *webhookListener // nil: status by polling only
+	Bus      *hardware.Bus
+	Printer  hardware.Printer
+	Drawer   hardware.Drawer
+
+	cancel  context.CancelFunc
+	closers []func()
+}
+
+// Start brings a till up. It returns when the till is ready for the
+// cashier; background work runs until Close.
+func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating the data directory: %w", err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	t = &Till{Cfg: cfg, Log: log, cancel: cancel}
+	defer func() {
+		if err != nil {
+			t.Close()
+		}
+	}()
+
+	dsn := cfg.Database
+	if dsn == "" {
+		dsn = filepath.Join(cfg.DataDir, "kasse.db")
+	}
+	if t.DB, err = store.Open(dsn); err != nil {
+		return nil, fmt.Errorf("opening the database: %w", err)
+	}
+	t.closers = append(t.closers, func() { t.DB.Close() })
+	if cfg.Demo {
+		if err := loadDemoCatalog(ctx, t.DB); err != nil {
+			return nil, err
+		}
+	}
+
+	if err := t.startVipps(ctx); err != nil {
+		return nil, err
+	}
+	gw := newVippsGateway(t.Vipps, cfg.Vipps.ClubName, cfg.Vipps.Currency)
+
+	t.Printer, t.Drawer = hardware.NewPrinter(hardware.PrinterConfig{Device: cfg.Printer.Device, Baud: cfg.Printer.Baud, Width: cfg.Printer.Width})
+	t.Checkout = flow.NewCheckout(flow.Options{
+		POSID: cfg.Store.POSID, Currency: cfg.Vipps.Currency, StoreName: cfg.Store.Name,
+		Store: t.DB, Vipps: gw, Log: log,
+		Print: func(ctx context.Context, s *flow.Sale) error { return t.Printer.Print(ctx, t.receipt(s, true)) },
+	})
+	t.closers = append(t.closers, t.Checkout.Close)
+
+	t.Settler = flow.NewSettler(t.DB, gw, log)
+	t.Settler.OnParked = func(flow.OutboxJob) { go t.Checkout.RefreshSettlement(ctx) }
+	t.Settler.OnSettled = func(int64, flow.SettlementStatus) { go t.Checkout.RefreshSettlement(ctx) }
+
+	if err := t.Checkout.Resume(ctx); err != nil {
+		return nil, fmt.Errorf("resuming open sales: %w", err)
+	}
+	go func() {
+		if err := t.Settler.Reconcile(ctx); err != nil && ctx.Err() == nil {
+			log.Error("reconciliation with Vipps failed; the worker retries on its own", "err", err)
+		}
+		_ = t.Settler.Run(ctx)
+	}()
+
+	if cfg.Webhook.Listen != "" {
+		l, _, err := startWebhooks(ctx, t.Vipps, cfg.Webhook.Listen, cfg.Webhook.PublicURL, t.Checkout.HandlePaymentEvent, log)
+		if err != nil {
+			return nil, err
+		}
+		t.Webhooks = l
+	}
+
+	t.Bus = hardware.NewBus(64)
+	if err := t.startScanners(ctx); err != nil {
+		return nil, err
+	}
+	go t.forwardScans(ctx)
+	return t, nil
+}
+
+// Close stops the till's background work and closes the database.
+func (t *Till) Close() {
+	t.cancel()
+	for i := len(t.closers) - 1; i >= 0; i-- {
+		t.closers[i]()
+	}
+	t.closers = nil
+}
+
+// startVipps makes the Vipps client: against the built-in simulator in
+// the simulator environment, otherwise against apitest/api.vipps.no (or
+// the configured URL).
+func (t *Till) startVipps(ctx context.Context) error {
+	cfg := t.Cfg
+	base := cfg.VippsBaseURL()
+	if cfg.Vipps.Env == EnvSimulator && base == "" {
+		sc := sim.DefaultConfig()
+		sc.MSN, sc.Currency = cfg.Vipps.MSN, cfg.Vipps.Currency
+		sc.MerchantName, sc.ClubName = cfg.Store.Name, cfg.Vipps.ClubName
+		s, err := sim.New(sc)
+		if err != nil {
+			return fmt.Errorf("starting the built-in simulator: %w", err)
+		}
+		url, stop, err := s.Start("127.0.0.1:0")
+		if err != nil {
+			return fmt.Errorf("starting the built-in simulator: %w", err)
+		}
+		t.closers = append(t.closers, stop)
+		t.Sim, base = s, url
+		cfg.Vipps.ClientID, cfg.Vipps.ClientSecret, cfg.Vipps.SubscriptionKey = sc.ClientID, sc.ClientSecret, sc.SubscriptionKey
+		if cfg.Webhook.Listen == "" {
+			cfg.Webhook.Listen = "127.0.0.1:0" // the simulator signs webhooks like Vipps: use them
+		}
+		t.Log.Info("built-in Vipps simulator", "url", base, "phones", base+"/sim/")
+	}
+	c, err := vipps.New(vipps.Config{
+		BaseURL: base, ClientID: cfg.Vipps.ClientID, ClientSecret: cfg.Vipps.ClientSecret,
+		SubscriptionKey: cfg.Vipps.SubscriptionKey, MSN: cfg.Vipps.MSN,
+		SystemName: "kasse", SystemVersion: Version, Logger: t.Log,
+	})
+	if err != nil {
+		return err
+	}
+	t.Vipps = c
+	return nil
+}
+
+func (t *Till) startScanners(ctx context.Context) error {
+	var cfgs []hardware.SerialConfig
+	for _, s := range t.Cfg.Scanners {
+		source := hardware.SourceCashier
+		if s.Name == "customer" {
+			source = hardware.SourceCustomer
+		}
+		cfgs = append(cfgs, hardware.SerialConfig{Port: s.Port, Baud: s.Baud, Suffix: s.Suffix, Source: source, Cooldown: hardware.DefaultCooldown()})
+	}
+	if len(cfgs) == 0 {
+		return nil
+	}
+	wait, err := hardware.RunScanners(ctx, t.Bus, cfgs...)
+	if err != nil {
+		return fmt.Errorf("scanner: %w", err)
+	}
+	t.closers = append(t.closers, wait)
+	return nil
+}
+
+// forwardScans hands every scan from every device to the checkout, in the
+// order they arrived; device trouble is logged, never shown as a freeze.
+func (t *Till) forwardScans(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev := <-t.Bus.Events():
+			switch ev := ev.(type) {
+			case hardware.Scan:
+				t.Scan(ctx, ev)
+			case hardware.DeviceStatus:
+				if ev.Connected {
+					t.Log.Info("scanner connected", "device", ev.Device, "source", ev.Source)
+				} else {
+					t.Log.Warn("scanner gone; reconnecting", "device", ev.Device, "source", ev.Source, "err", ev.Err)
+				}
+			case hardware.Discarded:
+				t.Log.Info("scanner noise discarded", "device", ev.Device, "bytes", len(ev.Bytes), "reason", ev.Reason)
+			}
+		}
+	}
+}
+
+// Scan hands one classified scan to the checkout.
+func (t *Till) Scan(ctx context.Context, s hardware.Scan) {
+	var kind flow.ScanKind
+	switch s.Kind {
+	case hardware.ScanProduct:
+		kind = flow.ScanProduct
+	case hardware.ScanCustomerQR:
+		kind = flow.ScanCustomerQR
+	default:
+		kind = flow.ScanUnknown
+	}
+	code := s.Code
+	if kind == flow.ScanUnknown {
+		code = s.Problem
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := t.Checkout.Scan(ctx, flow.Scan{Kind: kind, Code: code, Source: s.Source}); err != nil {
+		t.Log.Info("scan refused", "source", s.Source, "kind", s.Kind, "err", err)
+	}
+}
+
+// receipt lays a sale out for the receipt printer.
+func (t *Till) receipt(s *flow.Sale, cp bool) hardware.Receipt {
+	r := hardware.Receipt{
+		StoreName: t.Cfg.Store.Name, StoreAddress: t.Cfg.Store.Address, OrgNumber: t.Cfg.Store.OrgNumber,
+		POSID: s.POSID, ReceiptNumber: s.ReceiptNumber, Time: s.ClosedAt, Currency: s.Currency,
+		Total: int64(s.Total()), PaymentMethod: "Vipps", Copy: cp,
+	}
+	if r.Time.IsZero() {
+		r.Time = s.UpdatedAt
+	}
+	for _, l := range s.Lines {
+		r.Lines = append(r.Lines, hardware.ReceiptLine{Name: l.Name, Quantity: l.Quantity, UnitPrice: int64(l.UnitPrice),
+			Discount: int64(l.Discount), Total: int64(l.Total()), VATRate: l.VATRate * 100})
+	}
+	for _, v := range s.VATSummary() {
+		r.VAT = append(r.VAT, hardware.VATRow{Rate: v.Rate * 100, Base: int64(v.Net), VAT: int64(v.VAT), Total: int64(v.Gross)})
+	}
+	if m := s.Customer.Member; m != nil {
+		r.MemberName = m.GivenName
+	}
+	if s.Payment != nil {
+		r.PaymentRef = s.Payment.Reference
+		r.QR = s.Payment.Reference
+	}
+	return r
+}
+
+// newLogger writes to stderr and to kasse.log in the data directory.
+func newLogger(dataDir string, stderr io.Writer) (*slog.Logger, func(), error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(dataDir, "kasse.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, nil, err
+	}
+	return slog.New(slog.NewTextHandler(io.MultiWriter(stderr, f), nil)), func() { f.Close() }, nil
+}
