@@ -3,7 +3,10 @@
 
 GO       ?= go
 BIN      ?= bin/kasse
-VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# 1.2.3 on a v1.2.3 tag, else FyneApp.toml's version +g<sha> (+.dirty); computed once per make run.
+ifeq ($(origin VERSION),undefined)
+VERSION  := $(shell assets/packaging/version.sh 2>/dev/null || echo dev)
+endif
 LDFLAGS  := -X github.com/kasse-pos/kasse/app.Version=$(VERSION)
 GOBIN    ?= $(shell $(GO) env GOPATH)/bin
 STATICCHECK_VERSION ?= v0.8.2
@@ -74,3 +77,42 @@ fuzz: deps
 
 clean:
 	rm -rf bin dist
+
+# ---- Packages in dist/ for installing on a till (not part of `make test`: a cold
+# Windows cross-build takes ~6 min). assets/packaging/ holds the scripts and files.
+FYNE_CLI_VERSION ?= v1.7.4
+DIST        := dist
+LINUX_EXE   := $(DIST)/linux/kasse
+TARXZ       := $(DIST)/kasse-$(VERSION)-linux-amd64.tar.xz
+DEB         := $(DIST)/kasse_$(VERSION)_amd64.deb
+WINDOWS_EXE := $(DIST)/kasse.exe
+SETUP_EXE   := $(DIST)/kasse-$(VERSION)-setup.exe
+PACKAGE_PKGS := gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 nsis xz-utils binutils
+
+.PHONY: package-deps package-linux package-windows package-check
+
+package-deps:
+	@missing=""; for c in x86_64-w64-mingw32-gcc x86_64-w64-mingw32-windres makensis xz objdump; do \
+	  command -v $$c >/dev/null || missing="$$missing $$c"; done; \
+	if [ -n "$$missing" ]; then echo "package-deps: missing programs:$$missing"; .ci/apt-install $(PACKAGE_PKGS); fi
+	@test -x $(GOBIN)/fyne || $(GO) install fyne.io/tools/cmd/fyne@$(FYNE_CLI_VERSION)
+
+# dist/kasse-VERSION-linux-amd64.tar.xz (fyne package) and dist/kasse_VERSION_amd64.deb.
+package-linux: deps package-deps
+	@mkdir -p $(DIST)/linux
+	$(GO) build -ldflags "-s -w $(LDFLAGS)" -o $(LINUX_EXE) .
+	assets/packaging/linux/build-tarball.sh $(GOBIN)/fyne $(LINUX_EXE) $(VERSION) $(TARXZ)
+	assets/packaging/deb/build-deb.sh $(LINUX_EXE) $(VERSION) $(DEB)
+
+# dist/kasse.exe (64-bit, GUI, cgo with mingw, icon and version info) and its NSIS installer.
+package-windows: package-deps
+	GO=$(GO) assets/packaging/windows/build-exe.sh $(VERSION) "$(LDFLAGS)" $(WINDOWS_EXE)
+	cd assets/packaging/windows && makensis -V2 -DVERSION=$(VERSION) \
+	  -DNUMVERSION=$$(echo $(VERSION) | sed 's/[^0-9.].*//').0 \
+	  -DEXE=$(abspath $(WINDOWS_EXE)) -DOUTFILE=$(abspath $(SETUP_EXE)) kasse.nsi
+	@ls -l $(WINDOWS_EXE) $(SETUP_EXE)
+
+# Checks what the two targets above produced (kind of file, control fields, an
+# install of the .deb into a temporary root); skips what is not built.
+package-check:
+	KASSE_DIST=$(abspath $(DIST)) $(GO) test -count=1 -v -run 'Package' ./assets/packaging/

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"crypto/pbkdf2"
 	"crypto/rand"
 	"crypto/sha256"
@@ -17,6 +18,9 @@ import (
 	"sync"
 	"time"
 	"unicode"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
 
 	"github.com/kasse-pos/kasse/ui"
 )
@@ -330,4 +334,23 @@ func setScanner(list []ScannerConfig, name, port string) []ScannerConfig {
 		out = append(out, ScannerConfig{Name: name, Port: port, Baud: 9600, Suffix: "CR"})
 	}
 	return out
+}
+
+// RunSettings opens the settings screen in a window of its own and blocks
+// until it is closed or ctx ends. It needs no valid configuration, so it is
+// the way in when the till refuses to start for want of credentials.
+func RunSettings(ctx context.Context, dataDir, file string) error {
+	m, err := NewSettingsManager(dataDir, file)
+	if err != nil {
+		return err
+	}
+	a := fyneapp.NewWithID(AppID)
+	w := ui.ShowSettingsWindow(a, m)
+	w.SetMaster()
+	go func() {
+		<-ctx.Done()
+		fyne.Do(a.Quit)
+	}()
+	a.Run()
+	return nil
 }

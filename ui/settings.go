@@ -79,7 +79,9 @@ func newSettingsScreen(w fyne.Window, s SettingsService, onClose func()) *settin
 // ShowSettingsWindow opens the settings screen in a window of its own.
 func ShowSettingsWindow(a fyne.App, s SettingsService) fyne.Window {
 	w := a.NewWindow("kasse — settings")
-	w.SetContent(NewSettingsScreen(w, s, w.Close))
+	sc := newSettingsScreen(w, s, w.Close)
+	w.SetContent(sc.root)
+	sc.focus(sc.pin)
 	w.Resize(fyne.NewSize(640, 720))
 	w.Show()
 	return w
@@ -155,9 +157,15 @@ func (sc *settingsScreen) showPINPage() {
 // focus puts the cursor in e once the screen is on the window, so a manager
 // with a keyboard can type the PIN at once.
 func (sc *settingsScreen) focus(e *widget.Entry) {
-	if sc.win != nil {
-		fyne.Do(func() { sc.win.Canvas().Focus(e) })
+	if sc.win == nil {
+		return
 	}
+	// Deferred: a new screen is usually put on the window after this returns.
+	fyne.Do(func() {
+		if fyne.CurrentApp().Driver().CanvasForObject(e) == sc.win.Canvas() {
+			sc.win.Canvas().Focus(e)
+		}
+	})
 }
 
 func (sc *settingsScreen) showChangePIN() {

@@ -1,0 +1,6 @@
+// Package packaging holds what turns kasse into installable packages: the
+// Debian control files, desktop entries, the Windows resources and NSIS
+// installer script, and the scripts `make package-linux` and
+// `make package-windows` run. Its tests (`make package-check`) inspect the
+// artifacts in dist/ and skip when they have not been built.
+package packaging
