@@ -334,6 +334,7 @@ func (s *Sim) createPayment(r *http.Request, body []byte) reply {
 		p.redirectURL = externalBase(r) + "/sim/landing?token=" + p.token
 	}
 	s.payments[p.reference] = p
+	s.open[p.reference] = p
 	if p.hasReceipt {
 		rc := *req.Receipt
 		s.receipts[p.reference] = &storedReceipt{receipt: rc}

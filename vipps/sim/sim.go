@@ -158,6 +158,7 @@ type Sim struct {
 
 	mu       sync.Mutex
 	payments map[string]*payment // by reference
+	open     map[string]*payment // those still CREATED: the only ones time can change
 	idem     map[string]idemEntry
 	rates    map[string][]time.Time
 	logins   map[string]*login // by auth_req_id
@@ -199,7 +200,7 @@ func New(cfg Config) (*Sim, error) {
 	s := &Sim{
 		cfg: cfg, tokKey: tk, idKey: key, kid: "public:" + randomUUID(),
 		ctx: ctx, cancel: cancel,
-		payments: map[string]*payment{}, idem: map[string]idemEntry{}, rates: map[string][]time.Time{},
+		payments: map[string]*payment{}, open: map[string]*payment{}, idem: map[string]idemEntry{}, rates: map[string][]time.Time{},
 		logins: map[string]*login{}, codes: map[string]string{}, loginTok: map[string]*loginToken{},
 		receipts: map[string]*storedReceipt{},
 	}
@@ -286,9 +287,12 @@ func (s *Sim) Tick() {
 func (s *Sim) tickLocked() bool {
 	now := s.now()
 	changed := false
-	for _, p := range s.payments {
+	for ref, p := range s.open {
 		if s.settlePaymentLocked(p, now) {
 			changed = true
+		}
+		if p.state != StateCreated {
+			delete(s.open, ref)
 		}
 	}
 	for _, l := range s.logins {
