@@ -1,0 +1,257 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/kasse-pos/kasse/flow"
+)
+
+// Cashiers is what the login screen needs; flow.CashierSession has it.
+type Cashiers interface {
+	Cashiers(ctx context.Context) ([]flow.Cashier, error)
+	Login(ctx context.Context, id int64, pin string) (flow.Cashier, error)
+	Current() (flow.Cashier, bool)
+}
+
+// LoginScreen is the PIN pad: the cashier taps their name, types their PIN
+// and taps Log in. It also switches cashier: the one logged in is logged
+// out by the session when another logs in.
+type LoginScreen struct {
+	widget.BaseWidget
+
+	// OnLogin runs on the UI thread after a successful login.
+	OnLogin func(flow.Cashier)
+	Async   func(func())
+
+	cashiers Cashiers
+	t        func(string) string
+	chosen   flow.Cashier
+	pin      string
+
+	names   *fyne.Container
+	who     *widget.Label
+	dots    *widget.Label
+	message *widget.Label
+	keys    map[rune]*touchButton
+	login   *touchButton
+	content fyne.CanvasObject
+}
+
+// NewLoginScreen makes the PIN pad in lang (nb, da, fi or en) and loads the
+// cashiers. async runs the slow work (the PIN hash) off the UI thread; nil
+// starts a goroutine, tests pass a synchronous runner.
+func NewLoginScreen(c Cashiers, lang string, onLogin func(flow.Cashier), async func(func())) *LoginScreen {
+	s := &LoginScreen{OnLogin: onLogin, Async: async, cashiers: c, t: storeOpsText(lang), keys: map[rune]*touchButton{}}
+	s.names = container.NewGridWrap(fyne.NewSize(200, 72))
+	s.who = widget.NewLabelWithStyle(s.t("login.choose"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	s.dots = widget.NewLabelWithStyle(" ", fyne.TextAlignCenter, fyne.TextStyle{Monospace: true})
+	s.dots.SizeName = theme.SizeNameHeadingText
+	s.message = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
+	s.message.Importance = widget.DangerImportance
+	s.message.Wrapping = fyne.TextWrapWord
+
+	pad := container.NewGridWithColumns(3)
+	for _, r := range "123456789C0\b" {
+		label, icon := string(r), fyne.Resource(nil)
+		if r == '\b' {
+			label, icon = "", theme.NavigateBackIcon()
+		}
+		b := newButton(label, icon, func() { s.Press(r) })
+		b.min = fyne.NewSize(88, 72)
+		s.keys[r] = b
+		pad.Add(b)
+	}
+	s.login = bigButton(s.t("login.button"), theme.LoginIcon(), func() { s.Press('\r') })
+	s.login.Disable()
+
+	right := container.NewVBox(s.who, s.dots, pad, s.login, s.message)
+	left := container.NewVScroll(s.names)
+	left.SetMinSize(fyne.NewSize(420, 300))
+	s.content = container.NewBorder(
+		widget.NewLabelWithStyle(s.t("login.title"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true}), nil,
+		nil, container.NewPadded(right), left)
+	s.ExtendBaseWidget(s)
+	s.Reload()
+	return s
+}
+
+func (s *LoginScreen) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(s.content)
+}
+
+func (s *LoginScreen) run(f func()) {
+	if s.Async != nil {
+		s.Async(f)
+		return
+	}
+	go f()
+}
+
+// Reload lists the active cashiers again (after one was added).
+func (s *LoginScreen) Reload() {
+	s.run(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		list, err := s.cashiers.Cashiers(ctx)
+		fyne.Do(func() { s.showNames(list, err) })
+	})
+}
+
+func (s *LoginScreen) showNames(list []flow.Cashier, err error) {
+	s.names.RemoveAll()
+	if err != nil {
+		s.message.SetText(s.t("login.failed") + ": " + err.Error())
+		return
+	}
+	if len(list) == 0 {
+		s.message.SetText(s.t("login.nobody"))
+	}
+	current, _ := s.cashiers.Current()
+	for _, c := range list {
+		c := c
+		b := newButton(c.Name, theme.AccountIcon(), func() { s.Choose(c) })
+		b.min = fyne.NewSize(200, 72)
+		if c.ID == current.ID {
+			b.Importance = widget.HighImportance
+		}
+		s.names.Add(b)
+	}
+}
+
+// Choose selects whose PIN is typed next.
+func (s *LoginScreen) Choose(c flow.Cashier) {
+	s.chosen, s.pin = c, ""
+	s.who.SetText(c.Name)
+	s.message.SetText("")
+	s.show()
+}
+
+// Press handles one key of the PIN pad: a digit, 'C', '\b' or '\r' (log in).
+func (s *LoginScreen) Press(r rune) {
+	switch {
+	case r >= '0' && r <= '9':
+		if len(s.pin) < 8 {
+			s.pin += string(r)
+		}
+	case r == 'C':
+		s.pin = ""
+	case r == '\b':
+		if s.pin != "" {
+			s.pin = s.pin[:len(s.pin)-1]
+		}
+	case r == '\r':
+		s.submit()
+		return
+	}
+	s.message.SetText("")
+	s.show()
+}
+
+func (s *LoginScreen) show() {
+	if s.pin == "" {
+		s.dots.SetText(" ")
+	} else {
+		s.dots.SetText(strings.Repeat("● ", len(s.pin)))
+	}
+	if s.chosen.ID != 0 && flow.ValidPIN(s.pin) {
+		s.login.Enable()
+	} else {
+		s.login.Disable()
+	}
+}
+
+func (s *LoginScreen) submit() {
+	if s.chosen.ID == 0 || !flow.ValidPIN(s.pin) {
+		return
+	}
+	id, pin := s.chosen.ID, s.pin
+	s.pin = ""
+	s.show()
+	s.login.Disable()
+	s.run(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c, err := s.cashiers.Login(ctx, id, pin)
+		fyne.Do(func() {
+			switch {
+			case err == nil:
+				s.message.SetText("")
+				if s.OnLogin != nil {
+					s.OnLogin(c)
+				}
+			case errors.Is(err, flow.ErrWrongPIN):
+				s.message.SetText(s.t("login.wrong"))
+			case errors.Is(err, flow.ErrCashierLocked):
+				s.message.SetText(s.t("login.locked"))
+			default:
+				s.message.SetText(s.t("login.failed") + ": " + err.Error())
+			}
+		})
+	})
+}
+
+// storeOpsTexts are the login and report screens' words, used until the
+// shared translation files carry these keys (a key found there wins).
+var storeOpsTexts = map[string]map[string]string{
+	"en": {
+		"login.title": "Log in", "login.choose": "Tap your name", "login.button": "Log in",
+		"login.wrong": "Wrong PIN. Try again.", "login.locked": "Too many wrong PINs. Wait a moment.",
+		"login.failed": "Could not log in", "login.nobody": "No cashiers yet: a manager must add one.",
+		"reports.title": "Reports", "reports.x": "Print X report", "reports.z": "Close the day (Z report)",
+		"reports.z_confirm": "Tap again to close the day", "reports.z_taken": "Today's Z report has already been taken.",
+		"reports.manager": "Only a manager can close the day.", "reports.failed": "Could not make the report",
+		"reports.sales": "Sales", "reports.returns": "Returns", "reports.net": "Net sales", "reports.vat": "VAT",
+		"reports.payments": "Payments", "reports.cashiers": "By cashier", "reports.members": "Members",
+		"reports.nonmembers": "Non-members", "reports.discounts": "Discounts", "reports.copies": "Copy receipts",
+		"reports.drawer": "Drawer openings", "reports.voids": "Voided sales", "reports.printed": "Printed",
+		"reports.period": "Since the last Z report", "reports.grand": "Grand total (net)",
+	},
+	"nb": {
+		"login.title": "Logg inn", "login.choose": "Trykk på navnet ditt", "login.button": "Logg inn",
+		"login.wrong": "Feil PIN. Prøv igjen.", "login.locked": "For mange feil PIN. Vent litt.",
+		"login.failed": "Kunne ikke logge inn", "login.nobody": "Ingen kasserere ennå: en leder må legge til en.",
+		"reports.title": "Rapporter", "reports.x": "Skriv ut X-rapport", "reports.z": "Avslutt dagen (Z-rapport)",
+		"reports.z_confirm": "Trykk igjen for å avslutte dagen", "reports.z_taken": "Dagens Z-rapport er allerede tatt.",
+		"reports.manager": "Bare en leder kan avslutte dagen.", "reports.failed": "Kunne ikke lage rapporten",
+		"reports.sales": "Salg", "reports.returns": "Retur", "reports.net": "Netto salg", "reports.vat": "MVA",
+		"reports.payments": "Betalinger", "reports.cashiers": "Per kasserer", "reports.members": "Medlemmer",
+		"reports.nonmembers": "Ikke-medlemmer", "reports.discounts": "Rabatter", "reports.copies": "Kopikvitteringer",
+		"reports.drawer": "Skuffeåpninger", "reports.voids": "Annullerte salg", "reports.printed": "Skrevet ut",
+		"reports.period": "Siden forrige Z-rapport", "reports.grand": "Grand total (netto)",
+	},
+}
+
+var sharedTexts = sync.OnceValue(func() texts {
+	t, err := loadTexts()
+	if err != nil {
+		return texts{}
+	}
+	return t
+})
+
+// storeOpsText looks a key up in the shared translations, then in
+// storeOpsTexts, in lang and then English.
+func storeOpsText(lang string) func(string) string {
+	lang = pickLang(lang)
+	shared := sharedTexts()
+	return func(key string) string {
+		for _, l := range []string{lang, "en"} {
+			if s, ok := shared[l][key]; ok {
+				return s
+			}
+			if s, ok := storeOpsTexts[l][key]; ok {
+				return s
+			}
+		}
+		return key
+	}
+}
