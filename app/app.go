@@ -3,33 +3,122 @@ package app
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
+	"sync"
+	"time"
 
 	fyneapp "fyne.io/fyne/v2/app"
 
+	"github.com/kasse-pos/kasse/flow"
+	"github.com/kasse-pos/kasse/hardware"
 	"github.com/kasse-pos/kasse/ui"
+	"github.com/kasse-pos/kasse/vipps/sim"
 )
 
 // AppID is the application id registered with the desktop (FyneApp.toml).
 const AppID = "no.kasse.till"
 
-// Run starts the till and blocks until its windows are closed or ctx ends.
+// Run starts the till with its windows and blocks until the cashier window
+// is closed or ctx ends.
 func Run(ctx context.Context, cfg *Config) error {
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return fmt.Errorf("creating the data directory: %w", err)
+	log, closeLog, err := newLogger(cfg.DataDir, os.Stderr)
+	if err != nil {
+		return fmt.Errorf("opening the log: %w", err)
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	defer closeLog()
 	log.Info("starting till", "version", Version, "vipps_env", cfg.Vipps.Env, "data_dir", cfg.DataDir, "demo", cfg.Demo)
 
+	t, err := Start(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+
 	a := fyneapp.NewWithID(AppID)
-	windows := ui.New(a, ui.Options{StoreName: cfg.Store.Name, Lang: cfg.Lang, CustomerDisplay: ui.Display{
-		Disabled: cfg.CustomerDisplay.Disabled, Fullscreen: cfg.CustomerDisplay.Fullscreen, X: cfg.CustomerDisplay.X, Y: cfg.CustomerDisplay.Y,
-	}})
+	wedge := newWedgeFeeder(ctx, t)
+	opt := ui.Options{
+		Till:      t.Checkout,
+		StoreName: cfg.Store.Name,
+		Lang:      cfg.Lang,
+		CustomerDisplay: ui.Display{
+			Disabled: cfg.CustomerDisplay.Disabled, Fullscreen: cfg.CustomerDisplay.Fullscreen,
+			X: cfg.CustomerDisplay.X, Y: cfg.CustomerDisplay.Y,
+		},
+		OnKey: wedge.key,
+	}
+	if cfg.Demo && t.Sim != nil {
+		opt.Phone = simPhone{t.Sim}
+	}
+	windows := ui.New(a, opt)
 	go func() {
 		<-ctx.Done()
 		windows.Quit()
 	}()
+	log.Info("cashier window ready")
 	windows.ShowAndRun()
 	return nil
 }
+
+// wedgeFeeder connects the cashier window's keys to the keyboard-wedge
+// decoder: scanner bursts become scans, everything else is ignored here
+// (the window's own keypad handles a person's typing).
+type wedgeFeeder struct {
+	mu  sync.Mutex
+	w   *hardware.Wedge
+	t   *Till
+	ctx context.Context
+}
+
+func newWedgeFeeder(ctx context.Context, t *Till) *wedgeFeeder {
+	f := &wedgeFeeder{w: hardware.NewWedge(hardware.WedgeConfig{Cooldown: hardware.DefaultCooldown()}), t: t, ctx: ctx}
+	go func() {
+		tick := time.NewTicker(30 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case now := <-tick.C:
+				f.mu.Lock()
+				d := f.w.Flush(now)
+				f.mu.Unlock()
+				f.handle(d)
+			}
+		}
+	}()
+	return f
+}
+
+func (f *wedgeFeeder) key(r rune, at time.Time) {
+	f.mu.Lock()
+	d := f.w.Feed(hardware.Key{Rune: r, Enter: r == '\r' || r == '\n', At: at})
+	f.mu.Unlock()
+	f.handle(d)
+}
+
+func (f *wedgeFeeder) handle(d hardware.Decoded) {
+	if d.Scan != nil {
+		s := *d.Scan
+		go f.t.Scan(f.ctx, s)
+	}
+}
+
+// simPhone shows the built-in simulator's customer phone in demo mode.
+type simPhone struct{ s *sim.Sim }
+
+func (p simPhone) Pushes() []ui.PhonePush {
+	var out []ui.PhonePush
+	for _, push := range p.s.Pushes("") {
+		if push.State != sim.PushPending {
+			continue
+		}
+		out = append(out, ui.PhonePush{
+			ID: push.ID, Kind: string(push.Kind), Title: push.Merchant, Amount: flow.Money(push.Amount),
+			Currency: push.Currency, BindingMessage: push.BindingMessage, MSISDN: push.MSISDN,
+		})
+	}
+	return out
+}
+
+func (p simPhone) Answer(id string, approve bool) error { return p.s.Answer(id, approve) }
+func (p simPhone) OnChange(fn func())                   { p.s.OnChange(fn) }
