@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/kasse-pos/kasse/vipps/internal/openapitest"
 	"github.com/kasse-pos/kasse/vipps/sim"
@@ -172,5 +174,41 @@ func TestPhoneOverHTTP(t *testing.T) {
 		if strings.Contains(html, external) {
 			t.Errorf("phone page loads an external asset (%s)", external)
 		}
+	}
+}
+
+func TestWebhookReorder(t *testing.T) {
+	h := newHarness(t, nil)
+	gate := make(chan struct{})
+	got := make(chan string, 10)
+	first := true
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev hookEvent
+		_ = json.NewDecoder(r.Body).Decode(&ev)
+		if first { // hold the first delivery so the later events queue up behind it
+			first = false
+			<-gate
+		}
+		got <- ev.Name
+	}))
+	defer srv.Close()
+	h.register(srv.URL, "epayments.payment.created.v1", "epayments.payment.authorized.v1", "epayments.payment.captured.v1")
+	const ref = "pos1-reorder-001"
+	h.createPush(ref, "4791234567", 1000, "k1")
+	_ = h.sim.Answer(h.pendingPush("4791234567").ID, true)
+	h.sim.SetFaults(sim.Faults{Webhooks: sim.WebhookFaults{Reorder: 1}})
+	h.modify(ref, "capture", 1000, "c1")
+	close(gate)
+	var names []string
+	for range 3 {
+		select {
+		case n := <-got:
+			names = append(names, n)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("only %v delivered", names)
+		}
+	}
+	if want := []string{"CREATED", "CAPTURED", "AUTHORIZED"}; !equal(names, want) {
+		t.Errorf("deliveries %v, want %v (captured overtakes authorized, never the one in flight)", names, want)
 	}
 }
