@@ -274,10 +274,10 @@ func TestLoginCIBA(t *testing.T) {
 	r.json(t, &disc)
 	back, _ := disc["backchannel_authentication_endpoint"].(string)
 	tokenURL, _ := disc["token_endpoint"].(string)
-	if !strings.HasPrefix(back, h.url[:strings.Index(h.url, basePath)]) || !strings.HasSuffix(back, "/vipps-login-ciba/api/backchannel/authentication") {
+	if back != h.url+"/vipps-login-ciba/api/backchannel/authentication" {
 		t.Fatalf("discovery %d: backchannel endpoint %q is not an absolute URL of this server", r.status, back)
 	}
-	if !strings.HasSuffix(tokenURL, "/access-management-1.0/access/oauth2/token") {
+	if tokenURL != h.url+"/access-management-1.0/access/oauth2/token" {
 		t.Errorf("token endpoint %q", tokenURL)
 	}
 

@@ -120,7 +120,11 @@ func newHarness(t *testing.T, tweak func(*sim.Config)) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(http.StripPrefix(basePath, validating(t, s)))
+	strip := http.StripPrefix(basePath, validating(t, s))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Set("X-Forwarded-Prefix", basePath) // as a path-routing proxy tells the service behind it
+		strip.ServeHTTP(w, r)
+	}))
 	t.Cleanup(func() { srv.Close(); s.Close() })
 	return &harness{t: t, sim: s, clock: c, url: srv.URL + basePath, cfg: s.Config()}
 }

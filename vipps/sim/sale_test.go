@@ -2,6 +2,8 @@ package sim_test
 
 import (
 	"encoding/json"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -295,5 +297,38 @@ func TestIdempotencyKeys(t *testing.T) {
 	bad := h.modify(ref, "capture", 99999, "cap-2")
 	if r := h.modify(ref, "capture", 99999, "cap-2"); r.status != bad.status || string(r.body) != string(bad.body) {
 		t.Errorf("replayed rejection differs: %s vs %s", bad.body, r.body)
+	}
+}
+
+func TestForceApproveAndRedirectFlows(t *testing.T) {
+	h := newHarness(t, nil)
+	const ref = "pos1-force-0001"
+	h.createPush(ref, "4791234567", 1000, "k1")
+	if r := h.api("POST", "/epayment/v1/test/payments/"+ref+"/approve", nil, map[string]any{"customer": map[string]string{"phoneNumber": "4791234567"}}); r.status != 200 {
+		t.Fatalf("force approve: %d %s", r.status, r.body)
+	}
+	if s := h.get(ref).State; s != "AUTHORIZED" {
+		t.Errorf("after force approve: %s", s)
+	}
+	if r := h.api("POST", "/epayment/v1/test/payments/"+ref+"/approve", nil, map[string]any{"customer": map[string]string{"phoneNumber": "4791234567"}}); r.status != 400 || r.errorCode(t) != "10020" {
+		t.Errorf("approving twice: %d %s", r.status, r.body)
+	}
+
+	const web = "pos1-web-0001"
+	r := h.api("POST", "/epayment/v1/payments", map[string]string{"Idempotency-Key": "w1"}, map[string]any{
+		"amount": amount{"NOK", 1000}, "paymentMethod": map[string]string{"type": "WALLET"},
+		"reference": web, "userFlow": "WEB_REDIRECT", "returnUrl": "https://shop.example/done"})
+	var created struct{ RedirectURL string }
+	r.json(t, &created)
+	if r.status != 201 || !strings.Contains(created.RedirectURL, "token=") {
+		t.Fatalf("web redirect create: %d %s", r.status, r.body)
+	}
+	u, _ := url.Parse(created.RedirectURL)
+	if r := h.api("POST", "/epayment/v1/test/payments/"+web+"/approve", nil, map[string]string{"token": u.Query().Get("token")}); r.status != 200 {
+		t.Errorf("force approve by token: %d %s", r.status, r.body)
+	}
+	page := h.do("GET", strings.TrimPrefix(created.RedirectURL, h.url), nil, nil)
+	if page.status != 200 || !strings.Contains(string(page.body), "AUTHORIZED") {
+		t.Errorf("landing page: %d %.300s", page.status, page.body)
 	}
 }
