@@ -114,7 +114,7 @@ func bearer(r *http.Request) (string, bool) {
 // apiAuth is how an API wants the gateway's checks done.
 type apiAuth struct {
 	needMSN bool
-	// errShape writes an auth failure in the API's own error shape.
+	// problemJSON: the API answers errors as application/problem+json (ePayment, Webhooks).
 	problemJSON bool
 }
 
