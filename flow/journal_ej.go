@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -97,6 +98,7 @@ type ElectronicJournal struct {
 	TillID   string
 	Now      func() time.Time
 	Location *time.Location // the store's time zone, for the business day
+	Log      *slog.Logger   // where SaleClosed reports a record it could not write
 
 	mu      sync.Mutex
 	cashier Cashier

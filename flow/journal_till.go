@@ -1,0 +1,150 @@
+package flow
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+)
+
+// SaleClosed journals a sale the checkout closed: a paid sale (with its
+// lines, VAT and payment) or a voided one. It fits Options.OnSaleClosed.
+func (j *ElectronicJournal) SaleClosed(ctx context.Context, s *Sale) {
+	var err error
+	switch s.Stage {
+	case StagePaid:
+		_, err = j.RecordSale(ctx, SaleRecordOf(s))
+	case StageCancelled:
+		err = j.RecordEvent(ctx, JournalVoid, s.ID, s.ReceiptNumber, s.Total(), fmt.Sprintf("%d line(s) voided", len(s.Lines)))
+	default:
+		return
+	}
+	if err != nil {
+		j.logger().Error("electronic journal: sale not journaled", "sale", s.ID, "receipt", s.ReceiptNumber, "err", err)
+	}
+}
+
+func (j *ElectronicJournal) logger() *slog.Logger {
+	if j.Log != nil {
+		return j.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// SaleLoader reads a stored sale (the Store has it).
+type SaleLoader interface {
+	Sale(ctx context.Context, id int64) (*Sale, error)
+}
+
+// JournaledTill is the Till the UI drives: it passes every intent to the
+// checkout and journals the ones the regulation asks for that the checkout
+// does not report itself (lines deleted, payment requests withdrawn,
+// returns, copy receipts). With a Session it also keeps refunds and parked
+// settlement jobs to managers.
+type JournaledTill struct {
+	Till
+	Journal *ElectronicJournal
+	Sales   SaleLoader
+	Session *CashierSession // nil: no role checks
+}
+
+var _ Till = (*JournaledTill)(nil)
+
+// SetQuantity journals what a lowered quantity or a removed line took off
+// the sale being scanned.
+func (t *JournaledTill) SetQuantity(ctx context.Context, line, qty int) error {
+	before := t.View()
+	if err := t.Till.SetQuantity(ctx, line, qty); err != nil {
+		return err
+	}
+	if line < 0 || line >= len(before.Lines) {
+		return nil
+	}
+	l := before.Lines[line]
+	if removed := l.Quantity - qty; removed > 0 {
+		amount := l.Total * Money(removed) / Money(max(l.Quantity, 1))
+		return t.Journal.RecordEvent(ctx, JournalLineDeleted, before.SaleID, before.ReceiptNumber, amount,
+			fmt.Sprintf("GTIN %s %s: %d of %d removed", l.GTIN, l.Name, removed, l.Quantity))
+	}
+	return nil
+}
+
+// CancelPayment journals a payment request the cashier withdrew.
+func (t *JournaledTill) CancelPayment(ctx context.Context) error {
+	before := t.View()
+	if err := t.Till.CancelPayment(ctx); err != nil {
+		return err
+	}
+	var amount Money
+	if before.Payment != nil {
+		amount = before.Payment.Amount
+	}
+	return t.Journal.RecordEvent(ctx, JournalPayCancel, before.SaleID, before.ReceiptNumber, amount, "payment request cancelled by the cashier")
+}
+
+// Refund queues the refund through the checkout, then journals the return
+// with the lines and amounts given back.
+func (t *JournaledTill) Refund(ctx context.Context, saleID int64, lines map[int]int) error {
+	if err := t.require(PermRefund); err != nil {
+		return err
+	}
+	s, err := t.Sales.Sale(ctx, saleID)
+	if err != nil {
+		return err
+	}
+	returned, done := map[int]int{}, 0
+	for i, l := range s.Lines {
+		done += l.RefundedQty
+		if lines == nil {
+			if q := l.Quantity - l.RefundedQty; q > 0 {
+				returned[i] = q
+			}
+		} else if q := lines[i]; q > 0 {
+			returned[i] = q
+		}
+	}
+	if err := t.Till.Refund(ctx, saleID, lines); err != nil {
+		return err
+	}
+	count := 0
+	for _, q := range returned {
+		count += q
+	}
+	ref := ""
+	if s.Payment != nil {
+		ref = s.Payment.Reference
+	}
+	// One return receipt per refund: numbered after the sale and the items
+	// returned so far, as the refund's idempotency key is.
+	receipt := fmt.Sprintf("%s-R%d", s.ReceiptNumber, done+count)
+	if _, err := t.Journal.RecordSale(ctx, ReturnRecordOf(s, returned, receipt, ref)); err != nil {
+		return fmt.Errorf("the refund is queued, but the return was not journaled: %w", err)
+	}
+	return nil
+}
+
+// Reprint prints the copy and journals it with the sale's amount.
+func (t *JournaledTill) Reprint(ctx context.Context, saleID int64) error {
+	if err := t.Till.Reprint(ctx, saleID); err != nil {
+		return err
+	}
+	s, err := t.Sales.Sale(ctx, saleID)
+	if err != nil {
+		return err
+	}
+	return t.Journal.RecordEvent(ctx, JournalCopyReceipt, saleID, s.ReceiptNumber, s.Total(), "copy receipt printed")
+}
+
+// RetryParked is a manager's decision.
+func (t *JournaledTill) RetryParked(ctx context.Context, id int64) error {
+	if err := t.require(PermParked); err != nil {
+		return err
+	}
+	return t.Till.RetryParked(ctx, id)
+}
+
+func (t *JournaledTill) require(p Permission) error {
+	if t.Session == nil {
+		return nil
+	}
+	return t.Session.Require(p)
+}
