@@ -71,3 +71,9 @@ func rowToMember(r memberRow) *flow.Member {
 	}
 	return m
 }
+
+// AddMember enrols (or updates, by Sub or MSISDN) a member outside a sale:
+// a club imported from an earlier system, or a test.
+func (db *DB) AddMember(ctx context.Context, m *flow.Member) error {
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return db.upsertMember(tx, m) })
+}

@@ -305,3 +305,15 @@ func timeVal(t *time.Time) time.Time {
 	}
 	return *t
 }
+
+// SaleIDByReference finds the sale a payment reference belongs to.
+func (db *DB) SaleIDByReference(ctx context.Context, reference string) (int64, error) {
+	var ids []int64
+	if err := db.gorm.WithContext(ctx).Model(&paymentRow{}).Where("reference = ?", reference).Limit(1).Pluck("sale_id", &ids).Error; err != nil {
+		return 0, err
+	}
+	if len(ids) == 0 {
+		return 0, flow.ErrNoRecord
+	}
+	return ids[0], nil
+}

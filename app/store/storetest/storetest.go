@@ -9,7 +9,12 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 
 	"github.com/kasse-pos/kasse/app/store"
 )
@@ -50,27 +55,31 @@ func OpenSQLite(t testing.TB) *store.DB {
 	return db
 }
 
+var (
+	adminOnce sync.Once
+	admin     *gorm.DB
+	adminErr  error
+)
+
 // OpenPostgres creates a schema of its own on the server at dsn and opens
 // the store with search_path set to it.
 func OpenPostgres(t testing.TB, dsn string) *store.DB {
 	t.Helper()
-	admin, err := store.Open(dsn)
-	if err != nil {
-		t.Fatalf("PostgreSQL at KASSE_TEST_POSTGRES: %v", err)
+	// One plain connection for creating and dropping schemas, shared by all
+	// tests of the process; it must not migrate anything itself.
+	adminOnce.Do(func() {
+		admin, adminErr = gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: logger.Discard})
+	})
+	if adminErr != nil {
+		t.Fatalf("PostgreSQL at KASSE_TEST_POSTGRES: %v", adminErr)
 	}
-	defer admin.Close()
 	var b [6]byte
 	rand.Read(b[:])
 	schema := "t_" + hex.EncodeToString(b[:])
-	if err := admin.Gorm().Exec("CREATE SCHEMA " + schema).Error; err != nil {
+	if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		if a, err := store.Open(dsn); err == nil {
-			a.Gorm().Exec("DROP SCHEMA " + schema + " CASCADE")
-			a.Close()
-		}
-	})
+	t.Cleanup(func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE") })
 	db, err := store.Open(dsn + " search_path=" + schema)
 	if err != nil {
 		t.Fatal(err)

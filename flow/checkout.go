@@ -1,0 +1,254 @@
+package flow
+
+import (
+	"context"
+	"crypto/rand"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options configure a Checkout for one till.
+type Options struct {
+	POSID     string // this till's id, e.g. "pos1"; prefixes every payment reference
+	Currency  string // NOK, DKK or EUR
+	StoreName string // shown in the Vipps app as the payment description
+
+	Store Store
+	Vipps Vipps
+	Clock Clock // default SystemClock
+
+	// BindingMessage makes the code shown on both screens during
+	// enrolment; default: random "XXXX-XXX" from [A-Z0-9].
+	BindingMessage func() string
+	// LoginScopes asked at enrolment; default openid name phoneNumber email birthDate.
+	LoginScopes []string
+	// CallTimeout bounds every Vipps call (default 20 s).
+	CallTimeout time.Duration
+
+	// OnSaleClosed is called after a sale was paid or voided and stored
+	// (the electronic journal hooks in here). It runs on a flow goroutine.
+	OnSaleClosed func(ctx context.Context, s *Sale)
+	// Print prints a receipt copy; nil: the till has no printer.
+	Print func(ctx context.Context, s *Sale) error
+
+	Log *slog.Logger
+}
+
+// PaymentExpiry is how long a payment request stays open in the app
+// (ePayment's default; §6.7).
+const PaymentExpiry = 10 * time.Minute
+
+// Checkout is the checkout state machine of one till. It implements Till.
+// Every transition is stored before the View that shows it is published, so
+// after a crash Resume continues each open sale where it was.
+type Checkout struct {
+	opt Options
+	log *slog.Logger
+
+	ctx    context.Context // lives until Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu         sync.Mutex
+	sale       *Sale // the live sale; nil when idle
+	custGen    int   // increases with every customer QR: older exchanges are stale
+	enrolStop  context.CancelFunc
+	poll       *poller
+	lastPaid   int64
+	settlement SettlementStatus
+	parked     int
+	notice     *Notice
+	noticeSeq  int64
+	version    int64
+	view       View
+	subs       map[int]*subscriber
+	nextSub    int
+	settleTick Timer
+	closed     bool
+}
+
+var _ Till = (*Checkout)(nil)
+
+// NewCheckout makes the checkout of a till; call Resume before use.
+func NewCheckout(opt Options) *Checkout {
+	if opt.Clock == nil {
+		opt.Clock = SystemClock{}
+	}
+	if opt.BindingMessage == nil {
+		opt.BindingMessage = RandomBindingMessage
+	}
+	if len(opt.LoginScopes) == 0 {
+		opt.LoginScopes = []string{"openid", "name", "phoneNumber", "email", "birthDate"}
+	}
+	if opt.CallTimeout <= 0 {
+		opt.CallTimeout = 20 * time.Second
+	}
+	if opt.Currency == "" {
+		opt.Currency = "NOK"
+	}
+	if opt.Log == nil {
+		opt.Log = slog.Default()
+	}
+	c := &Checkout{opt: opt, log: opt.Log.With("pos", opt.POSID), subs: map[int]*subscriber{}}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.view = c.buildViewLocked()
+	return c
+}
+
+// Close stops polling and background work and waits for it to end.
+func (c *Checkout) Close() {
+	c.mu.Lock()
+	c.closed = true
+	if c.poll != nil {
+		c.poll.stop()
+		c.poll = nil
+	}
+	if c.settleTick != nil {
+		c.settleTick.Stop()
+	}
+	if c.enrolStop != nil {
+		c.enrolStop()
+	}
+	c.mu.Unlock()
+	c.cancel()
+	c.wg.Wait()
+	c.mu.Lock()
+	for id, s := range c.subs {
+		s.close()
+		delete(c.subs, id)
+	}
+	c.mu.Unlock()
+}
+
+// background runs f on its own goroutine, tracked for Close.
+// The caller holds mu, so Close cannot be between its check and Wait.
+func (c *Checkout) background(f func(ctx context.Context)) {
+	if c.closed {
+		return
+	}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		f(c.ctx)
+	}()
+}
+
+// call bounds a Vipps call by CallTimeout.
+func (c *Checkout) call(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, c.opt.CallTimeout)
+}
+
+func (c *Checkout) now() time.Time { return c.opt.Clock.Now() }
+
+// NoticedError is returned by an intent that was refused or failed; the
+// same notice is on the View.
+type NoticedError struct{ Notice Notice }
+
+func (e *NoticedError) Error() string { return e.Notice.Text }
+
+// noticeLocked records a notice for the cashier and returns it as an error.
+func (c *Checkout) noticeLocked(kind NoticeKind, key, text string, args map[string]string) error {
+	c.noticeSeq++
+	n := Notice{Seq: c.noticeSeq, Kind: kind, Key: key, Args: args, Text: text}
+	c.notice = &n
+	return &NoticedError{Notice: n}
+}
+
+// state names where a sale is, for the journal: "open", "paying/waiting", …
+func state(s *Sale) string {
+	if s == nil {
+		return "idle"
+	}
+	st := string(s.Stage)
+	if s.Payment != nil && s.Stage != StageCancelled {
+		st += "/" + string(s.Payment.Status)
+	}
+	return st
+}
+
+// entry is a journal entry for the transition from → s.
+func (c *Checkout) entry(s *Sale, from, detail string) JournalEntry {
+	ref := ""
+	if s.Payment != nil {
+		ref = s.Payment.Reference
+	}
+	return JournalEntry{SaleID: s.ID, Reference: ref, From: from, To: state(s), At: c.now(), Detail: detail}
+}
+
+// entryTo is a journal entry for a change beside the sale's own state.
+func (c *Checkout) entryTo(s *Sale, from, to, detail string) JournalEntry {
+	e := c.entry(s, from, detail)
+	e.To = to
+	return e
+}
+
+// commitLocked stores a transition and, only once it is stored, makes it
+// the live sale (when it is) and publishes it.
+func (c *Checkout) commitLocked(ctx context.Context, ch SaleChange) error {
+	ch.Sale.UpdatedAt = c.now()
+	if err := c.opt.Store.SaveSale(ctx, ch); err != nil {
+		c.log.Error("storing a sale transition failed", "sale", ch.Sale.ID, "err", err)
+		return c.noticeLocked(NoticeError, "store.failed", "The till could not save the sale: "+err.Error(), nil)
+	}
+	for _, j := range ch.Journal {
+		c.log.Info("sale transition", "sale", ch.Sale.ID, "reference", j.Reference, "from", j.From, "to", j.To, "detail", j.Detail)
+	}
+	if c.sale != nil && c.sale.ID == ch.Sale.ID {
+		c.sale = ch.Sale
+	}
+	c.publishLocked()
+	return nil
+}
+
+// saleLocked returns the live sale when it is id, else loads it.
+func (c *Checkout) saleLocked(ctx context.Context, id int64) (*Sale, error) {
+	if c.sale != nil && c.sale.ID == id {
+		return c.sale, nil
+	}
+	return c.opt.Store.Sale(ctx, id)
+}
+
+// ensureSaleLocked starts a sale at the first scan of an idle till (or of
+// a till still showing the last paid or voided sale).
+func (c *Checkout) ensureSaleLocked(ctx context.Context) error {
+	if c.sale != nil && (c.sale.Stage == StageOpen || c.sale.Stage == StagePaying) {
+		return nil
+	}
+	now := c.now()
+	s := &Sale{POSID: c.opt.POSID, Currency: c.opt.Currency, Stage: StageOpen, CreatedAt: now, UpdatedAt: now}
+	if err := c.opt.Store.CreateSale(ctx, s, JournalEntry{From: "idle", To: "open", At: now, Detail: "sale started"}); err != nil {
+		c.log.Error("starting a sale failed", "err", err)
+		return c.noticeLocked(NoticeError, "store.failed", "The till could not start a sale: "+err.Error(), nil)
+	}
+	c.log.Info("sale transition", "sale", s.ID, "from", "idle", "to", "open", "receipt", s.ReceiptNumber)
+	c.sale = s
+	c.notice = nil
+	return nil
+}
+
+// RandomBindingMessage returns a code like "4MZ-CQ3" (^[A-Z0-9-]{5,8}$).
+func RandomBindingMessage() string {
+	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789" // no 0/O, 1/I: read aloud at a till
+	var b [7]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err)
+	}
+	out := make([]byte, 0, 8)
+	for i, x := range b {
+		if i == 4 {
+			out = append(out, '-')
+		}
+		out = append(out, alphabet[int(x)%len(alphabet)])
+	}
+	return string(out)
+}
+
+// ValidBindingMessage checks the CIBA binding_message pattern ^[A-Z0-9-]{5,8}$.
+func ValidBindingMessage(s string) bool {
+	if len(s) < 5 || len(s) > 8 {
+		return false
+	}
+	return strings.Trim(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") == ""
+}

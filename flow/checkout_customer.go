@@ -1,0 +1,249 @@
+package flow
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// identify starts identifying the customer who showed a personal QR. The
+// QR is stored at once; the exchange for a phone number, the membership
+// lookup and the Check-in follow in the background.
+func (c *Checkout) identify(ctx context.Context, qr string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.refuseWhilePayingLocked(); err != nil {
+		return err
+	}
+	if err := c.ensureSaleLocked(ctx); err != nil {
+		c.publishLocked()
+		return err
+	}
+	from := state(c.sale)
+	next := c.sale.Clone()
+	detail := "customer QR scanned"
+	if next.Customer.Identified() {
+		detail = "customer replaced by a new QR"
+	}
+	next.Customer = Customer{QR: qr}
+	ch := SaleChange{Sale: next}
+	if e := next.Enrolment; e != nil && e.Status == EnrolmentPending {
+		// The enrolment belonged to the customer who is no longer here.
+		e.Status = EnrolmentFailed
+		ch.Journal = append(ch.Journal, c.entryTo(next, "enrolment/pending", "enrolment/abandoned", "another customer scanned"))
+	}
+	next.Enrolment = nil
+	ch.Journal = append(ch.Journal, c.entry(next, from, detail))
+	if c.enrolStop != nil {
+		c.enrolStop()
+		c.enrolStop = nil
+	}
+	if err := c.commitLocked(ctx, ch); err != nil {
+		return err
+	}
+	c.custGen++
+	gen, saleID := c.custGen, next.ID
+	c.background(func(bg context.Context) { c.exchange(bg, saleID, gen, qr) })
+	return nil
+}
+
+// exchange turns the QR into a phone number and looks up the membership.
+func (c *Checkout) exchange(ctx context.Context, saleID int64, gen int, qr string) {
+	cctx, cancel := c.call(ctx)
+	msisdn, err := c.opt.Vipps.ExchangeQR(cctx, qr)
+	cancel()
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.custGen != gen || c.sale == nil || c.sale.ID != saleID {
+		return // another customer (or sale) took over meanwhile
+	}
+	if err != nil {
+		c.log.Warn("personal QR exchange failed", "sale", saleID, "kind", KindOf(err), "err", err)
+		// The QR itself still works as the payment target.
+		c.noticeLocked(NoticeWarning, "customer.qr_unreadable",
+			"The customer's QR could not be checked with Vipps; membership is unknown, but a payment request can still be sent.", nil)
+		c.publishLocked()
+		return
+	}
+	m, err := c.opt.Store.MemberByMSISDN(ctx, msisdn)
+	if err != nil && !errors.Is(err, ErrNoRecord) {
+		c.noticeLocked(NoticeError, "store.failed", "The club could not be read: "+err.Error(), nil)
+		c.publishLocked()
+		return
+	}
+	from := state(c.sale)
+	next := c.sale.Clone()
+	next.Customer.MSISDN, next.Customer.Member = msisdn, m
+	detail := "customer identified as " + MaskMSISDN(msisdn) + ", not a member"
+	if m != nil {
+		detail = "customer identified as " + MaskMSISDN(msisdn) + ", member"
+	}
+	if err := c.commitLocked(ctx, SaleChange{Sale: next, Journal: []JournalEntry{c.entry(next, from, detail)}}); err != nil {
+		return
+	}
+	c.checkInLocked(saleID, gen, msisdn, m != nil)
+}
+
+// checkInLocked shows the club screen in the customer's app. It is
+// fire-and-forget: only Norwegian numbers qualify, and a failure (the
+// test environment always answers 500) never holds up the sale.
+func (c *Checkout) checkInLocked(saleID int64, gen int, msisdn string, member bool) {
+	if !IsNorwegianMSISDN(msisdn) {
+		return
+	}
+	c.background(func(ctx context.Context) {
+		cctx, cancel := c.call(ctx)
+		err := c.opt.Vipps.CheckIn(cctx, msisdn, member)
+		cancel()
+		if err != nil {
+			c.log.Info("check-in failed; the sale goes on", "sale", saleID, "phone", MaskMSISDN(msisdn), "err", err)
+			return
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.custGen != gen || c.sale == nil || c.sale.ID != saleID || c.sale.Customer.MSISDN != msisdn {
+			return
+		}
+		next := c.sale.Clone()
+		next.Customer.CheckedIn = true
+		c.commitLocked(ctx, SaleChange{Sale: next})
+	})
+}
+
+// Enrol starts the club enrolment of the identified non-member: a consent
+// request on their phone with a binding message shown on both screens.
+func (c *Checkout) Enrol(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.sale
+	var refuse string
+	switch {
+	case s == nil || (s.Stage != StageOpen && s.Stage != StagePaying) || s.Customer.MSISDN == "":
+		refuse = "Scan the customer's QR first."
+	case s.Customer.Member != nil:
+		refuse = "The customer is already a member."
+	case s.Enrolment != nil && s.Enrolment.Status == EnrolmentPending:
+		refuse = "The enrolment is already waiting for the customer."
+	}
+	if refuse != "" {
+		err := c.noticeLocked(NoticeWarning, "enrol.refused", refuse, nil)
+		c.publishLocked()
+		return err
+	}
+	next := s.Clone()
+	bm := c.opt.BindingMessage()
+	next.Enrolment = &Enrolment{Status: EnrolmentPending, MSISDN: s.Customer.MSISDN, BindingMessage: bm, ExpiresAt: c.now().Add(10 * time.Minute)}
+	if err := c.commitLocked(ctx, SaleChange{Sale: next, Journal: []JournalEntry{
+		c.entryTo(next, "enrolment/none", "enrolment/pending", "consent requested, binding message "+bm)}}); err != nil {
+		return err
+	}
+	c.startEnrolmentLocked(next.ID, *next.Enrolment)
+	return nil
+}
+
+func (c *Checkout) startEnrolmentLocked(saleID int64, e Enrolment) {
+	ectx, stop := context.WithCancel(c.ctx)
+	if c.enrolStop != nil {
+		c.enrolStop()
+	}
+	c.enrolStop = stop
+	c.background(func(context.Context) {
+		defer stop()
+		c.runEnrolment(ectx, saleID, e)
+	})
+}
+
+// runEnrolment pushes the consent request (unless a restart found it
+// already pushed) and waits for the customer's answer.
+func (c *Checkout) runEnrolment(ctx context.Context, saleID int64, e Enrolment) {
+	req := LoginRequest{AuthReqID: e.AuthReqID, ExpiresAt: e.ExpiresAt, Interval: e.Interval}
+	if req.AuthReqID == "" {
+		cctx, cancel := c.call(ctx)
+		r, err := c.opt.Vipps.StartLogin(cctx, e.MSISDN, e.BindingMessage, c.opt.LoginScopes)
+		cancel()
+		if err != nil {
+			c.endEnrolment(ctx, saleID, e.BindingMessage, nil, err)
+			return
+		}
+		req = r
+		if req.ExpiresAt.IsZero() {
+			req.ExpiresAt = e.ExpiresAt
+		}
+		c.mu.Lock()
+		cur := c.pendingEnrolmentLocked(saleID, e.BindingMessage)
+		if cur == nil {
+			c.mu.Unlock()
+			return
+		}
+		next := c.sale.Clone()
+		next.Enrolment.AuthReqID, next.Enrolment.ExpiresAt, next.Enrolment.Interval = req.AuthReqID, req.ExpiresAt, req.Interval
+		err = c.commitLocked(ctx, SaleChange{Sale: next})
+		c.mu.Unlock()
+		if err != nil {
+			return
+		}
+	}
+	// FinishLogin polls the token endpoint itself; the deadline is the
+	// request's own expiry plus a margin for the last poll.
+	wait := req.ExpiresAt.Sub(c.now()) + 30*time.Second
+	if wait < time.Minute {
+		wait = time.Minute
+	}
+	fctx, cancel := context.WithTimeout(ctx, wait)
+	claims, err := c.opt.Vipps.FinishLogin(fctx, req)
+	cancel()
+	if ctx.Err() != nil {
+		return // abandoned: another customer, a voided sale or shutdown
+	}
+	c.endEnrolment(ctx, saleID, e.BindingMessage, &claims, err)
+}
+
+func (c *Checkout) pendingEnrolmentLocked(saleID int64, binding string) *Enrolment {
+	if c.sale == nil || c.sale.ID != saleID || c.sale.Enrolment == nil ||
+		c.sale.Enrolment.Status != EnrolmentPending || c.sale.Enrolment.BindingMessage != binding {
+		return nil
+	}
+	return c.sale.Enrolment
+}
+
+// endEnrolment records the customer's answer: a new member, or why not.
+func (c *Checkout) endEnrolment(ctx context.Context, saleID int64, binding string, claims *MemberClaims, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.pendingEnrolmentLocked(saleID, binding) == nil {
+		return
+	}
+	next := c.sale.Clone()
+	ch := SaleChange{Sale: next}
+	switch {
+	case err == nil:
+		msisdn := claims.Phone
+		if msisdn == "" {
+			msisdn = next.Enrolment.MSISDN
+		}
+		m := &Member{MSISDN: msisdn, Sub: claims.Sub, Name: claims.Name, GivenName: claims.GivenName, Email: claims.Email,
+			BirthDate: claims.BirthDate, ConsentAt: c.now(), Scopes: claims.Scopes, EnrolledAt: c.opt.POSID}
+		if len(m.Scopes) == 0 {
+			m.Scopes = c.opt.LoginScopes
+		}
+		ch.NewMember = m
+		next.Enrolment.Status = EnrolmentDone
+		next.Customer.Member = m
+	case errors.Is(err, ErrLoginDeclined):
+		next.Enrolment.Status = EnrolmentDeclined
+	case errors.Is(err, ErrLoginExpired), errors.Is(err, context.DeadlineExceeded):
+		next.Enrolment.Status = EnrolmentExpired
+	default:
+		next.Enrolment.Status = EnrolmentFailed
+		c.log.Warn("enrolment failed", "sale", saleID, "kind", KindOf(err), "err", err)
+		c.noticeLocked(NoticeWarning, "enrol.failed", "The club enrolment could not be started or finished: "+err.Error(), nil)
+	}
+	ch.Journal = []JournalEntry{c.entryTo(next, "enrolment/pending", "enrolment/"+string(next.Enrolment.Status), "the customer answered the consent request")}
+	if c.commitLocked(ctx, ch) != nil {
+		return
+	}
+	if next.Enrolment.Status == EnrolmentDone {
+		c.checkInLocked(saleID, c.custGen, next.Customer.MSISDN, true)
+	}
+}

@@ -1,0 +1,380 @@
+package flow
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// MinimumAmount is the smallest payment Vipps accepts per currency (§2.4).
+func MinimumAmount(currency string) Money {
+	if currency == "NOK" {
+		return 100
+	}
+	return 1
+}
+
+// RequestPayment sends a push payment request to the identified customer.
+func (c *Checkout) RequestPayment(ctx context.Context) error { return c.requestPayment(ctx, false) }
+
+// PayByQR requests payment by a QR code on the customer display; during a
+// push request it first cancels the push (safely: see CancelPayment).
+func (c *Checkout) PayByQR(ctx context.Context) error { return c.requestPayment(ctx, true) }
+
+func (c *Checkout) requestPayment(ctx context.Context, byQR bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.sale
+	if byQR && s != nil && s.Stage == StagePaying && s.Payment.Push && !s.Payment.Status.Final() {
+		return c.switchToQRLocked(ctx)
+	}
+	var key, text string
+	switch {
+	case s == nil || s.Stage == StagePaid || s.Stage == StageCancelled || len(s.Lines) == 0:
+		key, text = "payment.empty_sale", "Scan the wares first."
+	case s.Stage == StagePaying:
+		key, text = "payment.already_sent", "A payment request is already out."
+	case s.Total() < MinimumAmount(s.Currency):
+		key, text = "payment.amount_too_small", "The total is below the smallest amount Vipps accepts."
+	case !byQR && !s.Customer.Identified():
+		key, text = "payment.no_customer", "Scan the customer's Vipps QR first, or let them pay by QR code."
+	}
+	if key != "" {
+		err := c.noticeLocked(NoticeWarning, key, text, nil)
+		c.publishLocked()
+		return err
+	}
+	return c.newAttemptLocked(ctx, byQR)
+}
+
+// newAttemptLocked stores a new payment request (with a new reference: a
+// declined or expired reference can never be paid) before sending it.
+func (c *Checkout) newAttemptLocked(ctx context.Context, byQR bool) error {
+	from := state(c.sale)
+	next := c.sale.Clone()
+	next.Attempt++
+	ref := Reference(next.POSID, next.ReceiptSeq, next.Attempt)
+	next.Payment = &Payment{SaleID: next.ID, Reference: ref, Attempt: next.Attempt, IdempotencyKey: IdempotencyKey(ref, "create"),
+		Status: PaymentRequesting, Push: !byQR, Amount: next.Total(), CreatedAt: c.now()}
+	next.Stage = StagePaying
+	how := "push to " + MaskMSISDN(next.Customer.MSISDN)
+	if byQR {
+		how = "QR on the customer display"
+	} else if next.Customer.MSISDN == "" {
+		how = "push to the holder of the scanned QR"
+	}
+	c.notice = nil
+	if err := c.commitLocked(ctx, SaleChange{Sale: next, Journal: []JournalEntry{c.entry(next, from, "payment requested: "+how)}}); err != nil {
+		return err
+	}
+	c.startCreateLocked(next, 0)
+	return nil
+}
+
+// paymentRequest is built only from stored state, so a retry after a
+// restart sends the identical body with the identical Idempotency-Key.
+func (c *Checkout) paymentRequest(s *Sale) PaymentRequest {
+	p := s.Payment
+	desc := c.opt.StoreName
+	if len(desc) < 3 {
+		desc = "Purchase"
+	}
+	if len(desc) > 100 {
+		desc = desc[:100]
+	}
+	req := PaymentRequest{Reference: p.Reference, IdempotencyKey: p.IdempotencyKey, Amount: p.Amount,
+		Currency: s.Currency, ByQR: !p.Push, Description: desc}
+	if p.Push {
+		if s.Customer.MSISDN != "" {
+			req.MSISDN = s.Customer.MSISDN
+		} else {
+			req.PersonalQR = s.Customer.QR
+		}
+	}
+	return req
+}
+
+func (c *Checkout) startCreateLocked(s *Sale, try int) {
+	req, saleID := c.paymentRequest(s), s.ID
+	c.background(func(ctx context.Context) {
+		cctx, cancel := c.call(ctx)
+		created, err := c.opt.Vipps.CreatePayment(cctx, req)
+		cancel()
+		c.afterCreate(ctx, saleID, req.Reference, try, created, err)
+	})
+}
+
+// createRetries bounds re-sending a create whose fate is unknown; with the
+// backoff below they stay inside the 5 per minute a reference may have.
+var createRetryDelays = []time.Duration{2 * time.Second, 6 * time.Second, 15 * time.Second}
+
+func (c *Checkout) afterCreate(ctx context.Context, saleID int64, ref string, try int, created CreatedPayment, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.sale
+	if s == nil || s.ID != saleID || s.Payment == nil || s.Payment.Reference != ref || s.Payment.Status != PaymentRequesting {
+		return
+	}
+	if err == nil {
+		from := state(s)
+		next := s.Clone()
+		p := next.Payment
+		p.Status, p.VippsState, p.QR = PaymentWaiting, VippsCreated, created.QR
+		p.ExpiresAt = p.CreatedAt.Add(PaymentExpiry)
+		if c.commitLocked(ctx, SaleChange{Sale: next, Journal: []JournalEntry{c.entry(next, from, "Vipps has the payment request")}}) != nil {
+			return
+		}
+		c.startPollLocked(saleID, ref, time.Second, try)
+		if p.CancelRequested {
+			c.startCancelLocked(saleID, ref)
+		}
+		return
+	}
+	switch KindOf(err) {
+	case ErrTransient, ErrRateLimited, ErrUnknown:
+		// The request may have reached Vipps. Reading it back tells;
+		// if Vipps does not know it, the poller re-sends the same request.
+		c.log.Warn("payment request not confirmed; reading it back", "sale", saleID, "reference", ref, "err", err)
+		delay := createRetryDelays[min(try, len(createRetryDelays)-1)]
+		if d := retryAfter(err); d > delay {
+			delay = d
+		}
+		c.startPollLocked(saleID, ref, delay, try)
+	default:
+		c.failPaymentLocked(ctx, s, err)
+	}
+}
+
+// failPaymentLocked records a payment request Vipps refused; the sale is
+// open again so the cashier can try another way.
+func (c *Checkout) failPaymentLocked(ctx context.Context, s *Sale, err error) {
+	from := state(s)
+	next := s.Clone()
+	next.Payment.Status, next.Stage = PaymentFailed, StageOpen
+	c.stopPollLocked(next.Payment.Reference)
+	c.log.Warn("payment request refused", "sale", s.ID, "reference", next.Payment.Reference, "kind", KindOf(err), "err", err)
+	key, text := "payment.failed", "Vipps refused the payment request: "+err.Error()
+	if KindOf(err) == ErrNotFound {
+		key, text = "payment.customer_unavailable", "Vipps could not send a payment request to this customer. Try a QR payment."
+	}
+	if c.commitLocked(ctx, SaleChange{Sale: next, Journal: []JournalEntry{c.entry(next, from, "payment request refused: "+KindOf(err).String())}}) == nil {
+		c.noticeLocked(NoticeError, key, text, nil)
+		c.publishLocked()
+	}
+}
+
+// CancelPayment withdraws the outstanding request unless the customer has
+// approved it. Vipps is asked with cancelTransactionOnly, so an approval
+// racing the cancel wins and the sale is paid (§6.5).
+func (c *Checkout) CancelPayment(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.sale
+	if s == nil || s.Stage != StagePaying || s.Payment == nil || s.Payment.Status.Final() {
+		err := c.noticeLocked(NoticeWarning, "payment.nothing_to_cancel", "There is no payment request to cancel.", nil)
+		c.publishLocked()
+		return err
+	}
+	if s.Payment.CancelRequested {
+		return nil
+	}
+	next := s.Clone()
+	next.Payment.CancelRequested = true
+	if err := c.commitLocked(ctx, SaleChange{Sale: next, Journal: []JournalEntry{c.entry(next, state(s), "cashier cancels the payment request")}}); err != nil {
+		return err
+	}
+	if next.Payment.Status == PaymentWaiting {
+		c.startCancelLocked(next.ID, next.Payment.Reference)
+	}
+	// While the request is still being created, afterCreate cancels it.
+	return nil
+}
+
+func (c *Checkout) switchToQRLocked(ctx context.Context) error {
+	s := c.sale
+	if s.Payment.CancelRequested {
+		return nil
+	}
+	next := s.Clone()
+	next.Payment.CancelRequested, next.Payment.FallbackToQR = true, true
+	if err := c.commitLocked(ctx, SaleChange{Sale: next, Journal: []JournalEntry{c.entry(next, state(s), "cashier switches to a QR payment")}}); err != nil {
+		return err
+	}
+	if next.Payment.Status == PaymentWaiting {
+		c.startCancelLocked(next.ID, next.Payment.Reference)
+	}
+	return nil
+}
+
+func (c *Checkout) startCancelLocked(saleID int64, ref string) {
+	c.background(func(ctx context.Context) {
+		cctx, cancel := c.call(ctx)
+		info, err := c.opt.Vipps.CancelPayment(cctx, ref, true, IdempotencyKey(ref, "cancel"))
+		cancel()
+		if err != nil && KindOf(err) != ErrNotFound {
+			// 6060 "already authorized", 6250 "customer is approving" or
+			// no answer at all: only the payment itself tells the truth.
+			cctx, cancel := c.call(ctx)
+			if got, gerr := c.opt.Vipps.GetPayment(cctx, ref); gerr == nil {
+				c.log.Info("cancel refused; payment read back", "sale", saleID, "reference", ref, "state", got.State, "err", err)
+				info, err = got, nil
+			}
+			cancel()
+		}
+		c.afterCancel(ctx, saleID, ref, info, err)
+	})
+}
+
+func (c *Checkout) afterCancel(ctx context.Context, saleID int64, ref string, info PaymentInfo, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case err == nil:
+		c.applyLocked(ctx, saleID, ref, info.State, info.Authorized, nil, "cancel")
+	case KindOf(err) == ErrNotFound:
+		// The request never reached Vipps: nothing can be approved.
+		c.applyLocked(ctx, saleID, ref, VippsTerminated, 0, nil, "cancel of an unknown request")
+	}
+	s := c.sale
+	if s == nil || s.ID != saleID || s.Payment == nil || s.Payment.Reference != ref || s.Payment.Status.Final() {
+		return
+	}
+	// Still open at Vipps: the cashier may try again; polling goes on.
+	next := s.Clone()
+	next.Payment.CancelRequested, next.Payment.FallbackToQR = false, false
+	if c.commitLocked(ctx, SaleChange{Sale: next, Journal: []JournalEntry{c.entry(next, state(s), "cancel did not go through")}}) == nil {
+		c.noticeLocked(NoticeWarning, "payment.cancel_failed", "The payment could not be cancelled now (the customer may be approving it). Wait for the answer or try again.", nil)
+		c.publishLocked()
+	}
+}
+
+// HandlePaymentEvent takes a Vipps event (a verified webhook, or an entry of
+// the event log) into the same transition as polling. Duplicates and late
+// events are harmless: a payment never moves back.
+func (c *Checkout) HandlePaymentEvent(ctx context.Context, ev PaymentEvent) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var saleID int64
+	if s := c.sale; s != nil && s.Payment != nil && s.Payment.Reference == ev.Reference {
+		saleID = s.ID
+	} else {
+		id, err := c.opt.Store.SaleIDByReference(ctx, ev.Reference)
+		if err != nil {
+			c.log.Warn("event for an unknown reference", "reference", ev.Reference, "event", ev.Name, "err", err)
+			return err
+		}
+		saleID = id
+	}
+	name := ev.Name
+	if !ev.Success {
+		name = "" // a failed operation changes nothing; it is kept all the same
+	}
+	return c.applyLocked(ctx, saleID, ev.Reference, name, ev.Amount, []PaymentEvent{ev}, "webhook")
+}
+
+// applyLocked is the one transition function for what Vipps says about a
+// payment: name is a Vipps state or event name ("" to only keep events).
+func (c *Checkout) applyLocked(ctx context.Context, saleID int64, ref, name string, amount Money, events []PaymentEvent, source string) error {
+	s, err := c.saleLocked(ctx, saleID)
+	if err != nil {
+		return err
+	}
+	next := s.Clone()
+	ch := SaleChange{Sale: next, Events: events}
+	p := next.Payment
+	st, ok := statusFromVipps(name)
+	if name == VippsCreated {
+		st, ok = PaymentWaiting, true
+	}
+	if p == nil || p.Reference != ref || !ok || !advances(next, st) {
+		if len(events) == 0 {
+			return nil
+		}
+		return c.commitLocked(ctx, ch) // kept for the record; no transition
+	}
+	from := state(next)
+	p.Status, p.VippsState = st, name
+	switch st {
+	case PaymentWaiting:
+		if p.ExpiresAt.IsZero() {
+			p.ExpiresAt = p.CreatedAt.Add(PaymentExpiry)
+		}
+	case PaymentAuthorized:
+		if amount <= 0 {
+			amount = p.Amount
+		}
+		p.Authorized = amount
+		next.Stage, next.ClosedAt = StagePaid, c.now()
+		// The capture is queued in the very transaction that records the
+		// approval: there is no moment where one exists without the other.
+		ch.Jobs = SettlementJobs(next.ID, ref, amount, c.now())
+	default:
+		next.Stage = StageOpen
+	}
+	ch.Journal = []JournalEntry{c.entry(next, from, "Vipps: "+name+" (from "+source+")")}
+	if err := c.commitLocked(ctx, ch); err != nil {
+		return err
+	}
+	if st.Final() {
+		c.stopPollLocked(ref)
+		c.keepEventLogLocked(saleID, ref)
+	}
+	switch st {
+	case PaymentAuthorized:
+		c.lastPaid, c.settlement = next.ID, SettlementQueued
+		c.noticeLocked(NoticeInfo, "payment.approved", "Payment approved.", nil)
+		c.publishLocked()
+		if c.opt.OnSaleClosed != nil {
+			paid := next.Clone()
+			c.background(func(ctx context.Context) { c.opt.OnSaleClosed(ctx, paid) })
+		}
+	case PaymentDeclined:
+		c.noticeLocked(NoticeWarning, "payment.declined", "The customer declined the payment.", nil)
+		c.publishLocked()
+	case PaymentExpired:
+		c.noticeLocked(NoticeWarning, "payment.expired", "The payment request expired without an answer.", nil)
+		c.publishLocked()
+	case PaymentCancelled:
+		if p.FallbackToQR && c.sale != nil && c.sale.ID == next.ID {
+			return c.newAttemptLocked(ctx, true)
+		}
+		c.noticeLocked(NoticeInfo, "payment.cancelled", "The payment request was cancelled.", nil)
+		c.publishLocked()
+	}
+	return nil
+}
+
+// advances reports whether st is a step forward for the sale's payment.
+func advances(s *Sale, st PaymentStatus) bool {
+	cur := s.Payment.Status
+	if cur.rank() < st.rank() {
+		return s.Stage == StagePaying
+	}
+	// "Failed" is only our verdict after Vipps refused or never answered;
+	// an approval that shows up later is still money the customer gave.
+	return cur == PaymentFailed && st == PaymentAuthorized && s.Stage == StageOpen
+}
+
+// keepEventLogLocked stores the payment's full event log from Vipps once
+// it is final, so every event is kept even when no webhook arrived.
+func (c *Checkout) keepEventLogLocked(saleID int64, ref string) {
+	c.background(func(ctx context.Context) {
+		cctx, cancel := c.call(ctx)
+		evs, err := c.opt.Vipps.PaymentEvents(cctx, ref)
+		cancel()
+		if err != nil || len(evs) == 0 {
+			return
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.applyLocked(ctx, saleID, ref, "", 0, evs, "event log")
+	})
+}
+
+func retryAfter(err error) time.Duration {
+	var ge *GatewayError
+	if errors.As(err, &ge) {
+		return ge.RetryAfter
+	}
+	return 0
+}

@@ -1,0 +1,321 @@
+package flowtest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/kasse-pos/kasse/flow"
+)
+
+// Vipps is a scriptable flow.Vipps. The zero value knows no QR codes and
+// no payments; set fields (under no lock, before use) or call the helpers.
+type Vipps struct {
+	mu sync.Mutex
+
+	QR          map[string]string // personal QR → MSISDN
+	ExchangeErr error
+	CheckInErr  error
+	CheckIns    []CheckIn
+
+	// Errors returned by the next calls, in order; nil entries succeed.
+	CreateErrs []error
+	GetErrs    []error
+	CancelErrs []error
+	// CreateLost makes failing creates still reach "Vipps" (a timeout
+	// after the request arrived).
+	CreateLost bool
+	// BeforeCancel runs before a cancel is applied: a customer approving
+	// at that very moment is BeforeCancel = v.Approve.
+	BeforeCancel func(reference string)
+
+	Creates  []flow.PaymentRequest
+	Cancels  []string
+	Gets     map[string]int
+	payments map[string]*payment
+
+	StartLoginErr error
+	Logins        []Login
+	answers       map[string]chan loginAnswer
+	LoginExpiry   time.Time
+}
+
+var _ flow.Vipps = (*Vipps)(nil)
+
+// CheckIn is one Check-in call.
+type CheckIn struct {
+	MSISDN string
+	Member bool
+}
+
+// Login is one StartLogin call.
+type Login struct {
+	MSISDN, BindingMessage string
+	Scopes                 []string
+	AuthReqID              string
+}
+
+type loginAnswer struct {
+	claims flow.MemberClaims
+	err    error
+}
+
+type payment struct {
+	info   flow.PaymentInfo
+	req    flow.PaymentRequest
+	events []flow.PaymentEvent
+}
+
+func pop(errs *[]error) error {
+	if len(*errs) == 0 {
+		return nil
+	}
+	err := (*errs)[0]
+	*errs = (*errs)[1:]
+	return err
+}
+
+func (v *Vipps) ExchangeQR(ctx context.Context, qr string) (string, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.ExchangeErr != nil {
+		return "", v.ExchangeErr
+	}
+	if m, ok := v.QR[qr]; ok {
+		return m, nil
+	}
+	return "", &flow.GatewayError{Kind: flow.ErrInvalid, Status: 400, Message: "unknown QR"}
+}
+
+func (v *Vipps) CheckIn(ctx context.Context, msisdn string, member bool) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.CheckIns = append(v.CheckIns, CheckIn{msisdn, member})
+	return v.CheckInErr
+}
+
+func (v *Vipps) StartLogin(ctx context.Context, msisdn, binding string, scopes []string) (flow.LoginRequest, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.StartLoginErr != nil {
+		return flow.LoginRequest{}, v.StartLoginErr
+	}
+	id := fmt.Sprintf("auth-%d", len(v.Logins)+1)
+	v.Logins = append(v.Logins, Login{msisdn, binding, scopes, id})
+	v.answerChan(id)
+	return flow.LoginRequest{AuthReqID: id, ExpiresAt: v.LoginExpiry, Interval: 5 * time.Second}, nil
+}
+
+func (v *Vipps) answerChan(id string) chan loginAnswer {
+	if v.answers == nil {
+		v.answers = map[string]chan loginAnswer{}
+	}
+	ch := v.answers[id]
+	if ch == nil {
+		ch = make(chan loginAnswer, 1)
+		v.answers[id] = ch
+	}
+	return ch
+}
+
+// FinishLogin waits for AnswerLogin (or ctx).
+func (v *Vipps) FinishLogin(ctx context.Context, req flow.LoginRequest) (flow.MemberClaims, error) {
+	v.mu.Lock()
+	ch := v.answerChan(req.AuthReqID)
+	v.mu.Unlock()
+	select {
+	case a := <-ch:
+		return a.claims, a.err
+	case <-ctx.Done():
+		return flow.MemberClaims{}, ctx.Err()
+	}
+}
+
+// AnswerLogin is the customer's answer on the phone to login id.
+func (v *Vipps) AnswerLogin(id string, claims flow.MemberClaims, err error) {
+	v.mu.Lock()
+	ch := v.answerChan(id)
+	v.mu.Unlock()
+	ch <- loginAnswer{claims, err}
+}
+
+// LoginCalls returns the StartLogin calls so far.
+func (v *Vipps) LoginCalls() []Login {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return append([]Login(nil), v.Logins...)
+}
+
+func (v *Vipps) CreatePayment(ctx context.Context, req flow.PaymentRequest) (flow.CreatedPayment, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.Creates = append(v.Creates, req)
+	if err := pop(&v.CreateErrs); err != nil {
+		if v.CreateLost {
+			v.create(req)
+		}
+		return flow.CreatedPayment{}, err
+	}
+	if p, ok := v.payments[req.Reference]; ok {
+		if p.req.IdempotencyKey != req.IdempotencyKey {
+			return flow.CreatedPayment{}, &flow.GatewayError{Kind: flow.ErrConflict, Status: 409, Code: "4150", Message: "reference already used"}
+		}
+	} else {
+		v.create(req)
+	}
+	out := flow.CreatedPayment{Reference: req.Reference}
+	if req.ByQR {
+		out.QR = "https://qr.example/" + req.Reference
+	}
+	return out, nil
+}
+
+func (v *Vipps) create(req flow.PaymentRequest) {
+	if v.payments == nil {
+		v.payments = map[string]*payment{}
+	}
+	if _, ok := v.payments[req.Reference]; ok {
+		return
+	}
+	p := &payment{req: req, info: flow.PaymentInfo{Reference: req.Reference, State: flow.VippsCreated, Amount: req.Amount}}
+	p.event(flow.VippsCreated, req.Amount, req.IdempotencyKey)
+	v.payments[req.Reference] = p
+}
+
+func (p *payment) event(name string, amount flow.Money, key string) {
+	p.events = append(p.events, flow.PaymentEvent{Reference: p.info.Reference, Name: name, Amount: amount,
+		PSPReference: fmt.Sprintf("psp-%d", len(p.events)+1), IdempotencyKey: key, Success: true,
+		At: time.Date(2026, 1, 1, 0, 0, len(p.events), 0, time.UTC)})
+}
+
+func (v *Vipps) GetPayment(ctx context.Context, ref string) (flow.PaymentInfo, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.Gets == nil {
+		v.Gets = map[string]int{}
+	}
+	v.Gets[ref]++
+	if err := pop(&v.GetErrs); err != nil {
+		return flow.PaymentInfo{}, err
+	}
+	p, ok := v.payments[ref]
+	if !ok {
+		return flow.PaymentInfo{}, &flow.GatewayError{Kind: flow.ErrNotFound, Status: 404, Code: "5090", Message: "reference not found"}
+	}
+	return p.info, nil
+}
+
+func (v *Vipps) PaymentEvents(ctx context.Context, ref string) ([]flow.PaymentEvent, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	p, ok := v.payments[ref]
+	if !ok {
+		return nil, &flow.GatewayError{Kind: flow.ErrNotFound, Status: 404}
+	}
+	return append([]flow.PaymentEvent(nil), p.events...), nil
+}
+
+func (v *Vipps) CancelPayment(ctx context.Context, ref string, transactionOnly bool, key string) (flow.PaymentInfo, error) {
+	if v.BeforeCancel != nil {
+		v.BeforeCancel(ref)
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.Cancels = append(v.Cancels, ref)
+	if err := pop(&v.CancelErrs); err != nil {
+		return flow.PaymentInfo{}, err
+	}
+	p, ok := v.payments[ref]
+	if !ok {
+		return flow.PaymentInfo{}, &flow.GatewayError{Kind: flow.ErrNotFound, Status: 404, Code: "5090"}
+	}
+	switch p.info.State {
+	case flow.VippsCreated:
+		p.info.State, p.info.Cancelled = flow.VippsTerminated, p.info.Amount
+		p.event(flow.VippsTerminated, p.info.Amount, "")
+		return p.info, nil
+	case flow.VippsAuthorized:
+		if transactionOnly {
+			return flow.PaymentInfo{}, &flow.GatewayError{Kind: flow.ErrPermanent, Status: 400, Code: "6060", Message: "Cannot cancel authorized payment"}
+		}
+	}
+	return flow.PaymentInfo{}, &flow.GatewayError{Kind: flow.ErrPermanent, Status: 400, Code: "6050", Message: "Cannot cancel"}
+}
+
+func (v *Vipps) Capture(ctx context.Context, ref string, amount flow.Money, key string) (flow.PaymentInfo, error) {
+	return flow.PaymentInfo{}, fmt.Errorf("flowtest: capture is the settlement worker's")
+}
+
+func (v *Vipps) Refund(ctx context.Context, ref string, amount flow.Money, key string) (flow.PaymentInfo, error) {
+	return flow.PaymentInfo{}, fmt.Errorf("flowtest: refund is the settlement worker's")
+}
+
+func (v *Vipps) AddReceipt(ctx context.Context, ref string, r flow.Receipt) error {
+	return fmt.Errorf("flowtest: receipts are the settlement worker's")
+}
+
+// Approve, Decline and Expire are what the customer (or time) does to a
+// payment request.
+func (v *Vipps) Approve(ref string) { v.setState(ref, flow.VippsAuthorized) }
+func (v *Vipps) Decline(ref string) { v.setState(ref, flow.VippsAborted) }
+func (v *Vipps) Expire(ref string)  { v.setState(ref, flow.VippsExpired) }
+
+func (v *Vipps) setState(ref, state string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	p, ok := v.payments[ref]
+	if !ok || p.info.State != flow.VippsCreated {
+		return
+	}
+	p.info.State = state
+	if state == flow.VippsAuthorized {
+		p.info.Authorized = p.info.Amount
+	}
+	p.event(state, p.info.Amount, "")
+}
+
+// Requests returns the payment requests created so far.
+func (v *Vipps) Requests() []flow.PaymentRequest {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return append([]flow.PaymentRequest(nil), v.Creates...)
+}
+
+// GetCount returns how often a reference was read.
+func (v *Vipps) GetCount(ref string) int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.Gets[ref]
+}
+
+// CancelCalls returns the references cancel was called for.
+func (v *Vipps) CancelCalls() []string {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return append([]string(nil), v.Cancels...)
+}
+
+// CheckInCalls returns the Check-in calls so far.
+func (v *Vipps) CheckInCalls() []CheckIn {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return append([]CheckIn(nil), v.CheckIns...)
+}
+
+// State returns the payment's Vipps state ("" when unknown).
+func (v *Vipps) State(ref string) string {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if p, ok := v.payments[ref]; ok {
+		return p.info.State
+	}
+	return ""
+}
+
+// SetErrs replaces queued errors under the lock (for use mid-test).
+func (v *Vipps) SetErrs(create, get, cancel []error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.CreateErrs, v.GetErrs, v.CancelErrs = create, get, cancel
+}
