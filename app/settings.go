@@ -269,9 +269,9 @@ func (m *SettingsManager) SaveSettings(s ui.Settings) error {
 	next.Vipps.MSN = s.MSN
 	next.Vipps.ClientID = s.ClientID
 	next.Vipps.ClientSecret, next.Vipps.SubscriptionKey = s.ClientSecret, s.SubscriptionKey
-	next.Demo = false // the manager chose an environment; --demo stays a command-line choice
 	real := s.VippsEnv == EnvTest || s.VippsEnv == EnvProduction
 	if real {
+		next.Demo = false // demo mode is simulator-only; choosing real Vipps ends it
 		// Keep stored secrets the manager left empty.
 		if err := m.Secrets.Load(&next.Vipps); err != nil {
 			return err

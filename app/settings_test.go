@@ -222,3 +222,23 @@ func TestOrgNumbers(t *testing.T) {
 		}
 	}
 }
+
+func TestDemoModeEndsOnlyWhenRealVippsIsChosen(t *testing.T) {
+	m := newTestManager(t, &memKeyring{m: map[string]string{}})
+	m.cfg.Demo = true
+	s := validSettings()
+	s.VippsEnv = EnvSimulator
+	if err := m.SaveSettings(s); err != nil {
+		t.Fatal(err)
+	}
+	if !m.cfg.Demo {
+		t.Error("saving simulator settings switched demo mode off")
+	}
+	s.VippsEnv = EnvProduction
+	if err := m.SaveSettings(s); err != nil {
+		t.Fatalf("production settings refused in a demo till: %v", err)
+	}
+	if m.cfg.Demo {
+		t.Error("demo mode left on against production")
+	}
+}
