@@ -9,18 +9,47 @@ import (
 // SaleClosed journals a sale the checkout closed: a paid sale (with its
 // lines, VAT and payment) or a voided one. It fits Options.OnSaleClosed.
 func (j *ElectronicJournal) SaleClosed(ctx context.Context, s *Sale) {
-	var err error
-	switch s.Stage {
-	case StagePaid:
-		_, err = j.RecordSale(ctx, SaleRecordOf(s))
-	case StageCancelled:
-		err = j.RecordEvent(ctx, JournalVoid, s.ID, s.ReceiptNumber, s.Total(), fmt.Sprintf("%d line(s) voided", len(s.Lines)))
-	default:
-		return
-	}
-	if err != nil {
+	if err := j.saleClosed(ctx, s); err != nil {
 		j.logger().Error("electronic journal: sale not journaled", "sale", s.ID, "receipt", s.ReceiptNumber, "err", err)
 	}
+}
+
+func (j *ElectronicJournal) saleClosed(ctx context.Context, s *Sale) error {
+	switch s.Stage {
+	case StagePaid:
+		_, err := j.RecordSale(ctx, SaleRecordOf(s))
+		return err
+	case StageCancelled:
+		return j.RecordEvent(ctx, JournalVoid, s.ID, s.ReceiptNumber, s.Total(), fmt.Sprintf("%d line(s) voided", len(s.Lines)))
+	}
+	return nil
+}
+
+// UnjournaledSales finds closed sales missing from the journal (the store
+// has it).
+type UnjournaledSales interface {
+	SaleLoader
+	SalesNotJournaled(ctx context.Context, tillID string) ([]int64, error)
+}
+
+// CatchUp journals the till's sales that were closed but not journaled
+// (the process stopped in between). Call it on start, before the till
+// takes new sales; it returns how many it journaled.
+func (j *ElectronicJournal) CatchUp(ctx context.Context, src UnjournaledSales) (int, error) {
+	ids, err := src.SalesNotJournaled(ctx, j.TillID)
+	if err != nil {
+		return 0, err
+	}
+	for i, id := range ids {
+		s, err := src.Sale(ctx, id)
+		if err != nil {
+			return i, err
+		}
+		if err := j.saleClosed(ctx, s); err != nil {
+			return i, err
+		}
+	}
+	return len(ids), nil
 }
 
 func (j *ElectronicJournal) logger() *slog.Logger {
