@@ -7,6 +7,7 @@
 //	kasse journal verify     check the electronic journal's hash chains
 //	kasse report x|z         print an X report, or take the Z report that closes the day
 //	kasse saft-export        write the journal as SAF-T Cash Register XML
+//	kasse import-catalog F   add or update products from a CSV file
 //
 // Run "kasse COMMAND --help" for the flags of each command.
 package main
@@ -52,6 +53,7 @@ func commands() []command {
 		{"journal", "journal verify: check the electronic journal for edited, deleted or reordered records", journalCommand},
 		{"report", "report x|z: print an X report, or take the Z report that closes the day", reportCommand},
 		{"saft-export", "write the electronic journal as SAF-T Cash Register XML (--from, --to, -o)", saftCommand},
+		{"import-catalog", "import-catalog FILE: add or update products from a CSV file (gtin,name,price,vat,active)", importCatalogCommand},
 	}
 }
 
@@ -304,6 +306,50 @@ func saftCommand(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		fmt.Fprintf(out, "wrote %s: %d journal records from %s to %s\n", *output, n, *from, *to)
+		return nil
+	}
+}
+
+// importCatalogCommand loads a catalogue file into the till's database
+// (creating the database on a new till). A file with any bad line imports
+// nothing; every bad line is listed.
+func importCatalogCommand(fs *flag.FlagSet) runFunc {
+	cfg := app.DefaultConfig()
+	configFile := fs.String("config", "", "configuration file (default: config.json in the data directory)")
+	cfg.RegisterFlags(fs)
+	return func(ctx context.Context, args []string, out io.Writer) error {
+		args, err := flagsAfter(fs, args)
+		if err != nil {
+			return err
+		}
+		if len(args) != 1 {
+			return usageError{"usage: kasse import-catalog FILE.csv"}
+		}
+		if err := cfg.Load(*configFile, fs); err != nil {
+			return err
+		}
+		f, err := os.Open(args[0])
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		dsn := cfg.Database
+		if dsn == "" {
+			if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+				return err
+			}
+			dsn = filepath.Join(cfg.DataDir, "kasse.db")
+		}
+		db, err := store.Open(dsn)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		n, err := db.ImportCatalogCSV(ctx, f)
+		if err != nil {
+			return fmt.Errorf("%s: %w", args[0], err)
+		}
+		fmt.Fprintf(out, "imported %d products from %s\n", n, args[0])
 		return nil
 	}
 }

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"strings"
 
 	"gorm.io/gorm"
@@ -84,4 +86,19 @@ func upsertProducts(tx *gorm.DB, ps []flow.Product) error {
 
 func (r productRow) product() flow.Product {
 	return flow.Product{GTIN: r.GTIN, Name: r.Name, Price: flow.Money(r.Price), VATRate: r.VATRate, Active: r.Active}
+}
+
+// ImportCatalogCSV reads a catalogue file (see flow.ParseCatalogCSV) and
+// stores it in one transaction: a file with any bad line imports nothing,
+// and the error lists every bad line. It returns how many products were
+// imported (new or updated).
+func (db *DB) ImportCatalogCSV(ctx context.Context, r io.Reader) (int, error) {
+	ps, err := flow.ParseCatalogCSV(r)
+	if err != nil {
+		return 0, err
+	}
+	if err := db.UpsertProducts(ctx, ps); err != nil {
+		return 0, fmt.Errorf("storing the catalogue: %w", err)
+	}
+	return len(ps), nil
 }

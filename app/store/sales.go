@@ -114,6 +114,16 @@ func (db *DB) savePayment(tx *gorm.DB, s *flow.Sale) error {
 		CancelRequested: p.CancelRequested, FallbackToQR: p.FallbackToQR,
 		CreatedAt: p.CreatedAt.UTC(), ExpiresAt: timePtr(p.ExpiresAt), UpdatedAt: db.now()}
 	if p.ID == 0 {
+		// A payment stored before (the same transition replayed after a
+		// crash) is updated, never duplicated.
+		var existing []paymentRow
+		if err := tx.Where("reference = ?", p.Reference).Limit(1).Find(&existing).Error; err != nil {
+			return err
+		}
+		if len(existing) == 1 && existing[0].SaleID == s.ID {
+			p.ID, r.ID = existing[0].ID, existing[0].ID
+			return tx.Omit(clause.Associations, "created_at").Where("id = ?", p.ID).Select("*").Updates(&r).Error
+		}
 		if err := tx.Omit(clause.Associations).Create(&r).Error; err != nil {
 			return err
 		}

@@ -1,0 +1,161 @@
+package flow
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// RowError is a problem with one line of an imported file.
+type RowError struct {
+	Line   int // 1-based, the header being line 1
+	Reason string
+}
+
+func (e RowError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Reason) }
+
+// ImportErrors lists every bad line of a file that was therefore not imported.
+type ImportErrors []RowError
+
+func (e ImportErrors) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d bad line(s), nothing imported", len(e))
+	for i, r := range e {
+		if i == 20 {
+			fmt.Fprintf(&b, "\n  … and %d more", len(e)-20)
+			break
+		}
+		b.WriteString("\n  " + r.Error())
+	}
+	return b.String()
+}
+
+// ParseCatalogCSV reads a catalogue with the columns gtin, name, price,
+// vat and (optionally) active, in any order, named in a header line. The
+// separator is a comma, or a semicolon as spreadsheets write it in Norway
+// (then "24,90" is a price too). Every bad line is reported; the products
+// are only usable when the error is nil.
+func ParseCatalogCSV(r io.Reader) ([]Product, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	text := strings.TrimPrefix(string(data), "\ufeff") // Excel's byte-order mark
+	cr := csv.NewReader(strings.NewReader(text))
+	first, _, _ := strings.Cut(text, "\n")
+	if strings.Count(first, ";") > strings.Count(first, ",") {
+		cr.Comma = ';'
+	}
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	header, err := cr.Read()
+	if err != nil {
+		return nil, ImportErrors{{Line: 1, Reason: "no header line (gtin,name,price,vat,active)"}}
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[strings.ToLower(strings.TrimSpace(h))] = i
+	}
+	var errs ImportErrors
+	for _, need := range []string{"gtin", "name", "price", "vat"} {
+		if _, ok := col[need]; !ok {
+			errs = append(errs, RowError{1, "the header has no " + need + " column"})
+		}
+	}
+	if errs != nil {
+		return nil, errs
+	}
+	var out []Product
+	seen := map[string]int{}
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			errs = append(errs, RowError{line, err.Error()})
+			continue
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue
+		}
+		p, reason := parseProduct(rec, col)
+		if reason == "" {
+			key, _ := GTINKey(p.GTIN)
+			if prev, dup := seen[key]; dup {
+				reason = fmt.Sprintf("GTIN %s is already on line %d", p.GTIN, prev)
+			} else {
+				seen[key] = line
+			}
+		}
+		if reason != "" {
+			errs = append(errs, RowError{line, reason})
+			continue
+		}
+		out = append(out, p)
+	}
+	if errs != nil {
+		return nil, errs
+	}
+	return out, nil
+}
+
+func parseProduct(rec []string, col map[string]int) (Product, string) {
+	get := func(name string) string {
+		i, ok := col[name]
+		if !ok || i >= len(rec) {
+			return ""
+		}
+		return strings.TrimSpace(rec[i])
+	}
+	p := Product{GTIN: get("gtin"), Name: get("name"), Active: true}
+	if _, err := GTINKey(p.GTIN); err != nil {
+		return p, "gtin: " + err.Error()
+	}
+	if p.Name == "" {
+		return p, "name is empty"
+	}
+	price, err := ParsePrice(get("price"))
+	if err != nil {
+		return p, "price: " + err.Error()
+	}
+	p.Price = price
+	vat, err := strconv.Atoi(strings.TrimSuffix(get("vat"), "%"))
+	if err != nil || !ValidVATRate(vat) {
+		return p, fmt.Sprintf("vat %q: use 25, 15, 12 or 0", get("vat"))
+	}
+	p.VATRate = vat
+	switch strings.ToLower(get("active")) {
+	case "", "1", "true", "yes", "y", "ja", "j":
+	case "0", "false", "no", "n", "nei":
+		p.Active = false
+	default:
+		return p, fmt.Sprintf("active %q: use true or false", get("active"))
+	}
+	return p, ""
+}
+
+// ParsePrice reads "24.90", "24,90", "24.9" or "24" as øre, exactly: a
+// price is never a float.
+func ParsePrice(s string) (Money, error) {
+	if s == "" {
+		return 0, errors.New("empty")
+	}
+	whole, frac, hasFrac := strings.Cut(strings.Replace(s, ",", ".", 1), ".")
+	if whole == "" || strings.Trim(whole, "0123456789") != "" || len(whole) > 10 {
+		return 0, fmt.Errorf("%q is not a price like 24.90", s)
+	}
+	if hasFrac && (len(frac) == 0 || len(frac) > 2 || strings.Trim(frac, "0123456789") != "") {
+		return 0, fmt.Errorf("%q: at most two decimals", s)
+	}
+	for len(frac) < 2 {
+		frac += "0"
+	}
+	w, _ := strconv.ParseInt(whole, 10, 64)
+	f, _ := strconv.ParseInt(frac, 10, 64)
+	return Money(w*100 + f), nil
+}
