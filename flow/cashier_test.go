@@ -161,3 +161,16 @@ func TestPINLockoutUsesTheClock(t *testing.T) {
 		t.Fatalf("after the lockout: %v", err)
 	}
 }
+
+// BenchmarkCheckPIN is what a login costs: the PIN hash is slow on purpose.
+func BenchmarkCheckPIN(b *testing.B) {
+	h, err := HashPIN("2468")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for range b.N {
+		if !CheckPIN(h, "2468") {
+			b.Fatal("PIN rejected")
+		}
+	}
+}
