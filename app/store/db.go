@@ -108,3 +108,6 @@ func (db *DB) Gorm() *gorm.DB { return db.gorm }
 func (db *DB) IsPostgres() bool { return db.postgres }
 
 func (db *DB) now() time.Time { return db.Now().UTC() }
+
+// GormDB is the GORM handle, named for callers that do not import GORM.
+type GormDB = gorm.DB
