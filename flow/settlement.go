@@ -126,7 +126,7 @@ func NewSettler(store SettlementStore, vipps Vipps, log *slog.Logger) *Settler {
 		Store: store, Vipps: vipps, Log: log,
 		Now: time.Now, Rand: rand.Float64,
 		Workers: 8, Lease: 2 * time.Minute, CallTimeout: 30 * time.Second, Idle: 5 * time.Second,
-		Backoff:      Backoff{Base: 2 * time.Second, Max: 5 * time.Minute},
+		Backoff:      Backoff{Base: 2 * time.Second, Max: time.Minute},
 		ConfirmTries: 10,
 		kick:         make(chan struct{}, 1),
 	}

@@ -60,27 +60,26 @@ func (m *memSettlementStore) ClaimDue(_ context.Context, now time.Time, limit in
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []OutboxJob
+	blocked := map[int64]bool{} // sales with an unfinished job seen so far (jobs are in id order)
 	for i := range m.jobs {
 		j := &m.jobs[i]
 		if len(out) == limit {
 			break
 		}
-		if (j.State != JobQueued && j.State != JobRunning) || j.NextAt.After(now) || m.blocked(*j) {
+		if j.State == JobDone {
+			continue
+		}
+		wasBlocked := blocked[j.SaleID]
+		if !(j.Kind == JobReceipt && j.State == JobParked) {
+			blocked[j.SaleID] = true
+		}
+		if wasBlocked || (j.State != JobQueued && j.State != JobRunning) || j.NextAt.After(now) {
 			continue
 		}
 		j.State, j.NextAt, j.UpdatedAt = JobRunning, now.Add(lease), now
 		out = append(out, *j)
 	}
 	return out, nil
-}
-
-func (m *memSettlementStore) blocked(j OutboxJob) bool {
-	for _, e := range m.jobs {
-		if e.SaleID == j.SaleID && e.ID < j.ID && e.State != JobDone && !(e.Kind == JobReceipt && e.State == JobParked) {
-			return true
-		}
-	}
-	return false
 }
 
 func (m *memSettlementStore) set(id int64, f func(*OutboxJob)) error {
@@ -360,4 +359,14 @@ func (f *fakeVipps) AddReceipt(_ context.Context, ref string, _ Receipt) error {
 	}
 	f.receipts[ref]++
 	return f.lost("receipt", ref)
+}
+
+// blocked reports whether an earlier job of j's sale holds j back.
+func (m *memSettlementStore) blocked(j OutboxJob) bool {
+	for _, e := range m.jobs {
+		if e.SaleID == j.SaleID && e.ID < j.ID && e.State != JobDone && !(e.Kind == JobReceipt && e.State == JobParked) {
+			return true
+		}
+	}
+	return false
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -348,13 +350,39 @@ func TestSettlementReconcileBringsSalesToTheTruth(t *testing.T) {
 // With a fifth of all calls failing, 429 bursts and slow answers, many
 // workers still settle every sale exactly once.
 func TestSettlementWorkersUnderFaults(t *testing.T) {
+	took := simulateDrain(t, 300, 16, 2*time.Second)
+	t.Logf("300 sales settled in %v of virtual time with 16 workers", took)
+}
+
+// TestSettlementDrainModel runs the worker against a fake Vipps in virtual
+// time (testing/synctest) to show how a backlog drain scales with the
+// number of workers; the real thing is app/internal/crashtest's
+// TestDrainBacklog. KASSE_DRAIN_MODEL=10000 go test -run DrainModel -v ./flow
+func TestSettlementDrainModel(t *testing.T) {
+	sales, _ := strconv.Atoi(os.Getenv("KASSE_DRAIN_MODEL"))
+	if sales == 0 {
+		t.Skip("set KASSE_DRAIN_MODEL to the number of sales")
+	}
+	for _, workers := range []int{8, 32, 128, 256, 512} {
+		took := simulateDrain(t, sales, workers, 2*time.Second)
+		t.Logf("DRAIN MODEL: %d sales, %d workers, 2 s latency, 20%% 5xx, 429 bursts: %v virtual (%.1f sales/s)",
+			sales, workers, took.Round(time.Second), float64(sales)/took.Seconds())
+	}
+}
+
+// simulateDrain settles a backlog of sales with workers against a fake
+// Vipps that answers after latency, fails 20 % of calls with 5xx and
+// answers 429 (Retry-After 5 s) for the first second of every half minute.
+// It returns the virtual time until every sale was settled.
+func simulateDrain(t *testing.T, sales, workers int, latency time.Duration) time.Duration {
+	var took time.Duration
 	synctest.Test(t, func(t *testing.T) {
 		store, vipps := newMemStore(), newFakeVipps()
-		const sales = 300
+		start := time.Now()
 		for i := range int64(sales) {
 			ref := fmt.Sprintf("pos1-%08d", i)
 			vipps.authorize(ref, Money(1000+i))
-			store.pay(i, ref, Money(1000+i), time.Now())
+			store.pay(i, ref, Money(1000+i), start)
 		}
 		var mu sync.Mutex
 		rng := rand.New(rand.NewPCG(7, 7))
@@ -363,27 +391,25 @@ func TestSettlementWorkersUnderFaults(t *testing.T) {
 			x := rng.Float64()
 			mu.Unlock()
 			switch {
+			case time.Since(start)%(30*time.Second) < time.Second:
+				return &GatewayError{Kind: ErrRateLimited, Status: 429, RetryAfter: 5 * time.Second}
 			case x < 0.20:
 				return &GatewayError{Kind: ErrTransient, Status: 502}
-			case x < 0.25:
-				return &GatewayError{Kind: ErrRateLimited, Status: 429, RetryAfter: 10 * time.Second}
 			}
 			return nil
 		}
-		lat := &latencyVipps{fakeVipps: vipps, d: 2 * time.Second}
-		s := NewSettler(store, lat, nil)
-		s.Workers = 16
+		s := NewSettler(store, &latencyVipps{fakeVipps: vipps, d: latency}, nil)
+		s.Workers = workers
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() { _ = s.Run(ctx); close(done) }()
-		start := time.Now()
 		for {
-			time.Sleep(10 * time.Second)
+			time.Sleep(time.Second)
 			if n, _ := store.UnsettledPayments(ctx); len(n) == 0 {
 				break
 			}
 		}
-		t.Logf("%d sales settled in %v of virtual time with 16 workers", sales, time.Since(start))
+		took = time.Since(start)
 		cancel()
 		<-done
 		for ref, p := range vipps.payments {
@@ -392,6 +418,7 @@ func TestSettlementWorkersUnderFaults(t *testing.T) {
 			}
 		}
 	})
+	return took
 }
 
 // latencyVipps answers every call after d (in the synctest bubble: virtual).
