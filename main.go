@@ -7,6 +7,7 @@
 //	kasse journal verify     check the electronic journal's hash chains
 //	kasse report x|z         print an X report, or take the Z report that closes the day
 //	kasse saft-export        write the journal as SAF-T Cash Register XML
+//	kasse cashier add|list   manage who may log in (the first cashier is a manager)
 //	kasse import-catalog F   add or update products from a CSV file
 //
 // Run "kasse COMMAND --help" for the flags of each command.
@@ -53,6 +54,7 @@ func commands() []command {
 		{"journal", "journal verify: check the electronic journal for edited, deleted or reordered records", journalCommand},
 		{"report", "report x|z: print an X report, or take the Z report that closes the day", reportCommand},
 		{"saft-export", "write the electronic journal as SAF-T Cash Register XML (--from, --to, -o)", saftCommand},
+		{"cashier", "cashier list | cashier add NAME: the people who may log in to the till", cashierCommand},
 		{"import-catalog", "import-catalog FILE: add or update products from a CSV file (gtin,name,price,vat,active)", importCatalogCommand},
 	}
 }
@@ -172,19 +174,20 @@ func versionCommand(fs *flag.FlagSet) runFunc {
 	}
 }
 
-// flagsAfter parses flags given after a command's word ("report z --pin …").
-func flagsAfter(fs *flag.FlagSet, args []string) ([]string, error) {
-	if len(args) < 2 {
+// flagsAfter parses flags given after a command's n words ("report z --pin …").
+func flagsAfter(fs *flag.FlagSet, args []string, n int) ([]string, error) {
+	if len(args) <= n {
 		return args, nil
 	}
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := fs.Parse(args[n:]); err != nil {
 		return nil, usageError{err.Error()}
 	}
-	return append(args[:1:1], fs.Args()...), nil
+	return append(args[:n:n], fs.Args()...), nil
 }
 
-// storeFlags are the flags of the commands that read the till's database.
-func storeFlags(fs *flag.FlagSet) func() (*app.Config, *store.DB, error) {
+// storeFlags are the flags of the commands that read the till's database;
+// only create may make a new SQLite database (the others would find it empty).
+func storeFlags(fs *flag.FlagSet, create bool) func() (*app.Config, *store.DB, error) {
 	cfg := app.DefaultConfig()
 	configFile := fs.String("config", "", "configuration file (default: config.json in the data directory)")
 	cfg.RegisterFlags(fs)
@@ -195,7 +198,11 @@ func storeFlags(fs *flag.FlagSet) func() (*app.Config, *store.DB, error) {
 		dsn := cfg.Database
 		if dsn == "" {
 			dsn = filepath.Join(cfg.DataDir, "kasse.db")
-			if _, err := os.Stat(dsn); err != nil {
+			if create {
+				if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+					return nil, nil, err
+				}
+			} else if _, err := os.Stat(dsn); err != nil {
 				return nil, nil, fmt.Errorf("no database at %s: %w", dsn, err)
 			}
 		}
@@ -205,9 +212,9 @@ func storeFlags(fs *flag.FlagSet) func() (*app.Config, *store.DB, error) {
 }
 
 func journalCommand(fs *flag.FlagSet) runFunc {
-	open := storeFlags(fs)
+	open := storeFlags(fs, false)
 	return func(ctx context.Context, args []string, out io.Writer) error {
-		args, err := flagsAfter(fs, args)
+		args, err := flagsAfter(fs, args, 1)
 		if err != nil {
 			return err
 		}
@@ -233,12 +240,12 @@ func journalCommand(fs *flag.FlagSet) runFunc {
 }
 
 func reportCommand(fs *flag.FlagSet) runFunc {
-	open := storeFlags(fs)
+	open := storeFlags(fs, false)
 	cashier := fs.Int64("cashier", 0, "id of the cashier taking the report (a manager for Z)")
 	pin := fs.String("pin", os.Getenv("KASSE_PIN"), "the cashier's PIN (default: $KASSE_PIN)")
 	lang := fs.String("report-lang", "nb", "language of the printed report: nb or en")
 	return func(ctx context.Context, args []string, out io.Writer) error {
-		args, err := flagsAfter(fs, args)
+		args, err := flagsAfter(fs, args, 1)
 		if err != nil {
 			return err
 		}
@@ -276,7 +283,7 @@ func reportCommand(fs *flag.FlagSet) runFunc {
 }
 
 func saftCommand(fs *flag.FlagSet) runFunc {
-	open := storeFlags(fs)
+	open := storeFlags(fs, false)
 	from := fs.String("from", "", "first day, YYYY-MM-DD")
 	to := fs.String("to", "", "last day (included), YYYY-MM-DD")
 	output := fs.String("o", "", "the XML file to write")
@@ -318,7 +325,7 @@ func importCatalogCommand(fs *flag.FlagSet) runFunc {
 	configFile := fs.String("config", "", "configuration file (default: config.json in the data directory)")
 	cfg.RegisterFlags(fs)
 	return func(ctx context.Context, args []string, out io.Writer) error {
-		args, err := flagsAfter(fs, args)
+		args, err := flagsAfter(fs, args, 1)
 		if err != nil {
 			return err
 		}
@@ -350,6 +357,58 @@ func importCatalogCommand(fs *flag.FlagSet) runFunc {
 			return fmt.Errorf("%s: %w", args[0], err)
 		}
 		fmt.Fprintf(out, "imported %d products from %s\n", n, args[0])
+		return nil
+	}
+}
+
+func cashierCommand(fs *flag.FlagSet) runFunc {
+	open := storeFlags(fs, true)
+	role := fs.String("role", "cashier", "role of the new cashier: cashier or manager")
+	pin := fs.String("pin", os.Getenv("KASSE_PIN"), "the new cashier's PIN, 4-8 digits (default: $KASSE_PIN)")
+	manager := fs.Int64("manager", 0, "id of the manager adding the cashier (not needed for the first)")
+	managerPIN := fs.String("manager-pin", os.Getenv("KASSE_MANAGER_PIN"), "the manager's PIN (default: $KASSE_MANAGER_PIN)")
+	return func(ctx context.Context, args []string, out io.Writer) error {
+		words := 1
+		if len(args) > 0 && args[0] == "add" {
+			words = 2
+		}
+		args, err := flagsAfter(fs, args, words)
+		if err != nil {
+			return err
+		}
+		if len(args) == 0 || (args[0] != "list" && args[0] != "add") || (args[0] == "add") != (len(args) == 2) {
+			return usageError{"usage: kasse cashier list | kasse cashier add NAME --role cashier|manager --pin PIN [--manager ID --manager-pin PIN]"}
+		}
+		_, db, err := open()
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		session := flow.NewCashierSession(db, nil, nil)
+		if args[0] == "add" {
+			if *manager != 0 {
+				if _, err := session.Login(ctx, *manager, *managerPIN); err != nil {
+					return fmt.Errorf("manager %d: %w", *manager, err)
+				}
+			}
+			c, err := session.AddCashier(ctx, args[1], flow.Role(*role), *pin)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "added %s (id %d, %s)\n", c.Name, c.ID, c.Role)
+			return nil
+		}
+		list, err := db.Cashiers(ctx)
+		if err != nil {
+			return err
+		}
+		for _, c := range list {
+			state := "active"
+			if !c.Active {
+				state = "inactive"
+			}
+			fmt.Fprintf(out, "%4d  %-30s %-8s %s\n", c.ID, c.Name, c.Role, state)
+		}
 		return nil
 	}
 }

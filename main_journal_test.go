@@ -83,3 +83,32 @@ func TestJournalReportAndSAFTCommands(t *testing.T) {
 		t.Fatalf("verify after tampering: %d %q", code, errs)
 	}
 }
+
+func TestCashierCommand(t *testing.T) {
+	t.Setenv("KASSE_VIPPS_CLIENT_SECRET", "")
+	t.Setenv("KASSE_PIN", "")
+	dir := filepath.Join(t.TempDir(), "new")
+	kasse := func(args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := run(append(args, "--data-dir", dir), &out, &errb)
+		return code, out.String(), errb.String()
+	}
+	if code, out, errs := kasse("cashier", "add", "Ola Nordmann", "--pin", "1234"); code != 0 || !strings.Contains(out, "id 1, manager") {
+		t.Fatalf("first cashier: %d %q %q", code, out, errs)
+	}
+	if code, _, errs := kasse("cashier", "add", "Kari", "--pin", "5678"); code != 1 || !strings.Contains(errs, "logged in") {
+		t.Fatalf("second cashier without a manager: %d %q", code, errs)
+	}
+	if code, _, errs := kasse("cashier", "add", "Kari", "--pin", "56"); code != 1 {
+		t.Fatalf("a two-digit PIN: %d %q", code, errs)
+	}
+	if code, out, errs := kasse("cashier", "add", "Kari", "--pin", "5678", "--manager", "1", "--manager-pin", "1234"); code != 0 || !strings.Contains(out, "cashier") {
+		t.Fatalf("second cashier: %d %q %q", code, out, errs)
+	}
+	if code, out, _ := kasse("cashier", "list"); code != 0 || !strings.Contains(out, "Kari") || !strings.Contains(out, "Ola Nordmann") {
+		t.Fatalf("list: %d %q", code, out)
+	}
+	if code, _, _ := kasse("cashier", "add"); code != 2 {
+		t.Errorf("add without a name: exit %d, want 2", code)
+	}
+}
