@@ -257,7 +257,12 @@ func (s *Settler) record(ctx context.Context, j OutboxJob, o outcome) {
 		}
 	default:
 		j.Attempts++
-		wait := max(s.Backoff.Delay(j.Attempts, s.Rand()), o.retryIn)
+		wait := s.Backoff.Delay(j.Attempts, s.Rand())
+		if o.retryIn > 0 {
+			// Vipps said when: escalating on top would punish a job for
+			// the traffic of others (a 429 burst hits whoever is in flight).
+			wait = o.retryIn + time.Duration(s.Rand()*float64(o.retryIn)/10)
+		}
 		err = s.Store.RescheduleJob(ctx, j.ID, j.Attempts, now.Add(wait), o.err.Error(), now)
 		log.Warn("settlement: job will be retried", "err", o.err, "attempts", j.Attempts, "in", wait)
 	}

@@ -82,11 +82,15 @@ func TestDrainBacklog(t *testing.T) {
 	last429 := time.Now()
 	for {
 		<-tick.C
-		if time.Since(last429) > 30*time.Second { // a burst of 429s every half minute
+		// A burst of 429s every half minute, lasting about a second.
+		switch {
+		case time.Since(last429) > 30*time.Second:
 			burst := slow
-			burst.Burst429 = 2 * workers
+			burst.Burst429 = workers
 			s.SetFaults(sim.Faults{Seed: 3, Endpoints: map[string]sim.EndpointFaults{"epayment": burst, "ordermanagement": slow}})
 			last429 = time.Now()
+		case time.Since(last429) > 2*time.Second:
+			s.SetFaults(faults)
 		}
 		un, err := db.UnsettledPayments(ctx)
 		if err != nil {
