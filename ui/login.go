@@ -22,6 +22,12 @@ type Cashiers interface {
 	Current() (flow.Cashier, bool)
 }
 
+// CashierAdder is what the login screen needs to create the first manager
+// on a new till; flow.CashierSession has it.
+type CashierAdder interface {
+	AddCashier(ctx context.Context, name string, role flow.Role, pin string) (flow.Cashier, error)
+}
+
 // LoginScreen is the PIN pad: the cashier taps their name, types their PIN
 // and taps Log in. It also switches cashier: the one logged in is logged
 // out by the session when another logs in.
@@ -36,6 +42,7 @@ type LoginScreen struct {
 	t        func(string) string
 	chosen   flow.Cashier
 	pin      string
+	first    *widget.Entry // the first manager's name on a new till, nil otherwise
 
 	names   *fyne.Container
 	who     *widget.Label
@@ -113,7 +120,16 @@ func (s *LoginScreen) showNames(list []flow.Cashier, err error) {
 		return
 	}
 	if len(list) == 0 {
+		if _, ok := s.cashiers.(CashierAdder); ok {
+			s.firstManager()
+			return
+		}
 		s.message.SetText(s.t("login.nobody"))
+	}
+	if s.first != nil {
+		s.first = nil
+		s.who.SetText(s.t("login.choose"))
+		s.login.SetText(s.t("login.button"))
 	}
 	current, _ := s.cashiers.Current()
 	for _, c := range list {
@@ -125,6 +141,18 @@ func (s *LoginScreen) showNames(list []flow.Cashier, err error) {
 		}
 		s.names.Add(b)
 	}
+}
+
+// firstManager turns the screen into the form for a new till's first
+// cashier, who becomes its manager.
+func (s *LoginScreen) firstManager() {
+	s.first = widget.NewEntry()
+	s.first.SetPlaceHolder(s.t("login.first_name"))
+	s.first.OnChanged = func(string) { s.show() }
+	s.names.Add(container.NewGridWrap(fyne.NewSize(400, 72), s.first))
+	s.who.SetText(s.t("login.first"))
+	s.login.SetText(s.t("login.first_button"))
+	s.show()
 }
 
 // Choose selects whose PIN is typed next.
@@ -162,24 +190,47 @@ func (s *LoginScreen) show() {
 	} else {
 		s.dots.SetText(strings.Repeat("● ", len(s.pin)))
 	}
-	if s.chosen.ID != 0 && flow.ValidPIN(s.pin) {
+	if s.ready() {
 		s.login.Enable()
 	} else {
 		s.login.Disable()
 	}
 }
 
+// ready: someone is chosen (or the first manager named) and the PIN is whole.
+func (s *LoginScreen) ready() bool {
+	if !flow.ValidPIN(s.pin) {
+		return false
+	}
+	if s.first != nil {
+		return strings.TrimSpace(s.first.Text) != ""
+	}
+	return s.chosen.ID != 0
+}
+
 func (s *LoginScreen) submit() {
-	if s.chosen.ID == 0 || !flow.ValidPIN(s.pin) {
+	if !s.ready() {
 		return
 	}
-	id, pin := s.chosen.ID, s.pin
+	id, pin, first := s.chosen.ID, s.pin, ""
+	if s.first != nil {
+		first = strings.TrimSpace(s.first.Text)
+	}
 	s.pin = ""
 	s.show()
 	s.login.Disable()
 	s.run(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
+		if first != "" {
+			m, err := s.cashiers.(CashierAdder).AddCashier(ctx, first, flow.RoleManager, pin)
+			if err != nil {
+				fyne.Do(func() { s.message.SetText(s.t("login.failed") + ": " + err.Error()) })
+				return
+			}
+			id = m.ID
+			fyne.Do(s.Reload)
+		}
 		c, err := s.cashiers.Login(ctx, id, pin)
 		fyne.Do(func() {
 			switch {
@@ -206,7 +257,9 @@ var storeOpsTexts = map[string]map[string]string{
 		"login.title": "Log in", "login.choose": "Tap your name", "login.button": "Log in",
 		"login.wrong": "Wrong PIN. Try again.", "login.locked": "Too many wrong PINs. Wait a moment.",
 		"login.failed": "Could not log in", "login.nobody": "No cashiers yet: a manager must add one.",
-		"reports.title": "Reports", "reports.x": "Print X report", "reports.z": "Close the day (Z report)",
+		"login.first": "New till: who is the manager?", "login.first_name": "Your name",
+		"login.first_button": "Create manager and log in",
+		"reports.title":      "Reports", "reports.x": "Print X report", "reports.z": "Close the day (Z report)",
 		"reports.z_confirm": "Tap again to close the day", "reports.z_taken": "Today's Z report has already been taken.",
 		"reports.manager": "Only a manager can close the day.", "reports.failed": "Could not make the report",
 		"reports.sales": "Sales", "reports.returns": "Returns", "reports.net": "Net sales", "reports.vat": "VAT",
@@ -219,7 +272,9 @@ var storeOpsTexts = map[string]map[string]string{
 		"login.title": "Logg inn", "login.choose": "Trykk på navnet ditt", "login.button": "Logg inn",
 		"login.wrong": "Feil PIN. Prøv igjen.", "login.locked": "For mange feil PIN. Vent litt.",
 		"login.failed": "Kunne ikke logge inn", "login.nobody": "Ingen kasserere ennå: en leder må legge til en.",
-		"reports.title": "Rapporter", "reports.x": "Skriv ut X-rapport", "reports.z": "Avslutt dagen (Z-rapport)",
+		"login.first": "Ny kasse: hvem er leder?", "login.first_name": "Navnet ditt",
+		"login.first_button": "Opprett leder og logg inn",
+		"reports.title":      "Rapporter", "reports.x": "Skriv ut X-rapport", "reports.z": "Avslutt dagen (Z-rapport)",
 		"reports.z_confirm": "Trykk igjen for å avslutte dagen", "reports.z_taken": "Dagens Z-rapport er allerede tatt.",
 		"reports.manager": "Bare en leder kan avslutte dagen.", "reports.failed": "Kunne ikke lage rapporten",
 		"reports.sales": "Salg", "reports.returns": "Retur", "reports.net": "Netto salg", "reports.vat": "MVA",

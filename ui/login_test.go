@@ -120,10 +120,27 @@ func TestLoginTargetsAreBigEnoughForFingers(t *testing.T) {
 	}
 }
 
-func TestLoginScreenSpeaksNorwegian(t *testing.T) {
+func TestANewTillCreatesItsManagerAtTheLoginScreen(t *testing.T) {
 	test.NewTempApp(t)
-	s := NewLoginScreen(flow.NewCashierSession(&listCashiers{}, nil, nil), "nb", nil, runNow)
-	if s.login.Text != "Logg inn" || !strings.Contains(s.message.Text, "leder") {
-		t.Errorf("nb: button %q, message %q", s.login.Text, s.message.Text)
+	session := flow.NewCashierSession(&listCashiers{}, nil, nil)
+	var logged []flow.Cashier
+	s := NewLoginScreen(session, "nb", func(c flow.Cashier) { logged = append(logged, c) }, runNow)
+	test.NewTempWindow(t, s)
+	if s.first == nil || s.login.Text != "Opprett leder og logg inn" || !strings.Contains(s.who.Text, "leder") {
+		t.Fatalf("new till: who %q, button %q", s.who.Text, s.login.Text)
+	}
+	for _, r := range "2468" {
+		test.Tap(s.keys[r])
+	}
+	if !s.login.Disabled() {
+		t.Error("a manager without a name can be created")
+	}
+	test.Type(s.first, "Ola Nordmann")
+	test.Tap(s.login)
+	if len(logged) != 1 || logged[0].Name != "Ola Nordmann" || logged[0].Role != flow.RoleManager {
+		t.Fatalf("logged in: %+v", logged)
+	}
+	if s.first != nil || s.login.Text != "Logg inn" || len(s.names.Objects) != 1 {
+		t.Errorf("after creating the manager the screen still offers to create one (button %q)", s.login.Text)
 	}
 }
