@@ -9,6 +9,7 @@
 //	kasse saft-export        write the journal as SAF-T Cash Register XML
 //	kasse cashier add|list   manage who may log in (the first cashier is a manager)
 //	kasse import-catalog F   add or update products from a CSV file
+//	kasse drive --sales N    scripted sales without windows (chaos runs, benchmarks)
 //
 // Run "kasse COMMAND --help" for the flags of each command.
 package main
@@ -55,6 +56,7 @@ func commands() []command {
 		{"report", "report x|z: print an X report, or take the Z report that closes the day", reportCommand},
 		{"saft-export", "write the electronic journal as SAF-T Cash Register XML (--from, --to, -o)", saftCommand},
 		{"cashier", "cashier list | cashier add NAME: the people who may log in to the till", cashierCommand},
+		{"drive", "run scripted sales headless against Vipps or the simulator (--sales N); resumes after a crash", driveCommand},
 		{"import-catalog", "import-catalog FILE: add or update products from a CSV file (gtin,name,price,vat,active)", importCatalogCommand},
 	}
 }
@@ -410,5 +412,24 @@ func cashierCommand(fs *flag.FlagSet) runFunc {
 			fmt.Fprintf(out, "%4d  %-30s %-8s %s\n", c.ID, c.Name, c.Role, state)
 		}
 		return nil
+	}
+}
+
+// driveCommand runs scripted sales through the checkout without windows:
+// what `make chaos` kills and restarts.
+func driveCommand(fs *flag.FlagSet) runFunc {
+	cfg := app.DefaultConfig()
+	configFile := fs.String("config", "", "configuration file (default: config.json in the data directory)")
+	cfg.RegisterFlags(fs)
+	opt := app.DefaultDriveOptions()
+	opt.RegisterFlags(fs)
+	return func(ctx context.Context, args []string, out io.Writer) error {
+		if err := noArgs(args); err != nil {
+			return err
+		}
+		if err := cfg.Load(*configFile, fs); err != nil {
+			return err
+		}
+		return app.RunDrive(ctx, cfg, opt, out)
 	}
 }
