@@ -54,7 +54,7 @@ type Checkout struct {
 	mu         sync.Mutex
 	sale       *Sale // the live sale; nil when idle
 	custGen    int   // increases with every customer QR: older exchanges are stale
-	enrolStop  context.CancelFunc
+	enrolStops map[int64]context.CancelFunc // running enrolments by sale
 	poll       *poller
 	lastPaid   int64
 	settlement SettlementStatus
@@ -91,7 +91,7 @@ func NewCheckout(opt Options) *Checkout {
 	if opt.Log == nil {
 		opt.Log = slog.Default()
 	}
-	c := &Checkout{opt: opt, log: opt.Log.With("pos", opt.POSID), subs: map[int]*subscriber{}}
+	c := &Checkout{opt: opt, log: opt.Log.With("pos", opt.POSID), subs: map[int]*subscriber{}, enrolStops: map[int64]context.CancelFunc{}}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.view = c.buildViewLocked()
 	return c
@@ -108,8 +108,8 @@ func (c *Checkout) Close() {
 	if c.settleTick != nil {
 		c.settleTick.Stop()
 	}
-	if c.enrolStop != nil {
-		c.enrolStop()
+	for _, stop := range c.enrolStops {
+		stop()
 	}
 	c.mu.Unlock()
 	c.cancel()

@@ -34,10 +34,7 @@ func (c *Checkout) identify(ctx context.Context, qr string) error {
 	}
 	next.Enrolment = nil
 	ch.Journal = append(ch.Journal, c.entry(next, from, detail))
-	if c.enrolStop != nil {
-		c.enrolStop()
-		c.enrolStop = nil
-	}
+	c.stopEnrolmentLocked(next.ID)
 	if err := c.commitLocked(ctx, ch); err != nil {
 		return err
 	}
@@ -142,16 +139,30 @@ func (c *Checkout) Enrol(ctx context.Context) error {
 	return nil
 }
 
+// startEnrolmentLocked waits for the customer's consent in the background.
+// It outlives the sale on the screen: a customer who pays first and
+// consents on the way out still becomes a member.
 func (c *Checkout) startEnrolmentLocked(saleID int64, e Enrolment) {
+	c.stopEnrolmentLocked(saleID)
 	ectx, stop := context.WithCancel(c.ctx)
-	if c.enrolStop != nil {
-		c.enrolStop()
-	}
-	c.enrolStop = stop
+	c.enrolStops[saleID] = stop
 	c.background(func(context.Context) {
-		defer stop()
+		defer func() {
+			c.mu.Lock()
+			stop()
+			delete(c.enrolStops, saleID)
+			c.mu.Unlock()
+		}()
 		c.runEnrolment(ectx, saleID, e)
 	})
+}
+
+// stopEnrolmentLocked abandons the enrolment running for a sale, if any.
+func (c *Checkout) stopEnrolmentLocked(saleID int64) {
+	if stop, ok := c.enrolStops[saleID]; ok {
+		stop()
+		delete(c.enrolStops, saleID)
+	}
 }
 
 // runEnrolment pushes the consent request (unless a restart found it
@@ -171,12 +182,12 @@ func (c *Checkout) runEnrolment(ctx context.Context, saleID int64, e Enrolment) 
 			req.ExpiresAt = e.ExpiresAt
 		}
 		c.mu.Lock()
-		cur := c.pendingEnrolmentLocked(saleID, e.BindingMessage)
+		cur := c.pendingEnrolmentLocked(ctx, saleID, e.BindingMessage)
 		if cur == nil {
 			c.mu.Unlock()
 			return
 		}
-		next := c.sale.Clone()
+		next := cur.Clone()
 		next.Enrolment.AuthReqID, next.Enrolment.ExpiresAt, next.Enrolment.Interval = req.AuthReqID, req.ExpiresAt, req.Interval
 		err = c.commitLocked(ctx, SaleChange{Sale: next})
 		c.mu.Unlock()
@@ -199,22 +210,25 @@ func (c *Checkout) runEnrolment(ctx context.Context, saleID int64, e Enrolment) 
 	c.endEnrolment(ctx, saleID, e.BindingMessage, &claims, err)
 }
 
-func (c *Checkout) pendingEnrolmentLocked(saleID int64, binding string) *Enrolment {
-	if c.sale == nil || c.sale.ID != saleID || c.sale.Enrolment == nil ||
-		c.sale.Enrolment.Status != EnrolmentPending || c.sale.Enrolment.BindingMessage != binding {
+// pendingEnrolmentLocked returns the sale whose enrolment this is, while
+// that enrolment is still waiting; nil once it was replaced or ended.
+func (c *Checkout) pendingEnrolmentLocked(ctx context.Context, saleID int64, binding string) *Sale {
+	s, err := c.saleLocked(ctx, saleID)
+	if err != nil || s.Enrolment == nil || s.Enrolment.Status != EnrolmentPending || s.Enrolment.BindingMessage != binding {
 		return nil
 	}
-	return c.sale.Enrolment
+	return s
 }
 
 // endEnrolment records the customer's answer: a new member, or why not.
 func (c *Checkout) endEnrolment(ctx context.Context, saleID int64, binding string, claims *MemberClaims, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.pendingEnrolmentLocked(saleID, binding) == nil {
+	s := c.pendingEnrolmentLocked(ctx, saleID, binding)
+	if s == nil {
 		return
 	}
-	next := c.sale.Clone()
+	next := s.Clone()
 	ch := SaleChange{Sale: next}
 	switch {
 	case err == nil:
@@ -243,7 +257,7 @@ func (c *Checkout) endEnrolment(ctx context.Context, saleID int64, binding strin
 	if c.commitLocked(ctx, ch) != nil {
 		return
 	}
-	if next.Enrolment.Status == EnrolmentDone {
+	if next.Enrolment.Status == EnrolmentDone && c.sale != nil && c.sale.ID == saleID {
 		c.checkInLocked(saleID, c.custGen, next.Customer.MSISDN, true)
 	}
 }

@@ -290,6 +290,7 @@ func (c *Checkout) applyLocked(ctx context.Context, saleID int64, ref, name stri
 		if len(events) == 0 {
 			return nil
 		}
+		ch.EventsOnly = true
 		return c.commitLocked(ctx, ch) // kept for the record; no transition
 	}
 	from := state(next)
@@ -320,6 +321,11 @@ func (c *Checkout) applyLocked(ctx context.Context, saleID int64, ref, name stri
 		c.keepEventLogLocked(saleID, ref)
 	}
 	switch st {
+	case PaymentWaiting:
+		if p.CancelRequested {
+			// Asked for while the request was on its way; now it can go.
+			c.startCancelLocked(next.ID, ref)
+		}
 	case PaymentAuthorized:
 		c.lastPaid, c.settlement = next.ID, SettlementQueued
 		c.noticeLocked(NoticeInfo, "payment.approved", "Payment approved.", nil)

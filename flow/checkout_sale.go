@@ -28,10 +28,7 @@ func (c *Checkout) VoidSale(ctx context.Context) error {
 	if e := next.Enrolment; e != nil && e.Status == EnrolmentPending {
 		e.Status = EnrolmentFailed
 	}
-	if c.enrolStop != nil {
-		c.enrolStop()
-		c.enrolStop = nil
-	}
+	c.stopEnrolmentLocked(next.ID)
 	c.notice = nil
 	if err := c.commitLocked(ctx, SaleChange{Sale: next, Journal: []JournalEntry{c.entry(next, from, "sale voided by the cashier")}}); err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kasse-pos/kasse/app/store"
 	"github.com/kasse-pos/kasse/flow"
 )
 
@@ -645,6 +646,142 @@ func TestRefund(t *testing.T) {
 		}
 		if err := r.till.Refund(r.ctx, id, nil); err == nil {
 			t.Error("refunded a sale twice")
+		}
+	})
+}
+
+func TestEnrolmentOutlivesThePaidSale(t *testing.T) {
+	each(t, func(t *testing.T, r *rig) {
+		r.customer(qrOla)
+		r.product(brod)
+		r.must(r.till.Enrol(r.ctx))
+		r.waitFor("login started", func(flow.View) bool { return len(r.vipps.LoginCalls()) == 1 })
+		ref := r.paying().Payment.Reference
+		r.vipps.Approve(ref)
+		r.clock.Advance(time.Second)
+		id := r.status(flow.PaymentAuthorized).SaleID
+		r.must(r.till.NewSale(r.ctx))
+		r.customer(qrKari) // the next customer; Ola is on the way out
+		r.vipps.AnswerLogin("auth-1", flow.MemberClaims{Sub: "sub-ola", GivenName: "Ola", Phone: ola}, nil)
+		r.waitFor("Ola enrolled", func(flow.View) bool { _, err := r.db.MemberByMSISDN(r.ctx, ola); return err == nil })
+		s, err := r.db.Sale(r.ctx, id)
+		r.must(err)
+		if s.Enrolment.Status != flow.EnrolmentDone || s.Customer.Member == nil || s.Customer.Member.Sub != "sub-ola" {
+			t.Errorf("paid sale after consent: %+v, member %+v", s.Enrolment, s.Customer.Member)
+		}
+		if v := r.till.View(); v.Customer == nil || v.Customer.FirstName != "Kari" || v.Enrolment != nil {
+			t.Errorf("the next customer's sale changed: %+v", v.Customer)
+		}
+	})
+}
+
+func TestVoidAbandonsTheEnrolment(t *testing.T) {
+	each(t, func(t *testing.T, r *rig) {
+		r.customer(qrOla)
+		r.must(r.till.Enrol(r.ctx))
+		r.waitFor("login started", func(flow.View) bool { return len(r.vipps.LoginCalls()) == 1 })
+		r.till.View()
+		r.must(r.till.VoidSale(r.ctx))
+		v := r.till.View()
+		if v.Stage != flow.StageCancelled || v.Enrolment.Status != flow.EnrolmentFailed {
+			t.Errorf("after void: %s, enrolment %+v", v.Stage, v.Enrolment)
+		}
+		r.vipps.AnswerLogin("auth-1", flow.MemberClaims{Sub: "sub-ola", Phone: ola}, nil) // too late: nobody listens
+		if _, err := r.db.MemberByMSISDN(r.ctx, ola); err == nil {
+			t.Error("a voided sale's enrolment created a member")
+		}
+	})
+}
+
+func TestCancelWhileTheRequestIsBeingCreated(t *testing.T) {
+	each(t, func(t *testing.T, r *rig) {
+		r.customer(qrOla)
+		r.product(melk)
+		// The create gets no answer; the cashier cancels meanwhile.
+		r.vipps.CreateLost = true
+		r.vipps.SetErrs([]error{&flow.GatewayError{Kind: flow.ErrTransient}}, nil, nil)
+		r.must(r.till.RequestPayment(r.ctx))
+		r.waitFor("create tried", func(flow.View) bool { return len(r.vipps.Requests()) == 1 })
+		r.till.View()
+		r.must(r.till.CancelPayment(r.ctx))
+		r.clock.Advance(2 * time.Second) // read back: Vipps has it, so it is cancelled there
+		v := r.status(flow.PaymentCancelled)
+		if v.Stage != flow.StageOpen || r.vipps.State(v.Payment.Reference) != flow.VippsTerminated {
+			t.Errorf("stage %s, Vipps %s", v.Stage, r.vipps.State(v.Payment.Reference))
+		}
+	})
+}
+
+func TestCancelledByWebhookAndUnknownReferences(t *testing.T) {
+	each(t, func(t *testing.T, r *rig) {
+		r.customer(qrOla)
+		r.product(melk)
+		ref := r.paying().Payment.Reference
+		r.must(r.till.HandlePaymentEvent(r.ctx, flow.PaymentEvent{Reference: ref, Name: flow.VippsTerminated, PSPReference: "t", Success: true, At: t0}))
+		if v := r.status(flow.PaymentCancelled); v.Stage != flow.StageOpen {
+			t.Errorf("stage %s", v.Stage)
+		}
+		if err := r.till.HandlePaymentEvent(r.ctx, flow.PaymentEvent{Reference: "someone-elses-1", Name: flow.VippsAuthorized, Success: true}); err == nil {
+			t.Error("an event for an unknown reference was taken")
+		}
+	})
+}
+
+func TestLateApprovalOfAFailedRequestIsStillPaid(t *testing.T) {
+	each(t, func(t *testing.T, r *rig) {
+		r.customer(qrOla)
+		r.product(melk)
+		r.vipps.CreateLost = true
+		r.vipps.SetErrs([]error{&flow.GatewayError{Kind: flow.ErrPermanent, Status: 400, Code: "3010"}}, nil, nil)
+		r.must(r.till.RequestPayment(r.ctx))
+		v := r.status(flow.PaymentFailed)
+		// Vipps had it after all, and the customer approved.
+		r.vipps.Approve(v.Payment.Reference)
+		r.must(r.till.HandlePaymentEvent(r.ctx, flow.PaymentEvent{Reference: v.Payment.Reference, Name: flow.VippsAuthorized, Amount: 2590, PSPReference: "a", Success: true, At: t0}))
+		v = r.status(flow.PaymentAuthorized)
+		if v.Stage != flow.StagePaid || len(r.jobs(v.SaleID)) != 3 {
+			t.Errorf("late approval: %s with %d jobs", v.Stage, len(r.jobs(v.SaleID)))
+		}
+	})
+}
+
+func TestSettlementProgressReachesTheView(t *testing.T) {
+	each(t, func(t *testing.T, r *rig) {
+		r.customer(qrKari)
+		r.product(melk)
+		ref := r.paying().Payment.Reference
+		r.vipps.Approve(ref)
+		r.clock.Advance(time.Second)
+		id := r.status(flow.PaymentAuthorized).SaleID
+		jobs := r.jobs(id)
+		// The worker (another process, maybe) parks the capture…
+		r.must(r.db.Gorm().Model(&jobs[1]).Updates(map[string]any{"state": flow.JobParked, "last_error": "6100 capture period expired"}).Error)
+		r.clock.Advance(3 * time.Second)
+		v := r.waitFor("parked", func(v flow.View) bool { return v.Settlement == flow.SettlementParked })
+		if v.Parked != 1 {
+			t.Errorf("parked count %d", v.Parked)
+		}
+		parked, err := r.till.ParkedJobs(r.ctx)
+		r.must(err)
+		if len(parked) != 1 || parked[0].Job != flow.JobCapture || parked[0].ReceiptNumber != "000001" || parked[0].Error == "" {
+			t.Fatalf("parked jobs %+v", parked)
+		}
+		// …a manager retries it, and the worker finishes everything.
+		r.must(r.till.RetryParked(r.ctx, parked[0].ID))
+		if v := r.till.View(); v.Settlement != flow.SettlementQueued || v.Parked != 0 {
+			t.Errorf("after retry: %s, %d parked", v.Settlement, v.Parked)
+		}
+		r.must(r.db.Gorm().Model(&store.OutboxJobRow{}).Where("sale_id = ?", id).Update("state", flow.JobDone).Error)
+		r.clock.Advance(3 * time.Second)
+		r.waitFor("settled", func(v flow.View) bool { return v.Settlement == flow.SettlementDone })
+	})
+}
+
+func TestReprintWithoutPrinter(t *testing.T) {
+	each(t, func(t *testing.T, r *rig) {
+		var ne *flow.NoticedError
+		if err := r.till.Reprint(r.ctx, 1); !errors.As(err, &ne) || ne.Notice.Key != "print.no_printer" {
+			t.Errorf("reprint: %v", err)
 		}
 	})
 }

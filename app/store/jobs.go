@@ -39,6 +39,11 @@ func (db *DB) SettlementStatus(ctx context.Context, saleID int64) (flow.Settleme
 	case refund:
 		return flow.SettlementRefunded, nil
 	}
+	// All jobs ended: the worker's recorded outcome says how (a payment
+	// Vipps released ends without a capture).
+	if o, err := db.SettlementOutcome(ctx, saleID); err == nil && o != "" && o != flow.SettlementParked && o != flow.SettlementQueued {
+		return o, nil
+	}
 	return flow.SettlementDone, nil
 }
 

@@ -49,6 +49,9 @@ func (db *DB) SaveSale(ctx context.Context, c flow.SaleChange) error {
 		return errors.New("store: SaveSale of a sale that was never created")
 	}
 	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if c.EventsOnly {
+			return db.writeEventsAndJournal(tx, c)
+		}
 		if c.NewMember != nil {
 			if err := db.upsertMember(tx, c.NewMember); err != nil {
 				return fmt.Errorf("enrolling member: %w", err)
@@ -76,19 +79,8 @@ func (db *DB) SaveSale(ctx context.Context, c flow.SaleChange) error {
 				return err
 			}
 		}
-		for _, e := range c.Events {
-			r := paymentEventRow{Reference: e.Reference, Name: e.Name, PSPReference: e.PSPReference,
-				Success: e.Success, Amount: int64(e.Amount), IdempotencyKey: e.IdempotencyKey,
-				At: e.At.UTC(), ReceivedAt: db.now()}
-			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&r).Error; err != nil {
-				return err
-			}
-		}
-		for _, j := range c.Journal {
-			j.SaleID = s.ID
-			if err := tx.Create(journalToRow(j)).Error; err != nil {
-				return err
-			}
+		if err := db.writeEventsAndJournal(tx, c); err != nil {
+			return err
 		}
 		for i := range c.Jobs {
 			c.Jobs[i].SaleID = s.ID
@@ -326,4 +318,24 @@ func (db *DB) SaleIDByReference(ctx context.Context, reference string) (int64, e
 		return 0, flow.ErrNoRecord
 	}
 	return ids[0], nil
+}
+
+// writeEventsAndJournal keeps new Vipps events (a duplicate delivery hits
+// the unique index and is skipped) and the journal entries of a change.
+func (db *DB) writeEventsAndJournal(tx *gorm.DB, c flow.SaleChange) error {
+	for _, e := range c.Events {
+		r := paymentEventRow{Reference: e.Reference, Name: e.Name, PSPReference: e.PSPReference,
+			Success: e.Success, Amount: int64(e.Amount), IdempotencyKey: e.IdempotencyKey,
+			At: e.At.UTC(), ReceivedAt: db.now()}
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&r).Error; err != nil {
+			return err
+		}
+	}
+	for _, j := range c.Journal {
+		j.SaleID = c.Sale.ID
+		if err := tx.Create(journalToRow(j)).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }
