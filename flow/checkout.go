@@ -52,8 +52,8 @@ type Checkout struct {
 	wg     sync.WaitGroup
 
 	mu         sync.Mutex
-	sale       *Sale // the live sale; nil when idle
-	custGen    int   // increases with every customer QR: older exchanges are stale
+	sale       *Sale                        // the live sale; nil when idle
+	custGen    int                          // increases with every customer QR: older exchanges are stale
 	enrolStops map[int64]context.CancelFunc // running enrolments by sale
 	poll       *poller
 	lastPaid   int64
