@@ -177,7 +177,7 @@ func (db *DB) EnqueueRefund(ctx context.Context, saleID int64, amount flow.Money
 		}
 		now = now.UTC()
 		job = flow.OutboxJob{SaleID: saleID, Reference: ref, Kind: flow.JobRefund, Amount: amount,
-			IdempotencyKey: flow.IdempotencyKey(ref, fmt.Sprintf("%s-%d", flow.JobRefund, n+1)),
+			IdempotencyKey: flow.IdempotencyKey(ref, fmt.Sprintf("refund-job%d", n+1)), // apart from the checkout's per-item "refund-N" keys
 			State:          flow.JobQueued, NextAt: now, CreatedAt: now, UpdatedAt: now}
 		r := JobRow(job)
 		if err := tx.Create(&r).Error; err != nil {
