@@ -1,0 +1,635 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/kasse-pos/kasse/app/internal/crashtest"
+	"github.com/kasse-pos/kasse/app/store"
+	"github.com/kasse-pos/kasse/vipps"
+	"github.com/kasse-pos/kasse/vipps/sim"
+)
+
+// Options of one chaos run.
+type Options struct {
+	Sales   int // paid sales in all, spread over the tills
+	Tills   int // till processes driving at the same time, each with its own database
+	Dir     string
+	Bin     string // a built kasse; empty: built into Dir
+	Seed    int64
+	KillMin time.Duration // a till is SIGKILLed a random time in [KillMin, KillMax] after it starts
+	KillMax time.Duration
+	Kills   int // at most this many kills in all (-1: no limit)
+
+	// Faults of the simulator.
+	Error5xx, TooMany          float64
+	LatencyMin, LatencyMax     time.Duration
+	Burst429                   int           // 429s in a row, every BurstEvery
+	BurstEvery                 time.Duration // 0: no bursts
+	WebhookDrop, WebhookDup    float64
+	WebhookReorder             float64
+	AutoDelay                  time.Duration // how long the simulated customer takes to approve
+	ForgeEvery                 time.Duration // a batch of bad webhooks to each till this often
+	Timeout                    time.Duration
+	Log                        io.Writer
+	webhookSecret, registerURL string
+}
+
+// DefaultOptions is the full run of `make chaos`.
+func DefaultOptions() Options {
+	return Options{Sales: 1000, Tills: 8, KillMin: 2 * time.Second, KillMax: 15 * time.Second, Kills: -1,
+		Error5xx: 0.2, TooMany: 0.02, LatencyMin: 0, LatencyMax: 2 * time.Second, Burst429: 8, BurstEvery: 15 * time.Second,
+		WebhookDrop: 0.1, WebhookDup: 0.1, WebhookReorder: 0.1, AutoDelay: 300 * time.Millisecond,
+		ForgeEvery: 4 * time.Second, Timeout: 40 * time.Minute, Log: os.Stderr}
+}
+
+// Result compares the tills' databases with the simulator's ledger.
+type Result struct {
+	Sales, Target        int // paid sales in the tills' databases
+	Voided               int
+	Authorized           int // payments Vipps authorized
+	CapturedOnce         int // exactly one full capture
+	DoubleCaptures       int // more than one capture, or more captured than authorized
+	LostCaptures         int // authorized at Vipps, never captured nor released
+	Released             int // authorized, then cancelled (the customer is not charged)
+	PaidNotAuthorized    int // paid in the till, not authorized at Vipps
+	AmountMismatch       int // the till's amount differs from what was captured
+	OrphanReceipts       int // a receipt at Vipps for a payment the till has not paid
+	MissingReceipts      int // paid sale without a receipt at Vipps
+	Kills, Restarts      int
+	WebhooksSent         ForgeCount // bad deliveries sent to the tills' listeners
+	WebhooksRejected     ForgeCount // as counted by the tills
+	RealWebhooksAccepted int64
+	Elapsed              time.Duration
+}
+
+// Failed reports whether money was lost or taken twice.
+func (r Result) Failed() bool {
+	return r.DoubleCaptures > 0 || r.LostCaptures > 0 || r.PaidNotAuthorized > 0 || r.AmountMismatch > 0 || r.Sales < r.Target
+}
+
+// ForgeCount counts bad webhook deliveries by kind.
+type ForgeCount struct{ Forged, Tampered, Stale, Replayed int64 }
+
+func (f ForgeCount) Total() int64 { return f.Forged + f.Tampered + f.Stale + f.Replayed }
+
+func (f *ForgeCount) add(o ForgeCount) {
+	f.Forged += o.Forged
+	f.Tampered += o.Tampered
+	f.Stale += o.Stale
+	f.Replayed += o.Replayed
+}
+
+// Print writes the result as a table.
+func (r Result) Print(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	row := func(name string, v any) { fmt.Fprintf(tw, "%s\t%v\t\n", name, v) }
+	row("sales (paid in the tills' databases)", fmt.Sprintf("%d of %d", r.Sales, r.Target))
+	row("sales voided", r.Voided)
+	row("authorized at Vipps", r.Authorized)
+	row("captured exactly once", r.CapturedOnce)
+	row("double captures", r.DoubleCaptures)
+	row("lost captures", r.LostCaptures)
+	row("authorized, then released", r.Released)
+	row("paid in till, not authorized", r.PaidNotAuthorized)
+	row("amount mismatches", r.AmountMismatch)
+	row("orphan receipts", r.OrphanReceipts)
+	row("missing receipts", r.MissingReceipts)
+	row("SIGKILLs / restarts", fmt.Sprintf("%d / %d", r.Kills, r.Restarts))
+	row("forged webhooks rejected", fmt.Sprintf("%d of %d", r.WebhooksRejected.Forged, r.WebhooksSent.Forged))
+	row("tampered webhooks rejected", fmt.Sprintf("%d of %d", r.WebhooksRejected.Tampered, r.WebhooksSent.Tampered))
+	row("stale webhooks rejected", fmt.Sprintf("%d of %d", r.WebhooksRejected.Stale, r.WebhooksSent.Stale))
+	row("replayed webhooks caught", fmt.Sprintf("%d of %d", r.WebhooksRejected.Replayed, r.WebhooksSent.Replayed))
+	row("genuine webhooks accepted", r.RealWebhooksAccepted)
+	row("elapsed", r.Elapsed.Round(time.Second))
+	tw.Flush()
+}
+
+// Run builds (if needed) and starts the simulator and the tills, kills and
+// restarts tills until all sales are paid and settled, then compares.
+func Run(ctx context.Context, o Options) (Result, error) {
+	start := time.Now()
+	res := Result{Target: o.Sales}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
+		return res, err
+	}
+	if o.Bin == "" {
+		o.Bin = filepath.Join(o.Dir, "kasse")
+		if err := Build(ctx, o.Bin); err != nil {
+			return res, err
+		}
+	}
+	if o.Seed == 0 {
+		o.Seed = time.Now().UnixNano()
+	}
+	if o.Tills <= 0 {
+		o.Tills = 1
+	}
+	if o.Tills > o.Sales {
+		o.Tills = max(1, o.Sales)
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	fmt.Fprintf(o.Log, "chaos: %d sales on %d tills, seed %d, in %s\n", o.Sales, o.Tills, o.Seed, o.Dir)
+
+	o.webhookSecret = fmt.Sprintf("chaos-webhook-secret-%d", o.Seed)
+	simURL, stopSim, err := startSim(ctx, o)
+	if err != nil {
+		return res, err
+	}
+	defer stopSim()
+
+	var (
+		mu       sync.Mutex
+		kills    int
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	tills := make([]*till, o.Tills)
+	for i := range tills {
+		n := o.Sales / o.Tills
+		if i < o.Sales%o.Tills {
+			n++
+		}
+		port, err := freePort()
+		if err != nil {
+			return res, err
+		}
+		tills[i] = &till{o: &o, n: i + 1, sales: n, dir: filepath.Join(o.Dir, fmt.Sprintf("till%d", i+1)),
+			listen: fmt.Sprintf("127.0.0.1:%d", port), simURL: simURL,
+			rng: rand.New(rand.NewPCG(uint64(o.Seed), uint64(i+1))),
+			mayKill: func() bool {
+				mu.Lock()
+				defer mu.Unlock()
+				if o.Kills >= 0 && kills >= o.Kills {
+					return false
+				}
+				kills++
+				return true
+			}}
+		wg.Go(func() {
+			if err := tills[i].run(ctx); err != nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = fmt.Errorf("till %d: %w", i+1, err)
+				}
+				mu.Unlock()
+				cancel()
+			}
+		})
+	}
+	if o.BurstEvery > 0 && o.Burst429 > 0 {
+		go bursts(ctx, simURL, o)
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return res, firstErr
+	}
+	for _, t := range tills {
+		res.Kills += t.kills
+		res.Restarts += t.starts - 1
+		res.WebhooksSent.add(t.sent)
+		res.WebhooksRejected.add(t.rejected)
+		res.RealWebhooksAccepted += t.accepted
+	}
+	err = compare(context.WithoutCancel(ctx), simURL, tills, &res)
+	res.Elapsed = time.Since(start)
+	return res, err
+}
+
+// Build compiles kasse into bin.
+func Build(ctx context.Context, bin string) error {
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
+	cmd.Dir = root
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("building kasse: %w", err)
+	}
+	return nil
+}
+
+func moduleRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", err
+	}
+	mod := strings.TrimSpace(string(out))
+	if mod == "" || mod == os.DevNull {
+		return "", errors.New("not inside the kasse module")
+	}
+	return filepath.Dir(mod), nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// startSim runs `kasse sim` as a process of its own with the faults on.
+func startSim(ctx context.Context, o Options) (string, func(), error) {
+	port, err := freePort()
+	if err != nil {
+		return "", nil, err
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	logf, err := os.Create(filepath.Join(o.Dir, "sim.log"))
+	if err != nil {
+		return "", nil, err
+	}
+	args := []string{"sim", "--addr", addr, "--auto", "approve", "--auto-delay", o.AutoDelay.String(),
+		"--webhook-secret", o.webhookSecret, "--seed", strconv.FormatInt(o.Seed, 10),
+		"--fault-5xx", fmt.Sprint(o.Error5xx), "--fault-429", fmt.Sprint(o.TooMany),
+		"--webhook-drop", fmt.Sprint(o.WebhookDrop), "--webhook-duplicate", fmt.Sprint(o.WebhookDup),
+		"--webhook-reorder", fmt.Sprint(o.WebhookReorder)}
+	if o.LatencyMax > 0 {
+		args = append(args, "--fault-latency", o.LatencyMin.String()+"-"+o.LatencyMax.String())
+	}
+	cmd := exec.Command(o.Bin, args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return "", nil, err
+	}
+	stop := func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+		logf.Close()
+	}
+	url := "http://" + addr
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		if _, err := crashtest.Ledger(ctx, url); err == nil {
+			return url, stop, nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			stop()
+			return "", nil, errors.New("the simulator did not come up; see sim.log")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// bursts makes every API answer 429 for the next Burst429 calls, every
+// BurstEvery, on top of the other faults.
+func bursts(ctx context.Context, simURL string, o Options) {
+	t := time.NewTicker(o.BurstEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		var f sim.Faults
+		if err := getJSON(ctx, simURL+"/sim/admin/faults", &f); err != nil {
+			continue
+		}
+		e := f.Endpoints["*"]
+		e.Burst429 = o.Burst429
+		f.Endpoints["*"] = e
+		_ = crashtest.SetFaults(ctx, simURL, f)
+	}
+}
+
+func getJSON(ctx context.Context, url string, out any) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		return err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: HTTP %d", url, res.StatusCode)
+	}
+	return json.NewDecoder(res.Body).Decode(out)
+}
+
+// till is one driving till process, killed and restarted.
+type till struct {
+	o                   *Options
+	n, sales            int
+	dir, listen, simURL string
+	rng                 *rand.Rand
+	mayKill             func() bool
+
+	mu       sync.Mutex // held while bad webhooks are in flight: no kill then
+	starts   int
+	kills    int
+	sent     ForgeCount
+	rejected ForgeCount // summed over the lives of the process
+	accepted int64
+	life     driveStatus // the current life's last status
+}
+
+// driveStatus is app.DriveStatus as the status file has it.
+type driveStatus struct {
+	PID      int  `json:"pid"`
+	Paid     int  `json:"paid"`
+	Done     bool `json:"done"`
+	Webhooks struct {
+		Accepted, Forged, Tampered, Stale, Replayed, Malformed int64
+	} `json:"webhooks"`
+}
+
+func (t *till) statusFile() string { return filepath.Join(t.dir, "drive-status.json") }
+
+func (t *till) readStatus() (driveStatus, bool) {
+	var st driveStatus
+	b, err := os.ReadFile(t.statusFile())
+	if err != nil || json.Unmarshal(b, &st) != nil {
+		return st, false
+	}
+	return st, true
+}
+
+// endLife adds what the listener of a process that ended had counted.
+func (t *till) endLife() {
+	w := t.life.Webhooks
+	t.rejected.add(ForgeCount{Forged: w.Forged, Tampered: w.Tampered, Stale: w.Stale, Replayed: w.Replayed})
+	t.accepted += w.Accepted
+	t.life = driveStatus{}
+}
+
+func (t *till) run(ctx context.Context) error {
+	if err := os.MkdirAll(t.dir, 0o700); err != nil {
+		return err
+	}
+	// Every till has its own POS id, so references never collide at Vipps.
+	conf := fmt.Sprintf(`{"store":{"name":"Chaos %d","orgNumber":"999999999","posID":"chaos%d"}}`, t.n, t.n)
+	if err := os.WriteFile(filepath.Join(t.dir, "config.json"), []byte(conf), 0o600); err != nil {
+		return err
+	}
+	out, err := os.OpenFile(filepath.Join(t.dir, "drive.out"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	for failures := 0; ; {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		_ = os.Remove(t.statusFile())
+		cmd := exec.Command(t.o.Bin, "drive", "--data-dir", t.dir, "--vipps-env", "simulator", "--vipps-url", t.simURL,
+			"--webhook-listen", t.listen, "--sales", strconv.Itoa(t.sales), "--seed", strconv.FormatInt(t.rng.Int64(), 10),
+			"--sale-timeout", "2m", "--drain", "10m")
+		cmd.Stdout, cmd.Stderr = out, out
+		if err := cmd.Start(); err != nil {
+			return err
+		}
+		t.starts++
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		killAt := time.NewTimer(t.o.KillMin + time.Duration(t.rng.Int64N(int64(t.o.KillMax-t.o.KillMin)+1)))
+		forge := time.NewTicker(max(t.o.ForgeEvery, 100*time.Millisecond))
+		var werr error
+	life:
+		for {
+			select {
+			case <-ctx.Done():
+				_ = cmd.Process.Kill()
+				<-exited
+				killAt.Stop()
+				forge.Stop()
+				return ctx.Err()
+			case werr = <-exited:
+				break life
+			case <-forge.C:
+				if t.o.ForgeEvery > 0 {
+					t.forgeBatch(ctx)
+				}
+			case <-killAt.C:
+				if st, ok := t.readStatus(); ok && st.Done {
+					continue // draining is over; let it end on its own
+				}
+				if !t.mayKill() {
+					continue
+				}
+				t.mu.Lock()
+				_ = cmd.Process.Signal(syscall.SIGKILL)
+				t.kills++
+				t.mu.Unlock()
+				werr = <-exited
+				break life
+			}
+		}
+		killAt.Stop()
+		forge.Stop()
+		if st, ok := t.readStatus(); ok && st.PID == cmd.Process.Pid {
+			t.life = st
+		}
+		t.endLife()
+		if werr == nil {
+			return nil
+		}
+		var ee *exec.ExitError
+		if errors.As(werr, &ee) && ee.ProcessState.Sys().(syscall.WaitStatus).Signaled() {
+			continue // our SIGKILL
+		}
+		// A till that gives up (e.g. Vipps unreachable at start under
+		// faults) is restarted as a person would; a till that never
+		// gets anywhere is a failure of the run.
+		if failures++; failures > 20 {
+			return fmt.Errorf("kasse drive keeps failing (%v); see %s", werr, filepath.Join(t.dir, "drive.out"))
+		}
+	}
+}
+
+// forgeBatch sends the till's listener one forged, one body-tampered, one
+// stale and one replayed delivery, and waits until its counters show them.
+func (t *till) forgeBatch(ctx context.Context) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	before, ok := t.readStatus()
+	if !ok || before.PID == 0 {
+		return // not listening yet
+	}
+	ref, amount := t.knownReference(ctx)
+	if ref == "" {
+		return
+	}
+	url := "http://" + t.listen + "/vipps/webhook"
+	now := time.Now()
+	body := func(psp string) []byte {
+		b, _ := json.Marshal(vipps.PaymentEvent{MSN: "123456", Reference: ref, PSPReference: psp, Name: "AUTHORIZED",
+			Amount: vipps.Amount{Currency: "NOK", Value: amount}, Timestamp: now, Success: true})
+		return b
+	}
+	psp := fmt.Sprintf("chaos-%d-%d", t.n, now.UnixNano())
+	var sent ForgeCount
+	// Forged: signed with a key that is not the registration's secret.
+	if h, err := vipps.SignWebhook(url, "not-the-secret", body(psp+"-f"), now); err == nil && post(ctx, url, h, body(psp+"-f")) == http.StatusUnauthorized {
+		sent.Forged++
+	}
+	// Tampered: a genuine signature, then the amount changed in transit.
+	if h, err := vipps.SignWebhook(url, t.o.webhookSecret, body(psp+"-t"), now); err == nil {
+		b := bytes.Replace(body(psp+"-t"), []byte(`"value":`), []byte(`"value":9`), 1)
+		if post(ctx, url, h, b) == http.StatusUnauthorized {
+			sent.Tampered++
+		}
+	}
+	// Stale: a genuine delivery from 20 minutes ago.
+	if h, err := vipps.SignWebhook(url, t.o.webhookSecret, body(psp+"-s"), now.Add(-20*time.Minute)); err == nil && post(ctx, url, h, body(psp+"-s")) == http.StatusUnauthorized {
+		sent.Stale++
+	}
+	// Replayed: a genuine delivery sent again byte for byte.
+	if h, err := vipps.SignWebhook(url, t.o.webhookSecret, body(psp+"-r"), now); err == nil {
+		if post(ctx, url, h, body(psp+"-r")) == http.StatusOK && post(ctx, url, h, body(psp+"-r")) == http.StatusOK {
+			sent.Replayed++
+		}
+	}
+	t.sent.add(sent)
+	// The counters reach the status file within a few hundred ms.
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		st, ok := t.readStatus()
+		if ok && st.PID == before.PID && st.Webhooks.Forged+st.Webhooks.Tampered+st.Webhooks.Stale+st.Webhooks.Replayed >=
+			before.Webhooks.Forged+before.Webhooks.Tampered+before.Webhooks.Stale+before.Webhooks.Replayed+sent.Total() {
+			t.life = st
+			return
+		}
+	}
+	if st, ok := t.readStatus(); ok && st.PID == before.PID {
+		t.life = st
+	}
+}
+
+// knownReference is a payment of this till that Vipps has authorized: a
+// replay of its AUTHORIZED event is genuine and changes nothing.
+func (t *till) knownReference(ctx context.Context) (string, int64) {
+	ledger, err := crashtest.Ledger(ctx, t.simURL)
+	if err != nil {
+		return "", 0
+	}
+	prefix := fmt.Sprintf("chaos%d-", t.n)
+	for ref, e := range ledger {
+		if strings.HasPrefix(ref, prefix) && e.Authorized > 0 {
+			return ref, e.Authorized
+		}
+	}
+	return "", 0
+}
+
+func post(ctx context.Context, url string, h http.Header, body []byte) int {
+	req, err := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body))
+	if err != nil {
+		return 0
+	}
+	for k, v := range h {
+		req.Header[k] = v
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// compare reads every till's database and the simulator's ledger.
+func compare(ctx context.Context, simURL string, tills []*till, res *Result) error {
+	ledger, err := crashtest.Ledger(ctx, simURL)
+	if err != nil {
+		return fmt.Errorf("reading the ledger: %w", err)
+	}
+	paid := map[string]int64{} // reference → amount the till recorded as authorized
+	for _, t := range tills {
+		db, err := store.Open(filepath.Join(t.dir, "kasse.db"))
+		if err != nil {
+			return err
+		}
+		var stages []struct {
+			Stage string
+			N     int
+		}
+		g := db.Gorm().WithContext(ctx)
+		err = g.Raw("SELECT stage, COUNT(*) AS n FROM sales GROUP BY stage").Scan(&stages).Error
+		var rows []struct {
+			Reference  string
+			Authorized int64
+		}
+		if err == nil {
+			err = g.Raw(`SELECT p.reference, p.authorized FROM payments p JOIN sales s ON s.id = p.sale_id
+				WHERE s.stage = 'paid' AND p.status = 'authorized'`).Scan(&rows).Error
+		}
+		db.Close()
+		if err != nil {
+			return err
+		}
+		for _, s := range stages {
+			switch s.Stage {
+			case "paid":
+				res.Sales += s.N
+			case "cancelled":
+				res.Voided += s.N
+			}
+		}
+		for _, r := range rows {
+			paid[r.Reference] = r.Authorized
+		}
+	}
+	for ref, e := range ledger {
+		if e.Authorized == 0 {
+			if e.ReceiptsAttached > 0 {
+				res.OrphanReceipts++
+			}
+			continue
+		}
+		res.Authorized++
+		amount, isPaid := paid[ref]
+		switch {
+		case e.Captures > 1 || e.Captured > e.Authorized:
+			res.DoubleCaptures++
+		case e.Captures == 1 && e.Captured == e.Authorized:
+			res.CapturedOnce++
+		case e.State == "CANCELLED" || e.State == "TERMINATED":
+			res.Released++
+		default:
+			res.LostCaptures++
+		}
+		if isPaid && amount != e.Captured {
+			res.AmountMismatch++
+		}
+		if !isPaid && e.ReceiptsAttached > 0 {
+			res.OrphanReceipts++
+		}
+		if isPaid && e.ReceiptsAttached == 0 {
+			res.MissingReceipts++
+		}
+	}
+	for ref := range paid {
+		if e, ok := ledger[ref]; !ok || e.Authorized == 0 {
+			res.PaidNotAuthorized++
+		}
+	}
+	return nil
+}
