@@ -1,13 +1,26 @@
 package app
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 
 	"github.com/kasse-pos/kasse/app/store"
+	"github.com/kasse-pos/kasse/assets"
 )
 
-// loadDemoCatalog fills an empty catalogue with the demo products.
+// loadDemoCatalog fills an empty catalogue with the demo products, so a
+// demo till has something to sell; a catalogue the store imported stays.
 func loadDemoCatalog(ctx context.Context, db *store.DB) error {
-	_, _ = ctx, db
-	return nil // the demo catalogue lands with catalogue import
+	some, err := db.SearchProducts(ctx, "", 1)
+	if err != nil {
+		return fmt.Errorf("reading the catalogue: %w", err)
+	}
+	if len(some) > 0 {
+		return nil
+	}
+	if _, err := db.ImportCatalogCSV(ctx, bytes.NewReader(assets.DemoCatalog)); err != nil {
+		return fmt.Errorf("loading the demo catalogue: %w", err)
+	}
+	return nil
 }
