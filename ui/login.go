@@ -250,63 +250,20 @@ func (s *LoginScreen) submit() {
 	})
 }
 
-// storeOpsTexts are the login and report screens' words, used until the
-// shared translation files carry these keys (a key found there wins).
-var storeOpsTexts = map[string]map[string]string{
-	"en": {
-		"login.title": "Log in", "login.choose": "Tap your name", "login.button": "Log in",
-		"login.wrong": "Wrong PIN. Try again.", "login.locked": "Too many wrong PINs. Wait a moment.",
-		"login.failed": "Could not log in", "login.nobody": "No cashiers yet: a manager must add one.",
-		"login.first": "New till: who is the manager?", "login.first_name": "Your name",
-		"login.first_button": "Create manager and log in",
-		"reports.title":      "Reports", "reports.x": "Print X report", "reports.z": "Close the day (Z report)",
-		"reports.z_confirm": "Tap again to close the day", "reports.z_taken": "Today's Z report has already been taken.",
-		"reports.manager": "Only a manager can close the day.", "reports.failed": "Could not make the report",
-		"reports.sales": "Sales", "reports.returns": "Returns", "reports.net": "Net sales", "reports.vat": "VAT",
-		"reports.payments": "Payments", "reports.cashiers": "By cashier", "reports.members": "Members",
-		"reports.nonmembers": "Non-members", "reports.discounts": "Discounts", "reports.copies": "Copy receipts",
-		"reports.drawer": "Drawer openings", "reports.voids": "Voided sales", "reports.printed": "Printed",
-		"reports.period": "Since the last Z report", "reports.grand": "Grand total (net)",
-	},
-	"nb": {
-		"login.title": "Logg inn", "login.choose": "Trykk på navnet ditt", "login.button": "Logg inn",
-		"login.wrong": "Feil PIN. Prøv igjen.", "login.locked": "For mange feil PIN. Vent litt.",
-		"login.failed": "Kunne ikke logge inn", "login.nobody": "Ingen kasserere ennå: en leder må legge til en.",
-		"login.first": "Ny kasse: hvem er leder?", "login.first_name": "Navnet ditt",
-		"login.first_button": "Opprett leder og logg inn",
-		"reports.title":      "Rapporter", "reports.x": "Skriv ut X-rapport", "reports.z": "Avslutt dagen (Z-rapport)",
-		"reports.z_confirm": "Trykk igjen for å avslutte dagen", "reports.z_taken": "Dagens Z-rapport er allerede tatt.",
-		"reports.manager": "Bare en leder kan avslutte dagen.", "reports.failed": "Kunne ikke lage rapporten",
-		"reports.sales": "Salg", "reports.returns": "Retur", "reports.net": "Netto salg", "reports.vat": "MVA",
-		"reports.payments": "Betalinger", "reports.cashiers": "Per kasserer", "reports.members": "Medlemmer",
-		"reports.nonmembers": "Ikke-medlemmer", "reports.discounts": "Rabatter", "reports.copies": "Kopikvitteringer",
-		"reports.drawer": "Skuffeåpninger", "reports.voids": "Annullerte salg", "reports.printed": "Skrevet ut",
-		"reports.period": "Siden forrige Z-rapport", "reports.grand": "Grand total (netto)",
-	},
-}
-
 var sharedTexts = sync.OnceValue(func() texts {
 	t, err := loadTexts()
 	if err != nil {
+		fyne.LogError("loading translations", err)
 		return texts{}
 	}
 	return t
 })
 
-// storeOpsText looks a key up in the shared translations, then in
-// storeOpsTexts, in lang and then English.
+// storeOpsText translates for the login and report screens, which the
+// cashier window opens on their own.
 func storeOpsText(lang string) func(string) string {
-	lang = pickLang(lang)
-	shared := sharedTexts()
-	return func(key string) string {
-		for _, l := range []string{lang, "en"} {
-			if s, ok := shared[l][key]; ok {
-				return s
-			}
-			if s, ok := storeOpsTexts[l][key]; ok {
-				return s
-			}
-		}
-		return key
+	if lang = pickLang(lang); lang == "" {
+		lang = systemLang()
 	}
+	return func(key string) string { return tr{all: sharedTexts(), lang: lang}.T(key) }
 }
