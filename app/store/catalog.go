@@ -102,3 +102,10 @@ func (db *DB) ImportCatalogCSV(ctx context.Context, r io.Reader) (int, error) {
 	}
 	return len(ps), nil
 }
+
+// ProductCount counts the catalogue (a new till's is empty).
+func (db *DB) ProductCount(ctx context.Context) (int64, error) {
+	var n int64
+	err := db.gorm.WithContext(ctx).Model(&productRow{}).Count(&n).Error
+	return n, err
+}
