@@ -37,7 +37,7 @@ func Run(ctx context.Context, cfg *Config) error {
 	a := fyneapp.NewWithID(AppID)
 	wedge := newWedgeFeeder(ctx, t)
 	opt := ui.Options{
-		Till:      t.Checkout,
+		Till:      t.Till,
 		StoreName: cfg.Store.Name,
 		Lang:      cfg.Lang,
 		CustomerDisplay: ui.Display{

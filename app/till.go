@@ -28,6 +28,9 @@ type Till struct {
 	Sim      *sim.Sim // the built-in simulator; nil against Vipps
 	Vipps    *vipps.Client
 	Checkout *flow.Checkout
+	Journal  *flow.ElectronicJournal // the electronic journal (kassasystemforskriften)
+	Session  *flow.CashierSession    // who is logged in at this till
+	Till     flow.Till               // what the cashier drives: the checkout, journaled
 	Settler  *flow.Settler
 	Webhooks *webhookListener // nil: status by polling only
 	Bus      *hardware.Bus
@@ -71,13 +74,17 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 	}
 	gw := newVippsGateway(t.Vipps, cfg.Vipps.ClubName, cfg.Vipps.Currency)
 
+	t.Journal = flow.NewElectronicJournal(t.DB, cfg.Store.POSID, time.Local, nil)
+	t.Session = flow.NewCashierSession(t.DB, t.Journal, nil)
 	t.Printer, t.Drawer = hardware.NewPrinter(hardware.PrinterConfig{Device: cfg.Printer.Device, Baud: cfg.Printer.Baud, Width: cfg.Printer.Width})
 	t.Checkout = flow.NewCheckout(flow.Options{
 		POSID: cfg.Store.POSID, Currency: cfg.Vipps.Currency, StoreName: cfg.Store.Name,
 		Store: t.DB, Vipps: gw, Log: log,
+		OnSaleClosed: t.Journal.SaleClosed,
 		Print: func(ctx context.Context, s *flow.Sale) error { return t.Printer.Print(ctx, t.receipt(s, true)) },
 	})
 	t.closers = append(t.closers, t.Checkout.Close)
+	t.Till = &flow.JournaledTill{Till: t.Checkout, Journal: t.Journal, Sales: t.DB, Session: t.Session}
 
 	t.Settler = flow.NewSettler(t.DB, gw, log)
 	t.Settler.OnParked = func(flow.OutboxJob) { go t.Checkout.RefreshSettlement(ctx) }
@@ -86,6 +93,20 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 	if err := t.Checkout.Resume(ctx); err != nil {
 		return nil, fmt.Errorf("resuming open sales: %w", err)
 	}
+	// Sales closed just before a crash may have missed their journal entry.
+	if n, err := t.Journal.CatchUp(ctx, t.DB); err != nil {
+		return nil, fmt.Errorf("bringing the electronic journal up to date: %w", err)
+	} else if n > 0 {
+		log.Warn("journaled sales closed before the last stop", "count", n)
+	}
+	if err := t.Journal.RecordEvent(ctx, flow.JournalAppStart, 0, "", 0, "kasse "+Version); err != nil {
+		return nil, fmt.Errorf("electronic journal: %w", err)
+	}
+	t.closers = append(t.closers, func() {
+		stop, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = t.Journal.RecordEvent(stop, flow.JournalAppStop, 0, "", 0, "")
+	})
 	go func() {
 		if err := t.Settler.Reconcile(ctx); err != nil && ctx.Err() == nil {
 			log.Error("reconciliation with Vipps failed; the worker retries on its own", "err", err)
