@@ -28,39 +28,53 @@ func (settlementOutcomeRow) TableName() string { return "settlement_outcomes" }
 
 func init() { registerModels(&settlementOutcomeRow{}) }
 
-// claimSQL moves due jobs to running in one statement. A job waits while an
-// earlier job of its sale is unfinished, except a parked receipt: the money
-// must not wait for a receipt a manager has to fix. On PostgreSQL the
-// candidate rows are locked with SKIP LOCKED, so tills sharing the database
-// take disjoint jobs without waiting for each other; a row another till
-// claimed meanwhile is re-checked against the WHERE clause and dropped.
-// SQLite has one writer (BEGIN IMMEDIATE), which serialises claims anyway.
+// claimSQL moves due jobs in one state (queued, or running with an expired
+// lease) to running in one statement. A job waits while an earlier job of
+// its sale is unfinished, except a parked receipt: the money must not wait
+// for a receipt a manager has to fix. On PostgreSQL the candidate rows are
+// locked with SKIP LOCKED, so tills sharing the database take disjoint jobs
+// without waiting for each other; a row another till claimed meanwhile is
+// re-checked and dropped. SQLite has one writer
+// (BEGIN IMMEDIATE), which serialises claims anyway. One state at a time
+// lets the (state, next_at) index deliver candidates in order, so a claim
+// stops at the first free job instead of sorting the whole backlog.
 const claimSQL = `UPDATE settlement_jobs SET state = @running, next_at = @lease, updated_at = @now
 WHERE id IN (
   SELECT j.id FROM settlement_jobs j
-  WHERE j.state IN (@queued, @running) AND j.next_at <= @now
+  WHERE j.state = @from AND j.next_at <= @now
     AND NOT EXISTS (SELECT 1 FROM settlement_jobs e
       WHERE e.sale_id = j.sale_id AND e.id < j.id AND e.state <> @done
         AND NOT (e.kind = @receipt AND e.state = @parked))
   ORDER BY j.next_at, j.id
   LIMIT @limit %s)
-AND state IN (@queued, @running) AND next_at <= @now
+%s
 RETURNING *`
 
-// ClaimDue implements flow.SettlementStore.
+// ClaimDue implements flow.SettlementStore. Jobs of a crashed worker (an
+// expired lease) are taken before queued ones.
 func (db *DB) ClaimDue(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]flow.OutboxJob, error) {
-	lock := ""
+	// The outer re-check is for PostgreSQL only: on SQLite it would make
+	// the planner scan the due index for the UPDATE instead of taking the
+	// one or few ids, and with a single writer nothing can change between.
+	lock, recheck := "", ""
 	if db.postgres {
-		lock = "FOR UPDATE SKIP LOCKED"
+		lock, recheck = "FOR UPDATE SKIP LOCKED", "AND state = @from AND next_at <= @now"
 	}
 	now = now.UTC()
 	var rows []OutboxJobRow
-	err := db.gorm.WithContext(ctx).Raw(fmt.Sprintf(claimSQL, lock), map[string]any{
-		"running": flow.JobRunning, "queued": flow.JobQueued, "done": flow.JobDone, "parked": flow.JobParked,
-		"receipt": flow.JobReceipt, "now": now, "lease": now.Add(lease), "limit": limit,
-	}).Scan(&rows).Error
-	if err != nil {
-		return nil, fmt.Errorf("claiming settlement jobs: %w", err)
+	for _, from := range []string{flow.JobRunning, flow.JobQueued} {
+		if len(rows) >= limit {
+			break
+		}
+		var got []OutboxJobRow
+		err := db.gorm.WithContext(ctx).Raw(fmt.Sprintf(claimSQL, lock, recheck), map[string]any{
+			"running": flow.JobRunning, "from": from, "done": flow.JobDone, "parked": flow.JobParked,
+			"receipt": flow.JobReceipt, "now": now, "lease": now.Add(lease), "limit": limit - len(rows),
+		}).Scan(&got).Error
+		if err != nil {
+			return nil, fmt.Errorf("claiming settlement jobs: %w", err)
+		}
+		rows = append(rows, got...)
 	}
 	slices.SortFunc(rows, func(a, b OutboxJobRow) int { return int(a.ID - b.ID) })
 	jobs := make([]flow.OutboxJob, len(rows))

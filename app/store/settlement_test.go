@@ -302,3 +302,44 @@ func TestSettlementConcurrentTillsRunEachJobOnce(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkSettlementStore measures what the database alone allows: sales
+// settled per second (claim, record and the confirm's job read for three
+// jobs each) by 16 workers against a Vipps that answers at once.
+//
+//	.ci/with-postgres go test -run '^$' -bench SettlementStore -benchtime 3000x ./app/store
+func BenchmarkSettlementStore(b *testing.B) {
+	for _, be := range storetest.Backends(b) {
+		b.Run(be.Name, func(b *testing.B) {
+			db := be.Open(b)
+			v := &countingVipps{calls: map[string]int{}, paid: map[string]flow.Money{}}
+			for i := range b.N {
+				s := paidSale(b, db, "pos1", flow.Money(1000+i))
+				v.paid[s.Payment.Reference] = flow.Money(1000 + i)
+			}
+			ctx := context.Background()
+			s := flow.NewSettler(db, v, nil)
+			var left atomic.Int64
+			left.Store(int64(3 * b.N))
+			b.ResetTimer()
+			var wg sync.WaitGroup
+			for range 16 {
+				wg.Go(func() {
+					for left.Load() > 0 {
+						n, err := s.RunOnce(ctx, 1)
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						left.Add(-int64(n))
+						if n == 0 {
+							runtime.Gosched()
+						}
+					}
+				})
+			}
+			wg.Wait()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "sales/s")
+		})
+	}
+}
