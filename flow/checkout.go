@@ -190,7 +190,9 @@ func (c *Checkout) commitLocked(ctx context.Context, ch SaleChange) error {
 	ch.Sale.UpdatedAt = c.now()
 	if err := c.opt.Store.SaveSale(ctx, ch); err != nil {
 		c.log.Error("storing a sale transition failed", "sale", ch.Sale.ID, "err", err)
-		return c.noticeLocked(NoticeError, "store.failed", "The till could not save the sale: "+err.Error(), nil)
+		nerr := c.noticeLocked(NoticeError, "store.failed", "The till could not save the sale: "+err.Error(), nil)
+		c.publishLocked()
+		return nerr
 	}
 	for _, j := range ch.Journal {
 		c.log.Info("sale transition", "sale", ch.Sale.ID, "reference", j.Reference, "from", j.From, "to", j.To, "detail", j.Detail)

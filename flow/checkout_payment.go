@@ -287,6 +287,9 @@ func (c *Checkout) applyLocked(ctx context.Context, saleID int64, ref, name stri
 		st, ok = PaymentWaiting, true
 	}
 	if p == nil || p.Reference != ref || !ok || !advances(next, st) {
+		if st == PaymentAuthorized && p != nil && p.Reference == ref && next.Stage == StageCancelled && p.Status != PaymentAuthorized {
+			c.releaseLocked(next, ref)
+		}
 		if len(events) == 0 {
 			return nil
 		}
@@ -356,9 +359,10 @@ func advances(s *Sale, st PaymentStatus) bool {
 	if cur.rank() < st.rank() {
 		return s.Stage == StagePaying
 	}
-	// "Failed" is only our verdict after Vipps refused or never answered;
-	// an approval that shows up later is still money the customer gave.
-	return cur == PaymentFailed && st == PaymentAuthorized && s.Stage == StageOpen
+	// "Failed" (and an expiry declared while Vipps was unreachable) is
+	// only our verdict; an approval that shows up later is still money the
+	// customer gave, so it is taken and settled.
+	return (cur == PaymentFailed || cur == PaymentExpired) && st == PaymentAuthorized && s.Stage == StageOpen
 }
 
 // keepEventLogLocked stores the payment's full event log from Vipps once
@@ -383,4 +387,29 @@ func retryAfter(err error) time.Duration {
 		return ge.RetryAfter
 	}
 	return 0
+}
+
+// releaseLocked gives back money approved for a sale that was already
+// voided (an approval that surfaced after the till gave the request up):
+// the whole reservation is cancelled, nothing is captured.
+func (c *Checkout) releaseLocked(s *Sale, ref string) {
+	saleID := s.ID
+	c.log.Warn("approval for a voided sale; releasing the reservation", "sale", saleID, "reference", ref)
+	c.background(func(ctx context.Context) {
+		cctx, cancel := c.call(ctx)
+		_, err := c.opt.Vipps.CancelPayment(cctx, ref, false, IdempotencyKey(ref, "release"))
+		cancel()
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		detail := "approval after the sale was voided: reservation released"
+		if err != nil {
+			detail = "approval after the sale was voided: releasing failed (" + err.Error() + "); release it in the portal"
+			c.noticeLocked(NoticeError, "payment.release_failed", "A payment for a voided sale was approved and could not be given back automatically. Ask a manager.", nil)
+		}
+		s, lerr := c.saleLocked(ctx, saleID)
+		if lerr != nil {
+			return
+		}
+		c.commitLocked(ctx, SaleChange{Sale: s, EventsOnly: true, Journal: []JournalEntry{c.entry(s, state(s), detail)}})
+	})
 }

@@ -96,10 +96,25 @@ func (c *Checkout) pollOnce(p *poller) {
 	default:
 		p.backoff = max(2*p.backoff, 2*time.Second)
 	}
+	if err != nil && c.pastExpiryLocked(p) {
+		// Vipps expires a request after ten minutes whatever happens; with
+		// no answer long after that, the till must not stay locked.
+		c.applyLocked(ctx, p.saleID, p.ref, VippsExpired, 0, nil, "no answer from Vipps long after the expiry")
+	}
 	if c.poll != p {
 		return // the payment became final
 	}
 	c.schedulePollLocked(p, c.nextPollDelay(p))
+}
+
+// expiryGrace is how long after ExpiresAt an unreachable Vipps makes the
+// till give the request up as expired.
+const expiryGrace = 2 * time.Minute
+
+func (c *Checkout) pastExpiryLocked(p *poller) bool {
+	s := c.sale
+	return s != nil && s.ID == p.saleID && s.Payment != nil && s.Payment.Reference == p.ref &&
+		!s.Payment.ExpiresAt.IsZero() && c.now().After(s.Payment.ExpiresAt.Add(expiryGrace))
 }
 
 func (c *Checkout) nextPollDelay(p *poller) time.Duration {

@@ -3,6 +3,7 @@ package flow_test
 import (
 	"errors"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -783,5 +784,46 @@ func TestReprintWithoutPrinter(t *testing.T) {
 		if err := r.till.Reprint(r.ctx, 1); !errors.As(err, &ne) || ne.Notice.Key != "print.no_printer" {
 			t.Errorf("reprint: %v", err)
 		}
+	})
+}
+
+func TestUnreachableVippsDoesNotLockTheTillForever(t *testing.T) {
+	each(t, func(t *testing.T, r *rig) {
+		r.customer(qrOla)
+		r.product(melk)
+		ref := r.paying().Payment.Reference
+		var down []error
+		for i := 0; i < 100; i++ {
+			down = append(down, &flow.GatewayError{Kind: flow.ErrTransient})
+		}
+		r.vipps.SetErrs(nil, down, down)
+		r.must(r.till.CancelPayment(r.ctx))
+		r.waitFor("cancel failed", func(v flow.View) bool { return v.Notice != nil && v.Notice.Key == "payment.cancel_failed" })
+		r.clock.Advance(9 * time.Minute)
+		if v := r.till.View(); v.Payment.Status != flow.PaymentWaiting {
+			t.Fatalf("gave up before the request expired: %s", v.Payment.Status)
+		}
+		r.clock.Advance(4 * time.Minute)
+		v := r.status(flow.PaymentExpired)
+		if v.Stage != flow.StageOpen {
+			t.Errorf("stage %s", v.Stage)
+		}
+		r.must(r.till.VoidSale(r.ctx))
+		// Should the approval surface after all…
+		r.vipps.SetErrs(nil, nil, nil)
+		r.vipps.Approve(ref)
+		r.must(r.till.HandlePaymentEvent(r.ctx, flow.PaymentEvent{Reference: ref, Name: flow.VippsAuthorized, Amount: 2590, PSPReference: "late", Success: true, At: t0}))
+		// …but the sale was voided: the reservation is given back, never captured.
+		r.waitFor("released", func(flow.View) bool {
+			evs, _ := r.vipps.PaymentEvents(r.ctx, ref)
+			return len(evs) > 0 && evs[len(evs)-1].Name == "CANCELLED"
+		})
+		if n := len(r.jobs(v.SaleID)); n != 0 {
+			t.Errorf("%d settlement jobs for a voided sale", n)
+		}
+		r.waitFor("journaled", func(flow.View) bool {
+			j := r.journal(v.SaleID)
+			return strings.Contains(j[len(j)-1].Detail, "reservation released")
+		})
 	})
 }

@@ -239,6 +239,11 @@ func (v *Vipps) CancelPayment(ctx context.Context, ref string, transactionOnly b
 		if transactionOnly {
 			return flow.PaymentInfo{}, &flow.GatewayError{Kind: flow.ErrPermanent, Status: 400, Code: "6060", Message: "Cannot cancel authorized payment"}
 		}
+		if p.info.Captured == 0 {
+			p.info.Cancelled = p.info.Authorized
+			p.event("CANCELLED", p.info.Authorized, "")
+			return p.info, nil
+		}
 	}
 	return flow.PaymentInfo{}, &flow.GatewayError{Kind: flow.ErrPermanent, Status: 400, Code: "6050", Message: "Cannot cancel"}
 }
