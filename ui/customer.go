@@ -38,6 +38,9 @@ func newCustomerDisplay(w *Windows) *customerDisplay {
 	d.body = container.NewStack()
 	d.win.SetContent(container.NewBorder(bar, nil, nil, nil, container.NewPadded(d.body)))
 	d.win.Resize(fyne.NewSize(1024, 768))
+	// A customer poking at the window's close button must not take the
+	// display away mid-sale; it closes with the cashier window.
+	d.win.SetCloseIntercept(func() {})
 	return d
 }
 

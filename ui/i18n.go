@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"sync"
 	"text/template"
 
 	"fyne.io/fyne/v2"
@@ -59,18 +60,13 @@ func loadTexts() (texts, error) {
 	return t, nil
 }
 
-var registerFyneTexts = func() func() {
-	done := false
-	return func() {
-		if done {
-			return
-		}
-		done = true
-		if err := lang.AddTranslationsFS(assets.Translations, "translations"); err != nil {
-			fyne.LogError("loading translations", err)
-		}
+// registerFyneTexts hands our translations to Fyne once per process; the
+// bundle is global and adding them again would only duplicate languages.
+var registerFyneTexts = sync.OnceFunc(func() {
+	if err := lang.AddTranslationsFS(assets.Translations, "translations"); err != nil {
+		fyne.LogError("loading translations", err)
 	}
-}()
+})
 
 // tr translates for one window in one language.
 type tr struct {
