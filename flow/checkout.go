@@ -43,6 +43,25 @@ const PaymentExpiry = 10 * time.Minute
 // Checkout is the checkout state machine of one till. It implements Till.
 // Every transition is stored before the View that shows it is published, so
 // after a crash Resume continues each open sale where it was.
+//
+// The sale's stage, and the payment request's status within "paying":
+//
+//	idle    ─scan/QR─────────────▶ open                      (CreateSale)
+//	open    ─customer QR─────────▶ open: ExchangeQR → member? → CheckIn (NO only, fire-and-forget)
+//	open    ─Enrol───────────────▶ open + enrolment pending → enrolled | declined | expired | failed
+//	open    ─RequestPayment/QR───▶ paying/requesting          (stored, then CreatePayment)
+//	paying/requesting ─created───▶ paying/waiting             (countdown: created + 10 min; polling)
+//	paying/requesting ─refused───▶ open/failed
+//	paying/waiting ─AUTHORIZED───▶ paid/authorized            (+ receipt, capture, confirm jobs, same transaction)
+//	paying/waiting ─ABORTED──────▶ open/declined              (a new request gets reference "-2", "-3", …)
+//	paying/waiting ─EXPIRED──────▶ open/expired
+//	paying/waiting ─TERMINATED───▶ open/cancelled             (CancelPayment with cancelTransactionOnly;
+//	                                                           a refused cancel re-reads: AUTHORIZED is paid)
+//	open    ─VoidSale────────────▶ cancelled
+//	paid, cancelled ─NewSale─────▶ idle
+//
+// Polls, webhooks and the answers to our own calls all go through
+// applyLocked, which only ever moves a request forward.
 type Checkout struct {
 	opt Options
 	log *slog.Logger
