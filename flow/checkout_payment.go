@@ -112,8 +112,11 @@ func (c *Checkout) afterCreate(ctx context.Context, saleID int64, ref string, tr
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := c.sale
-	if s == nil || s.ID != saleID || s.Payment == nil || s.Payment.Reference != ref || s.Payment.Status != PaymentRequesting {
+	if s == nil || s.ID != saleID || s.Payment == nil || s.Payment.Reference != ref || s.Payment.Status.Final() {
 		return
+	}
+	if s.Payment.Status == PaymentWaiting && (err != nil || created.QR == s.Payment.QR) {
+		return // a webhook was faster and said it all
 	}
 	if err == nil {
 		from := state(s)
@@ -325,6 +328,10 @@ func (c *Checkout) applyLocked(ctx context.Context, saleID int64, ref, name stri
 	}
 	switch st {
 	case PaymentWaiting:
+		if c.poll == nil || c.poll.ref != ref {
+			// Webhooks may be lost: polling runs whoever said "created".
+			c.startPollLocked(next.ID, ref, time.Second, 0)
+		}
 		if p.CancelRequested {
 			// Asked for while the request was on its way; now it can go.
 			c.startCancelLocked(next.ID, ref)

@@ -827,3 +827,21 @@ func TestUnreachableVippsDoesNotLockTheTillForever(t *testing.T) {
 		})
 	})
 }
+
+func TestWebhookFasterThanTheCreateAnswer(t *testing.T) {
+	each(t, func(t *testing.T, r *rig) {
+		r.customer(qrOla)
+		r.product(melk)
+		ref := flow.Reference("pos1", 1, 1)
+		// CREATED arrives by webhook before CreatePayment has answered.
+		r.vipps.SetErrs([]error{&flow.GatewayError{Kind: flow.ErrTransient}}, nil, nil)
+		r.vipps.CreateLost = true
+		r.must(r.till.RequestPayment(r.ctx))
+		r.must(r.till.HandlePaymentEvent(r.ctx, flow.PaymentEvent{Reference: ref, Name: flow.VippsCreated, PSPReference: "c", Success: true, At: t0}))
+		r.status(flow.PaymentWaiting)
+		// No AUTHORIZED webhook ever comes; polling finds it.
+		r.vipps.Approve(ref)
+		r.clock.Advance(3 * time.Second)
+		r.status(flow.PaymentAuthorized)
+	})
+}
