@@ -92,9 +92,6 @@ func RunDrive(ctx context.Context, cfg *Config, opt *DriveOptions, out io.Writer
 		return err
 	}
 	defer t.Close()
-	if opt.StatusFile == "" {
-		opt.StatusFile = filepath.Join(cfg.DataDir, "drive-status.json")
-	}
 	st, err := Drive(ctx, t, *opt)
 	fmt.Fprintf(out, "drive: %d paid, %d voided, %d unsettled, %d sales in this run\n", st.Paid, st.Voided, st.Unsettled, st.ThisRun)
 	return err
@@ -110,6 +107,9 @@ func Drive(ctx context.Context, t *Till, opt DriveOptions) (DriveStatus, error) 
 		seed = time.Now().UnixNano()
 	}
 	d.rng = rand.New(rand.NewPCG(uint64(seed), uint64(os.Getpid())))
+	if d.opt.StatusFile == "" {
+		d.opt.StatusFile = filepath.Join(t.Cfg.DataDir, "drive-status.json")
+	}
 	if d.opt.Customers <= 0 {
 		d.opt.Customers = 200
 	}
@@ -142,6 +142,9 @@ func Drive(ctx context.Context, t *Till, opt DriveOptions) (DriveStatus, error) 
 	if opt.Drain > 0 {
 		deadline := time.Now().Add(opt.Drain)
 		for {
+			// Wake the worker rather than wait for its idle poll: the
+			// drain is what is waited for here, not the poll interval.
+			t.Settler.Kick()
 			un, err := t.DB.UnsettledPayments(ctx)
 			if err == nil && len(un) == 0 {
 				break

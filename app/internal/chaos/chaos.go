@@ -38,22 +38,22 @@ type Options struct {
 	Kills   int // at most this many kills in all (-1: no limit)
 
 	// Faults of the simulator.
-	Error5xx, TooMany          float64
-	LatencyMin, LatencyMax     time.Duration
-	Burst429                   int           // 429s in a row, every BurstEvery
-	BurstEvery                 time.Duration // 0: no bursts
-	WebhookDrop, WebhookDup    float64
-	WebhookReorder             float64
-	AutoDelay                  time.Duration // how long the simulated customer takes to approve
-	ForgeEvery                 time.Duration // a batch of bad webhooks to each till this often
-	Timeout                    time.Duration
-	Log                        io.Writer
-	webhookSecret, registerURL string
+	Error5xx, TooMany       float64
+	LatencyMin, LatencyMax  time.Duration
+	Burst429                int           // 429s in a row, every BurstEvery
+	BurstEvery              time.Duration // 0: no bursts
+	WebhookDrop, WebhookDup float64
+	WebhookReorder          float64
+	AutoDelay               time.Duration // how long the simulated customer takes to approve
+	ForgeEvery              time.Duration // a batch of bad webhooks to each till this often
+	Timeout                 time.Duration
+	Log                     io.Writer
+	webhookSecret           string
 }
 
 // DefaultOptions is the full run of `make chaos`.
 func DefaultOptions() Options {
-	return Options{Sales: 1000, Tills: 8, KillMin: 2 * time.Second, KillMax: 15 * time.Second, Kills: -1,
+	return Options{Sales: 1000, Tills: 20, KillMin: 2 * time.Second, KillMax: 15 * time.Second, Kills: -1,
 		Error5xx: 0.2, TooMany: 0.02, LatencyMin: 0, LatencyMax: 2 * time.Second, Burst429: 8, BurstEvery: 15 * time.Second,
 		WebhookDrop: 0.1, WebhookDup: 0.1, WebhookReorder: 0.1, AutoDelay: 300 * time.Millisecond,
 		ForgeEvery: 4 * time.Second, Timeout: 40 * time.Minute, Log: os.Stderr}
@@ -502,7 +502,9 @@ func (t *till) forgeBatch(ctx context.Context) {
 	}
 	// Replayed: a genuine delivery sent again byte for byte.
 	if h, err := vipps.SignWebhook(url, t.o.webhookSecret, body(psp+"-r"), now); err == nil {
-		if post(ctx, url, h, body(psp+"-r")) == http.StatusOK && post(ctx, url, h, body(psp+"-r")) == http.StatusOK {
+		first := post(ctx, url, h, body(psp+"-r"))
+		again := post(ctx, url, h, body(psp+"-r"))
+		if first == http.StatusOK && again == http.StatusOK {
 			sent.Replayed++
 		}
 	}
