@@ -845,3 +845,29 @@ func TestWebhookFasterThanTheCreateAnswer(t *testing.T) {
 		r.status(flow.PaymentAuthorized)
 	})
 }
+
+// Tills of a chain share one database (PostgreSQL): a customer enrolled at
+// one till is a member at the next; each till numbers its own receipts.
+func TestTwoTillsShareTheClub(t *testing.T) {
+	each(t, func(t *testing.T, r *rig) {
+		r.customer(qrOla)
+		r.product(melk)
+		r.must(r.till.Enrol(r.ctx))
+		r.waitFor("login started", func(flow.View) bool { return len(r.vipps.LoginCalls()) == 1 })
+		r.vipps.AnswerLogin("auth-1", flow.MemberClaims{Sub: "sub-ola", GivenName: "Ola", Phone: ola}, nil)
+		r.waitFor("enrolled", func(v flow.View) bool { return v.Customer != nil && v.Customer.Member })
+		first := r.paying().Payment.Reference
+
+		other := &rig{t: t, ctx: r.ctx, db: r.db, clock: r.clock, vipps: r.vipps}
+		other.startAs("pos2")
+		v := other.customer(qrOla)
+		if !v.Customer.Member || v.Customer.FirstName != "Ola" {
+			t.Errorf("at the second till Ola is %+v", v.Customer)
+		}
+		other.product(brod)
+		v = other.paying()
+		if v.ReceiptNumber != "000001" || v.Payment.Reference != "pos2-000001" || v.Payment.Reference == first {
+			t.Errorf("second till: receipt %s, reference %s (first till: %s)", v.ReceiptNumber, v.Payment.Reference, first)
+		}
+	})
+}

@@ -69,8 +69,10 @@ func newRig(t *testing.T, db *store.DB) *rig {
 }
 
 // start opens a (new) Checkout on the rig's database, as a till does at boot.
-func (r *rig) start() {
-	r.till = flow.NewCheckout(flow.Options{POSID: "pos1", Currency: "NOK", StoreName: "Testbutikken", Store: r.db,
+func (r *rig) start() { r.startAs("pos1") }
+
+func (r *rig) startAs(posID string) {
+	r.till = flow.NewCheckout(flow.Options{POSID: posID, Currency: "NOK", StoreName: "Testbutikken", Store: r.db,
 		Vipps: r.vipps, Clock: r.clock, BindingMessage: func() string { return "AB12-CD3" },
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err := r.till.Resume(r.ctx); err != nil {
