@@ -79,18 +79,22 @@ func TestDrainBacklog(t *testing.T) {
 	go func() { done <- w.Run(runCtx) }()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
-	last429 := time.Now()
+	last429, bursting, bursts := time.Now(), false, int64(0)
 	for {
 		<-tick.C
 		// A burst of 429s every half minute, lasting about a second.
+		// SetFaults restarts the simulator's random sequence, so each
+		// burst gets its own seed and is switched off only once.
 		switch {
 		case time.Since(last429) > 30*time.Second:
+			bursts++
 			burst := slow
 			burst.Burst429 = workers
-			s.SetFaults(sim.Faults{Seed: 3, Endpoints: map[string]sim.EndpointFaults{"epayment": burst, "ordermanagement": slow}})
-			last429 = time.Now()
-		case time.Since(last429) > 2*time.Second:
-			s.SetFaults(faults)
+			s.SetFaults(sim.Faults{Seed: 3 + bursts, Endpoints: map[string]sim.EndpointFaults{"epayment": burst, "ordermanagement": slow}})
+			last429, bursting = time.Now(), true
+		case bursting && time.Since(last429) > 2*time.Second:
+			s.SetFaults(sim.Faults{Seed: 1000 + bursts, Endpoints: faults.Endpoints})
+			bursting = false
 		}
 		un, err := db.UnsettledPayments(ctx)
 		if err != nil {
