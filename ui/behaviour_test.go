@@ -178,13 +178,19 @@ func TestEveryTextIsTranslated(t *testing.T) {
 func TestNoticeTranslatedByKeyWithFallback(t *testing.T) {
 	all, _ := loadTexts()
 	nb := tr{all: all, lang: "nb"}
-	got := nb.Notice(&flow.Notice{Key: "scan.unknown_product", Args: map[string]string{"GTIN": "7038010069307"}, Text: "Unknown product 7038010069307"})
+	got := nb.Notice(&flow.Notice{Key: "scan.unknown_product", Args: map[string]string{"gtin": "7038010069307"}, Text: "Unknown product 7038010069307"})
 	if got != "Ukjent vare 7038010069307" {
 		t.Errorf("known key: %q", got)
 	}
 	got = nb.Notice(&flow.Notice{Key: "vipps.something_new", Text: "Vipps is in maintenance"})
 	if got != "Vipps is in maintenance" {
 		t.Errorf("unknown key should fall back to flow's text, got %q", got)
+	}
+	// enrol.failed has a text (the enrolment status) but flow's notice
+	// carries the reason, which must not be lost.
+	got = nb.Notice(&flow.Notice{Key: "enrol.failed", Text: "The club enrolment could not be started: timeout"})
+	if got != "The club enrolment could not be started: timeout" {
+		t.Errorf("detailed notice lost its detail: %q", got)
 	}
 }
 
@@ -382,6 +388,32 @@ func TestFormatMoney(t *testing.T) {
 	} {
 		if got := formatMoney(c.m, c.cur); got != c.want {
 			t.Errorf("formatMoney(%d, %s) = %q, want %q", c.m, c.cur, got, c.want)
+		}
+	}
+}
+
+// TestNoticeKeysHaveTexts: every key promised to flow has a text in every
+// language, and each text uses exactly the args promised.
+func TestNoticeKeysHaveTexts(t *testing.T) {
+	all, _ := loadTexts()
+	arg := regexp.MustCompile(`\{\{\.(\w+)\}\}`)
+	for key, args := range NoticeKeys {
+		for _, l := range Languages {
+			s, ok := all[l][key]
+			if !ok {
+				t.Errorf("%s: no text for notice %q", l, key)
+				continue
+			}
+			var used []string
+			for _, m := range arg.FindAllStringSubmatch(s, -1) {
+				used = append(used, m[1])
+			}
+			slices.Sort(used)
+			want := slices.Clone(args)
+			slices.Sort(want)
+			if !slices.Equal(used, want) {
+				t.Errorf("%s %q uses %v, promised %v", l, key, used, want)
+			}
 		}
 	}
 }

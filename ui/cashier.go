@@ -202,6 +202,9 @@ func (c *cashierWindow) render(v flow.View) {
 	c.total.SetText(c.money(v.Total))
 
 	c.renderPayment(v)
+	// Showing and hiding panels changes their sizes; lay the window out
+	// again so the keypad is not squeezed by a payment panel that is gone.
+	c.win.Content().Refresh()
 
 	if v.Parked > 0 {
 		c.parked.SetText(fmt.Sprintf("%s (%d)", t("parked.button"), v.Parked))

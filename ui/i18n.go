@@ -89,13 +89,16 @@ func (t tr) T(key string, args ...map[string]string) string {
 	return fill(s, args[0])
 }
 
-// Notice translates a flow notice by its key, falling back to flow's English.
+// Notice translates a flow notice with a key from NoticeKeys and shows any
+// other in flow's English.
 func (t tr) Notice(n *flow.Notice) string {
 	if n == nil {
 		return ""
 	}
-	if _, ok := t.all[t.lang][n.Key]; ok && n.Key != "" {
-		return t.T(n.Key, n.Args)
+	if _, ok := NoticeKeys[n.Key]; ok {
+		if _, ok := t.all[t.lang][n.Key]; ok {
+			return t.T(n.Key, n.Args)
+		}
 	}
 	if n.Text != "" {
 		return n.Text

@@ -200,7 +200,7 @@ func TestDeclinedPayment(t *testing.T) {
 	if r.w.cashier.request.Hidden || r.w.cashier.request.Disabled() {
 		t.Error("cannot ask again after a decline")
 	}
-	if got := r.w.cashier.notice.Text; got != "Declined on the phone" {
+	if got := r.w.cashier.notice.Text; got != "The customer declined the payment" {
 		t.Errorf("notice = %q", got)
 	}
 }

@@ -147,7 +147,7 @@ func (t *Till) recount(v *flow.View) {
 func (t *Till) open(v *flow.View) error {
 	switch v.Stage {
 	case flow.StagePaying:
-		return t.refuse(v, flow.NoticeWarning, "scan.locked", "The sale is locked while a payment is out", nil)
+		return t.refuse(v, flow.NoticeWarning, "scan.payment_sent", "The sale is locked while a payment is out", nil)
 	case flow.StageIdle:
 		v.Stage = flow.StageOpen
 	}
@@ -165,7 +165,7 @@ func (t *Till) Scan(ctx context.Context, s flow.Scan) error {
 		}
 		c, ok := t.customers[s.Code]
 		if !ok {
-			return t.refuse(v, flow.NoticeError, "scan.unrecognised", "That code is not an item or a customer QR", nil)
+			return t.refuse(v, flow.NoticeError, "scan.unknown_code", "That code is not an item or a customer QR", nil)
 		}
 		t.msisdn = c.MSISDN
 		v.Customer = &flow.CustomerView{MaskedPhone: Mask(c.MSISDN), FirstName: c.FirstName, Member: c.Member, Lang: c.Lang}
@@ -192,7 +192,7 @@ func (t *Till) AddProduct(_ context.Context, gtin string, qty int) error {
 		}
 		p, ok := t.catalog[gtin]
 		if !ok {
-			return t.refuse(v, flow.NoticeError, "scan.unknown_product", "Unknown product "+gtin, map[string]string{"GTIN": gtin})
+			return t.refuse(v, flow.NoticeError, "scan.unknown_product", "Unknown product "+gtin, map[string]string{"gtin": gtin})
 		}
 		for i := range v.Lines {
 			if v.Lines[i].GTIN == gtin {
@@ -298,8 +298,7 @@ func (t *Till) finish(call string, st flow.PaymentStatus) error {
 		v.Payment = &p
 		if st != flow.PaymentAuthorized {
 			v.Stage = flow.StageOpen
-			key := "pay." + string(st)
-			t.tell(v, flow.NoticeWarning, key, "Payment "+string(st), nil)
+			t.tell(v, flow.NoticeWarning, "payment."+string(st), "Payment "+string(st), nil)
 			return nil
 		}
 		v.Stage = flow.StagePaid
