@@ -283,6 +283,12 @@ func TestWedgeScannerKeys(t *testing.T) {
 	if w.Customer != nil {
 		t.Error("customer display opened although disabled")
 	}
+	for _, r := range "12*" {
+		w.PressKey(r) // the decoder hands a person's typing back
+	}
+	if got := w.cashier.keypad.display.Text; got != "12 × " {
+		t.Errorf("keypad after PressKey: %q", got)
+	}
 }
 
 // slowTill holds RequestPayment until released, like a slow network.

@@ -27,7 +27,8 @@ type Options struct {
 
 	// OnKey receives every key typed into the cashier window that no text
 	// field took, with the time it arrived, for a keyboard-wedge scanner
-	// decoder. Enter arrives as '\r'. Nil: digits and Enter go to the keypad.
+	// decoder. Enter arrives as '\r'. Nil: digits and Enter go to the keypad;
+	// with OnKey set, hand a person's keys back with Windows.PressKey.
 	OnKey func(r rune, at time.Time)
 
 	// OnSettings, when set, adds a settings button to the cashier window.
@@ -147,6 +148,13 @@ func (w *Windows) stop() {
 
 // Quit closes every window; safe to call from any goroutine.
 func (w *Windows) Quit() { fyne.Do(w.app.Quit) }
+
+// PressKey types r on the cashier's keypad ('0'–'9', '*' for ×, '\b',
+// '\r' for Enter), for keys the wedge decoder found to be a person typing
+// rather than a scanner. Safe from any goroutine.
+func (w *Windows) PressKey(r rune) {
+	fyne.Do(func() { w.cashier.keypad.Press(r) })
+}
 
 // tickEverySecond keeps the payment countdown moving between views.
 func (w *Windows) tickEverySecond(stop <-chan struct{}) {
