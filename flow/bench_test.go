@@ -43,7 +43,7 @@ func gtinN(n int) string {
 // kept in the temp directory for the next run.
 func benchDB(b *testing.B) string {
 	benchOnce.Do(func() {
-		benchPath = filepath.Join(os.TempDir(), "kasse-bench-1m-v1.db")
+		benchPath = filepath.Join(os.TempDir(), "kasse-bench-1m-v2.db")
 		if db, err := store.Open(benchPath); err == nil {
 			var n int64
 			db.Gorm().Table("products").Count(&n)
@@ -63,15 +63,15 @@ func benchDB(b *testing.B) string {
 			const batch = 500
 			for start := 0; start < benchProducts; start += batch {
 				var sb strings.Builder
-				args := make([]any, 0, batch*6)
-				sb.WriteString("INSERT INTO products (gtin_key, gtin, name, price, vat_rate, active) VALUES ")
+				args := make([]any, 0, batch*7)
+				sb.WriteString("INSERT INTO products (gtin_key, gtin, name, search, price, vat_rate, active) VALUES ")
 				for i := start; i < start+batch; i++ {
 					if i > start {
 						sb.WriteString(",")
 					}
-					sb.WriteString("(?,?,?,?,?,?)")
+					sb.WriteString("(?,?,?,?,?,?,?)")
 					g := gtinN(i)
-					args = append(args, "0"+g, g, fmt.Sprintf("Vare %d", i), 100+i%50000, []int{25, 15, 12, 0}[i%4], true)
+					args = append(args, "0"+g, g, fmt.Sprintf("Vare %d", i), fmt.Sprintf("vare %d", i), 100+i%50000, []int{25, 15, 12, 0}[i%4], true)
 				}
 				if err := tx.Exec(sb.String(), args...).Error; err != nil {
 					return err
@@ -141,5 +141,26 @@ func BenchmarkProductLookup(b *testing.B) {
 		if _, err := db.ProductByGTIN(ctx, gtinN(rng.IntN(benchProducts))); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkSearchByName measures the cashier's product search among a
+// million products: text the names start with (an index range), and text
+// found only inside names (a scan of the catalogue).
+func BenchmarkSearchByName(b *testing.B) {
+	db, err := store.Open(benchDB(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	for _, q := range []struct{ name, text string }{{"prefix", "Vare 1234"}, {"inside", "re 99999"}} {
+		b.Run(q.name, func(b *testing.B) {
+			for b.Loop() {
+				if ps, err := db.SearchProducts(ctx, q.text, 20); err != nil || len(ps) == 0 {
+					b.Fatal(len(ps), err)
+				}
+			}
+		})
 	}
 }

@@ -37,22 +37,52 @@ func (db *DB) SearchProducts(ctx context.Context, query string, limit int) ([]fl
 	if limit <= 0 {
 		limit = 20
 	}
-	q := db.gorm.WithContext(ctx).Where("active = ?", true).Limit(limit)
-	if query != "" && strings.Trim(query, "0123456789") == "" {
-		// A range instead of LIKE so both databases use the index.
-		q = q.Where("gtin >= ? AND gtin < ?", query, query+"\x7f")
-	} else if query != "" {
-		q = q.Where("LOWER(name) LIKE ?", "%"+strings.ToLower(escapeLike(query))+"%")
-	}
+	g := db.gorm.WithContext(ctx)
 	var rows []productRow
-	if err := q.Order("name").Find(&rows).Error; err != nil {
-		return nil, err
+	// Ranges instead of LIKE 'x%' so both databases use the indexes.
+	switch lower := strings.ToLower(query); {
+	case query == "":
+		if err := g.Where("active = ?", true).Order("name").Limit(limit).Find(&rows).Error; err != nil {
+			return nil, err
+		}
+	case strings.Trim(query, "0123456789") == "":
+		if err := g.Where("active = ? AND gtin >= ? AND gtin < ?", true, query, query+"\x7f").Order("gtin").Limit(limit).Find(&rows).Error; err != nil {
+			return nil, err
+		}
+	default:
+		// Names starting with the text first (an index range, fast in any
+		// catalogue), then names containing it (a scan: slower, and only
+		// needed when the first did not fill the list).
+		lower = escapeLike(lower)
+		if lower == "" {
+			return nil, nil
+		}
+		hi := prefixEnd(lower)
+		if err := g.Where("active = ? AND search >= ? AND search < ? AND search LIKE ?", true, lower, hi, lower+"%").Order("search").Limit(limit).Find(&rows).Error; err != nil {
+			return nil, err
+		}
+		if len(rows) < limit {
+			var more []productRow
+			if err := g.Where("active = ? AND search LIKE ? AND search NOT LIKE ?", true, "%"+lower+"%", lower+"%").
+				Order("search").Limit(limit - len(rows)).Find(&more).Error; err != nil {
+				return nil, err
+			}
+			rows = append(rows, more...)
+		}
 	}
 	out := make([]flow.Product, len(rows))
 	for i, r := range rows {
 		out[i] = r.product()
 	}
 	return out, nil
+}
+
+// prefixEnd is the smallest string above every string starting with p:
+// p with its last character incremented.
+func prefixEnd(p string) string {
+	r := []rune(p)
+	r[len(r)-1]++
+	return string(r)
 }
 
 func escapeLike(s string) string {
@@ -73,14 +103,14 @@ func upsertProducts(tx *gorm.DB, ps []flow.Product) error {
 		if err != nil {
 			return err
 		}
-		rows = append(rows, productRow{GTINKey: key, GTIN: p.GTIN, Name: p.Name, Price: int64(p.Price), VATRate: p.VATRate, Active: p.Active})
+		rows = append(rows, productRow{GTINKey: key, GTIN: p.GTIN, Name: p.Name, Search: strings.ToLower(p.Name), Price: int64(p.Price), VATRate: p.VATRate, Active: p.Active})
 	}
 	if len(rows) == 0 {
 		return nil
 	}
 	return tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "gtin_key"}},
-		DoUpdates: clause.AssignmentColumns([]string{"gtin", "name", "price", "vat_rate", "active"}),
+		DoUpdates: clause.AssignmentColumns([]string{"gtin", "name", "search", "price", "vat_rate", "active"}),
 	}).CreateInBatches(rows, 500).Error
 }
 

@@ -32,6 +32,12 @@ var migrations = []migration{
 	{1, "sales, club, payments, journal and settlement outbox", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(coreModels()...)
 	}},
+	{2, "product names searchable by prefix", func(tx *gorm.DB) error {
+		if err := tx.AutoMigrate(&productRow{}); err != nil {
+			return err
+		}
+		return tx.Exec("UPDATE products SET search = LOWER(name) WHERE search = ''").Error
+	}},
 }
 
 // extraModels are tables other files of this package add (the settlement

@@ -8,6 +8,7 @@ type productRow struct {
 	GTINKey string `gorm:"primaryKey;size:14"`     // GTIN-14, zero-padded: what lookups use
 	GTIN    string `gorm:"size:14;not null;index"` // as imported
 	Name    string `gorm:"size:200;not null;index"`
+	Search  string `gorm:"size:200;not null;default:'';index"` // lower-case name, for prefix search by index
 	Price   int64  `gorm:"not null"`
 	VATRate int    `gorm:"not null"`
 	Active  bool   `gorm:"not null"`
