@@ -210,7 +210,6 @@ type countingSim struct {
 	*sim.Sim
 	url   string
 	calls atomic.Int64
-	paths sync.Map // "METHOD path-shape" → *atomic.Int64
 }
 
 func newCountingSim(b *testing.B, cfg sim.Config) *countingSim {
