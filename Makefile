@@ -24,7 +24,7 @@ BUILD_HEADERS := GL/gl.h X11/Xlib.h X11/Xcursor/Xcursor.h X11/extensions/Xrandr.
 # Programs the tests drive: serial ptys, a throw-away PostgreSQL, a virtual X server.
 TEST_PKGS  := socat postgresql xvfb xauth xdotool x11-utils imagemagick libxml2-utils
 
-.PHONY: all build run sim test test-go lint bench fuzz deps test-deps clean
+.PHONY: all build run sim test test-go lint bench chaos fuzz deps test-deps clean
 
 all: build
 
@@ -67,8 +67,20 @@ lint: deps
 	$(GO) vet ./...
 	$(GOBIN)/staticcheck ./...
 
-bench: deps
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+# Benchmarks in benchstat's format, also written to $(BENCH_OUT) (compare runs with
+# `benchstat old.txt new.txt`). The million-row catalogue and journal are built once and
+# cached in $$KASSE_BENCH_CACHE or ~/.cache/kasse-bench. Cold start needs Xvfb and xdotool.
+BENCH_COUNT ?= 1
+BENCH_OUT   ?= bin/bench.txt
+bench: deps test-deps
+	@mkdir -p $(dir $(BENCH_OUT)); ( $(GO) test -run '^$$' -bench . -benchmem -count=$(BENCH_COUNT) -timeout 30m ./... 2>&1; echo $$? > $(BENCH_OUT).status ) | tee $(BENCH_OUT); \
+	  s=$$(cat $(BENCH_OUT).status); rm -f $(BENCH_OUT).status; exit $$s
+
+# Sales through real till processes killed with SIGKILL and restarted, against the
+# simulator with faults on; compares the tills' databases with Vipps' ledger.
+# CHAOS_SALES sets the number of sales (default 1000); exits 1 on a double or lost capture.
+chaos: deps
+	$(GO) run ./app/internal/chaos
 
 fuzz: deps
 	@for t in $(FUZZ_TARGETS); do dir=$${t%%:*}; fn=$${t##*:}; \
