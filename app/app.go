@@ -45,11 +45,20 @@ func Run(ctx context.Context, cfg *Config) error {
 			X: cfg.CustomerDisplay.X, Y: cfg.CustomerDisplay.Y,
 		},
 		OnKey: wedge.key,
+		StoreOps: &ui.StoreOps{
+			Cashiers:    t.Session,
+			Reports:     t.Journal,
+			CanCloseDay: func() bool { return t.Session.Require(flow.PermZReport) == nil },
+			OnReport:    t.printReport,
+		},
 	}
 	if cfg.Demo && t.Sim != nil {
 		opt.Phone = simPhone{t.Sim}
 	}
 	windows := ui.New(a, opt)
+	wedge.mu.Lock()
+	wedge.typed = windows.PressKey
+	wedge.mu.Unlock()
 	go func() {
 		<-ctx.Done()
 		windows.Quit()
@@ -60,13 +69,14 @@ func Run(ctx context.Context, cfg *Config) error {
 }
 
 // wedgeFeeder connects the cashier window's keys to the keyboard-wedge
-// decoder: scanner bursts become scans, everything else is ignored here
-// (the window's own keypad handles a person's typing).
+// decoder: scanner bursts become scans, a person's typing goes to the
+// on-screen keypad.
 type wedgeFeeder struct {
-	mu  sync.Mutex
-	w   *hardware.Wedge
-	t   *Till
-	ctx context.Context
+	mu    sync.Mutex
+	w     *hardware.Wedge
+	t     *Till
+	ctx   context.Context
+	typed func(r rune) // a person's typing goes back to the on-screen keypad
 }
 
 func newWedgeFeeder(ctx context.Context, t *Till) *wedgeFeeder {
@@ -100,6 +110,19 @@ func (f *wedgeFeeder) handle(d hardware.Decoded) {
 	if d.Scan != nil {
 		s := *d.Scan
 		go f.t.Scan(f.ctx, s)
+	}
+	f.mu.Lock()
+	typed := f.typed
+	f.mu.Unlock()
+	if typed == nil {
+		return
+	}
+	for _, k := range d.Typed {
+		if k.Enter {
+			typed('\r')
+		} else {
+			typed(k.Rune)
+		}
 	}
 }
 

@@ -81,7 +81,7 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 		POSID: cfg.Store.POSID, Currency: cfg.Vipps.Currency, StoreName: cfg.Store.Name,
 		Store: t.DB, Vipps: gw, Log: log,
 		OnSaleClosed: t.Journal.SaleClosed,
-		Print: func(ctx context.Context, s *flow.Sale) error { return t.Printer.Print(ctx, t.receipt(s, true)) },
+		Print:        func(ctx context.Context, s *flow.Sale) error { return t.Printer.Print(ctx, t.receipt(s, true)) },
 	})
 	t.closers = append(t.closers, t.Checkout.Close)
 	t.Till = &flow.JournaledTill{Till: t.Checkout, Journal: t.Journal, Sales: t.DB, Session: t.Session}
@@ -241,6 +241,24 @@ func (t *Till) Scan(ctx context.Context, s hardware.Scan) {
 	if err := t.Checkout.Scan(ctx, flow.Scan{Kind: kind, Code: code, Source: s.Source}); err != nil {
 		t.Log.Info("scan refused", "source", s.Source, "kind", s.Kind, "err", err)
 	}
+}
+
+// printReport prints an X or Z report on the receipt printer; the screen
+// shows it whether or not a printer is there.
+func (t *Till) printReport(r flow.Report) {
+	tp, ok := t.Printer.(hardware.TextPrinter)
+	if !ok {
+		return
+	}
+	width := t.Cfg.Printer.Width
+	text := r.Text(flow.ReportHeading{ShopName: t.Cfg.Store.Name, OrgNumber: t.Cfg.Store.OrgNumber, Location: time.Local}, width, "nb")
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := tp.PrintText(ctx, text); err != nil {
+			t.Log.Error("printing the report failed", "err", err)
+		}
+	}()
 }
 
 // receipt lays a sale out for the receipt printer.

@@ -155,3 +155,17 @@ func openPrinterDevice(cfg PrinterConfig) (io.WriteCloser, error) {
 func looksSerial(dev string) bool {
 	return strings.HasPrefix(dev, "/dev/tty") || strings.HasPrefix(strings.ToUpper(dev), "COM")
 }
+
+// TextPrinter prints preformatted text, such as an X or Z report laid out
+// for the paper width. NopPrinter and ESCPOS both are one.
+type TextPrinter interface {
+	PrintText(ctx context.Context, text string) error
+}
+
+// PrintText does nothing: there is no printer.
+func (NopPrinter) PrintText(context.Context, string) error { return nil }
+
+// PrintText prints text line by line in code page 865, then cuts.
+func (p *ESCPOS) PrintText(ctx context.Context, text string) error {
+	return p.send(ctx, encodeText(text, p.cfg.Width))
+}

@@ -334,3 +334,17 @@ func padLeft(s string, n int) string {
 func padRight(s string, n int) string {
 	return s + strings.Repeat(" ", max(n-utf8.RuneCountInString(s), 0))
 }
+
+// encodeText lays out preformatted text (a report) for the printer.
+func encodeText(text string, width int) []byte {
+	if width <= 0 {
+		width = 42
+	}
+	e := &escpos{width: width}
+	e.raw(escInit, escCodePage865, escAlignLeft)
+	for _, l := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		e.line(l)
+	}
+	e.raw(gsCutAfterFeed)
+	return e.buf.Bytes()
+}

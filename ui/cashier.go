@@ -80,6 +80,9 @@ func newCashierWindow(w *Windows) *cashierWindow {
 	if w.opt.OnSettings != nil {
 		tools.Add(newButton("", theme.SettingsIcon(), func() { w.opt.OnSettings(c.win) }))
 	}
+	if w.opt.StoreOps != nil {
+		c.addStoreOps(tools, w.opt.StoreOps)
+	}
 	who := container.NewHBox(widget.NewIcon(theme.AccountIcon()), c.customer, c.badge, c.enrol)
 	top := container.NewVBox(
 		container.NewBorder(nil, nil, c.storeName, tools, who),

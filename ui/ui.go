@@ -31,6 +31,10 @@ type Options struct {
 	// with OnKey set, hand a person's keys back with Windows.PressKey.
 	OnKey func(r rune, at time.Time)
 
+	// StoreOps, when set, asks for a cashier's PIN before the first sale
+	// and adds cashier switching and the X/Z reports.
+	StoreOps *StoreOps
+
 	// OnSettings, when set, adds a settings button to the cashier window.
 	OnSettings func(parent fyne.Window)
 
@@ -66,6 +70,7 @@ type Windows struct {
 	view     flow.View
 	cancel   func()
 	stopTick chan struct{}
+	onShow   []func() // run once the windows are on screen
 }
 
 // New creates the cashier window, the customer display (unless disabled)
@@ -131,6 +136,9 @@ func (w *Windows) show() {
 		w.display.place(w.opt.CustomerDisplay)
 	}
 	w.Cashier.Show()
+	for _, f := range w.onShow {
+		f()
+	}
 	w.stopTick = make(chan struct{})
 	go w.tickEverySecond(w.stopTick)
 }

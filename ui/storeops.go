@@ -1,0 +1,70 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/kasse-pos/kasse/flow"
+)
+
+// StoreOps connects the cashier window to the store's operations: who is
+// logged in, and the X/Z reports. Nil in Options: the till runs without
+// cashier login.
+type StoreOps struct {
+	Cashiers Cashiers
+	Reports  Reports
+	// CanCloseDay reports whether the cashier logged in may take the Z report.
+	CanCloseDay func() bool
+	// OnReport prints a report that was taken (runs on the UI thread).
+	OnReport func(flow.Report)
+}
+
+// storeOps is the cashier window's login gate, cashier switch and reports.
+type storeOps struct {
+	c      *cashierWindow
+	ops    *StoreOps
+	who    *widget.Label
+	gate   *dialog.CustomDialog
+	screen *LoginScreen
+}
+
+// addStoreOps puts the cashier's name, "switch cashier" and "reports" in
+// the tool row and shows the PIN pad until someone logs in.
+func (c *cashierWindow) addStoreOps(tools *fyne.Container, ops *StoreOps) {
+	s := &storeOps{c: c, ops: ops, who: widget.NewLabel("")}
+	t := storeOpsText(c.w.opt.Lang)
+	tools.Objects = append([]fyne.CanvasObject{s.who,
+		newButton(t("login.switch"), theme.AccountIcon(), s.showLogin),
+		newButton(t("reports.title"), theme.DocumentIcon(), s.showReports),
+	}, tools.Objects...)
+	s.screen = NewLoginScreen(ops.Cashiers, c.w.opt.Lang, s.loggedIn, c.w.opt.Async)
+	s.gate = dialog.NewCustomWithoutButtons(t("login.title"), s.screen, c.win)
+	if cur, ok := ops.Cashiers.Current(); ok {
+		s.who.SetText(cur.Name)
+	} else {
+		c.w.onShow = append(c.w.onShow, s.showLogin)
+	}
+}
+
+func (s *storeOps) showLogin() {
+	s.screen.Reload()
+	s.gate.Resize(fyne.NewSize(640, 600))
+	s.gate.Show()
+}
+
+func (s *storeOps) loggedIn(c flow.Cashier) {
+	s.who.SetText(c.Name)
+	s.gate.Hide()
+}
+
+func (s *storeOps) showReports() {
+	t := storeOpsText(s.c.w.opt.Lang)
+	r := NewReportScreen(s.ops.Reports, s.c.w.opt.Lang, s.ops.OnReport, s.c.w.opt.Async)
+	r.CanClose = s.ops.CanCloseDay
+	d := dialog.NewCustom(t("reports.title"), s.c.tr.T("close"), container.NewVScroll(r), s.c.win)
+	d.Resize(fyne.NewSize(640, 640))
+	d.Show()
+}
