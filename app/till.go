@@ -76,6 +76,11 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 
 	t.Journal = flow.NewElectronicJournal(t.DB, cfg.Store.POSID, time.Local, nil)
 	t.Session = flow.NewCashierSession(t.DB, t.Journal, nil)
+	if cfg.Demo {
+		if err := ensureDemoCashier(ctx, t.Session); err != nil {
+			return nil, fmt.Errorf("creating the demo manager: %w", err)
+		}
+	}
 	t.Printer, t.Drawer = hardware.NewPrinter(hardware.PrinterConfig{Device: cfg.Printer.Device, Baud: cfg.Printer.Baud, Width: cfg.Printer.Width})
 	t.Checkout = flow.NewCheckout(flow.Options{
 		POSID: cfg.Store.POSID, Currency: cfg.Vipps.Currency, StoreName: cfg.Store.Name,

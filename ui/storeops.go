@@ -5,7 +5,6 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/kasse-pos/kasse/flow"
 )
@@ -26,7 +25,7 @@ type StoreOps struct {
 type storeOps struct {
 	c      *cashierWindow
 	ops    *StoreOps
-	who    *widget.Label
+	who    *touchButton // the cashier's name; tapping it switches cashier
 	gate   *dialog.CustomDialog
 	screen *LoginScreen
 }
@@ -34,10 +33,10 @@ type storeOps struct {
 // addStoreOps puts the cashier's name, "switch cashier" and "reports" in
 // the tool row and shows the PIN pad until someone logs in.
 func (c *cashierWindow) addStoreOps(tools *fyne.Container, ops *StoreOps) {
-	s := &storeOps{c: c, ops: ops, who: widget.NewLabel("")}
+	s := &storeOps{c: c, ops: ops}
 	t := storeOpsText(c.w.opt.Lang)
+	s.who = newButton(t("login.switch"), theme.AccountIcon(), s.showLogin)
 	tools.Objects = append([]fyne.CanvasObject{s.who,
-		newButton(t("login.switch"), theme.AccountIcon(), s.showLogin),
 		newButton(t("reports.title"), theme.DocumentIcon(), s.showReports),
 	}, tools.Objects...)
 	s.screen = NewLoginScreen(ops.Cashiers, c.w.opt.Lang, s.loggedIn, c.w.opt.Async)
