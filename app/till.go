@@ -49,9 +49,10 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	t = &Till{Cfg: cfg, Log: log, cancel: cancel}
+	started := t // every failed return sets t to nil; close what was opened
 	defer func() {
 		if err != nil {
-			t.Close()
+			started.Close()
 		}
 	}()
 
