@@ -84,8 +84,11 @@ func newCashierWindow(w *Windows) *cashierWindow {
 		c.addStoreOps(tools, w.opt.StoreOps)
 	}
 	who := container.NewHBox(widget.NewIcon(theme.AccountIcon()), c.customer, c.badge, c.enrol)
+	// Two rows, so the customer's row has room at 1024 px whatever the
+	// cashier tools: the store and tools, then who is paying.
 	top := container.NewVBox(
-		container.NewBorder(nil, nil, c.storeName, tools, who),
+		container.NewBorder(nil, nil, c.storeName, tools),
+		who,
 		c.enrolStatus,
 		widget.NewSeparator(),
 	)
