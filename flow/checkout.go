@@ -205,7 +205,11 @@ func (c *Checkout) entryTo(s *Sale, from, to, detail string) JournalEntry {
 
 // commitLocked stores a transition and, only once it is stored, makes it
 // the live sale (when it is) and publishes it.
+//
+// A transition once decided is stored even when ctx ends (shutdown, a
+// cashier's request that timed out): what Vipps told us must not be lost.
 func (c *Checkout) commitLocked(ctx context.Context, ch SaleChange) error {
+	ctx = context.WithoutCancel(ctx)
 	ch.Sale.UpdatedAt = c.now()
 	if err := c.opt.Store.SaveSale(ctx, ch); err != nil {
 		c.log.Error("storing a sale transition failed", "sale", ch.Sale.ID, "err", err)

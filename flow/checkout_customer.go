@@ -173,6 +173,9 @@ func (c *Checkout) runEnrolment(ctx context.Context, saleID int64, e Enrolment) 
 		cctx, cancel := c.call(ctx)
 		r, err := c.opt.Vipps.StartLogin(cctx, e.MSISDN, e.BindingMessage, c.opt.LoginScopes)
 		cancel()
+		if err != nil && ctx.Err() != nil {
+			return // abandoned meanwhile; a restart finds no request id and says so
+		}
 		if err != nil {
 			c.endEnrolment(ctx, saleID, e.BindingMessage, nil, err)
 			return

@@ -138,6 +138,8 @@ func (c *Checkout) afterCreate(ctx context.Context, saleID int64, ref string, tr
 		// The request may have reached Vipps. Reading it back tells;
 		// if Vipps does not know it, the poller re-sends the same request.
 		c.log.Warn("payment request not confirmed; reading it back", "sale", saleID, "reference", ref, "err", err)
+		c.noticeLocked(NoticeInfo, "payment.unconfirmed", "Vipps has not confirmed the payment request yet; the till keeps asking.", nil)
+		c.publishLocked()
 		delay := createRetryDelays[min(try, len(createRetryDelays)-1)]
 		if d := retryAfter(err); d > delay {
 			delay = d
@@ -160,10 +162,8 @@ func (c *Checkout) failPaymentLocked(ctx context.Context, s *Sale, err error) {
 	if KindOf(err) == ErrNotFound {
 		key, text = "payment.customer_unavailable", "Vipps could not send a payment request to this customer. Try a QR payment."
 	}
-	if c.commitLocked(ctx, SaleChange{Sale: next, Journal: []JournalEntry{c.entry(next, from, "payment request refused: "+KindOf(err).String())}}) == nil {
-		c.noticeLocked(NoticeError, key, text, nil)
-		c.publishLocked()
-	}
+	c.noticeLocked(NoticeError, key, text, nil)
+	c.commitLocked(ctx, SaleChange{Sale: next, Journal: []JournalEntry{c.entry(next, from, "payment request refused: "+KindOf(err).String())}})
 }
 
 // CancelPayment withdraws the outstanding request unless the customer has
@@ -245,10 +245,8 @@ func (c *Checkout) afterCancel(ctx context.Context, saleID int64, ref string, in
 	// Still open at Vipps: the cashier may try again; polling goes on.
 	next := s.Clone()
 	next.Payment.CancelRequested, next.Payment.FallbackToQR = false, false
-	if c.commitLocked(ctx, SaleChange{Sale: next, Journal: []JournalEntry{c.entry(next, state(s), "cancel did not go through")}}) == nil {
-		c.noticeLocked(NoticeWarning, "payment.cancel_failed", "The payment could not be cancelled now (the customer may be approving it). Wait for the answer or try again.", nil)
-		c.publishLocked()
-	}
+	c.noticeLocked(NoticeWarning, "payment.cancel_failed", "The payment could not be cancelled now (the customer may be approving it). Wait for the answer or try again.", nil)
+	c.commitLocked(ctx, SaleChange{Sale: next, Journal: []JournalEntry{c.entry(next, state(s), "cancel did not go through")}})
 }
 
 // HandlePaymentEvent takes a Vipps event (a verified webhook, or an entry of
@@ -319,15 +317,33 @@ func (c *Checkout) applyLocked(ctx context.Context, saleID int64, ref, name stri
 		next.Stage = StageOpen
 	}
 	ch.Journal = []JournalEntry{c.entry(next, from, "Vipps: "+name+" (from "+source+")")}
+	// What the cashier is told goes out in the same View as the change.
+	prevPaid, prevSettlement, prevNotice := c.lastPaid, c.settlement, c.notice
+	fallback := st == PaymentCancelled && p.FallbackToQR && c.sale != nil && c.sale.ID == next.ID
+	switch {
+	case st == PaymentAuthorized:
+		c.lastPaid, c.settlement = next.ID, SettlementQueued
+		c.noticeLocked(NoticeInfo, "payment.approved", "Payment approved.", nil)
+	case st == PaymentDeclined:
+		c.noticeLocked(NoticeWarning, "payment.declined", "The customer declined the payment.", nil)
+	case st == PaymentExpired:
+		c.noticeLocked(NoticeWarning, "payment.expired", "The payment request expired without an answer.", nil)
+	case st == PaymentCancelled && !fallback:
+		c.noticeLocked(NoticeInfo, "payment.cancelled", "The payment request was cancelled.", nil)
+	}
 	if err := c.commitLocked(ctx, ch); err != nil {
+		c.lastPaid, c.settlement = prevPaid, prevSettlement
+		if c.notice == nil {
+			c.notice = prevNotice
+		}
 		return err
 	}
 	if st.Final() {
 		c.stopPollLocked(ref)
 		c.keepEventLogLocked(saleID, ref)
 	}
-	switch st {
-	case PaymentWaiting:
+	switch {
+	case st == PaymentWaiting:
 		if c.poll == nil || c.poll.ref != ref {
 			// Webhooks may be lost: polling runs whoever said "created".
 			c.startPollLocked(next.ID, ref, time.Second, 0)
@@ -336,26 +352,11 @@ func (c *Checkout) applyLocked(ctx context.Context, saleID int64, ref, name stri
 			// Asked for while the request was on its way; now it can go.
 			c.startCancelLocked(next.ID, ref)
 		}
-	case PaymentAuthorized:
-		c.lastPaid, c.settlement = next.ID, SettlementQueued
-		c.noticeLocked(NoticeInfo, "payment.approved", "Payment approved.", nil)
-		c.publishLocked()
-		if c.opt.OnSaleClosed != nil {
-			paid := next.Clone()
-			c.background(func(ctx context.Context) { c.opt.OnSaleClosed(ctx, paid) })
-		}
-	case PaymentDeclined:
-		c.noticeLocked(NoticeWarning, "payment.declined", "The customer declined the payment.", nil)
-		c.publishLocked()
-	case PaymentExpired:
-		c.noticeLocked(NoticeWarning, "payment.expired", "The payment request expired without an answer.", nil)
-		c.publishLocked()
-	case PaymentCancelled:
-		if p.FallbackToQR && c.sale != nil && c.sale.ID == next.ID {
-			return c.newAttemptLocked(ctx, true)
-		}
-		c.noticeLocked(NoticeInfo, "payment.cancelled", "The payment request was cancelled.", nil)
-		c.publishLocked()
+	case st == PaymentAuthorized && c.opt.OnSaleClosed != nil:
+		paid := next.Clone()
+		c.background(func(ctx context.Context) { c.opt.OnSaleClosed(ctx, paid) })
+	case fallback:
+		return c.newAttemptLocked(ctx, true)
 	}
 	return nil
 }

@@ -432,8 +432,7 @@ func TestLostCreateIsResentWithTheSameKey(t *testing.T) {
 				r.vipps.CreateLost = lost
 				r.vipps.SetErrs([]error{&flow.GatewayError{Kind: flow.ErrTransient, Status: 502}}, nil, nil)
 				r.must(r.till.RequestPayment(r.ctx))
-				r.waitFor("read-back scheduled", func(flow.View) bool { return len(r.vipps.Requests()) == 1 })
-				r.till.View()
+				r.waitFor("read-back scheduled", func(v flow.View) bool { return v.Notice != nil && v.Notice.Key == "payment.unconfirmed" })
 				r.clock.Advance(2 * time.Second)
 				v := r.status(flow.PaymentWaiting)
 				reqs := r.vipps.Requests()
@@ -702,8 +701,7 @@ func TestCancelWhileTheRequestIsBeingCreated(t *testing.T) {
 		r.vipps.CreateLost = true
 		r.vipps.SetErrs([]error{&flow.GatewayError{Kind: flow.ErrTransient}}, nil, nil)
 		r.must(r.till.RequestPayment(r.ctx))
-		r.waitFor("create tried", func(flow.View) bool { return len(r.vipps.Requests()) == 1 })
-		r.till.View()
+		r.waitFor("read-back scheduled", func(v flow.View) bool { return v.Notice != nil && v.Notice.Key == "payment.unconfirmed" })
 		r.must(r.till.CancelPayment(r.ctx))
 		r.clock.Advance(2 * time.Second) // read back: Vipps has it, so it is cancelled there
 		v := r.status(flow.PaymentCancelled)
