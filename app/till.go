@@ -49,10 +49,13 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	t = &Till{Cfg: cfg, Log: log, cancel: cancel}
-	started := t // every failed return sets t to nil; close what was opened
+	started := t
 	defer func() {
 		if err != nil {
-			started.Close()
+			// A failed return has set t to nil, and the closers use t.
+			t = started
+			t.Close()
+			t = nil
 		}
 	}()
 
