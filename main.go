@@ -58,6 +58,7 @@ func commands() []command {
 		{"cashier", "cashier list | cashier add NAME: the people who may log in to the till", cashierCommand},
 		{"drive", "run scripted sales headless against Vipps or the simulator (--sales N); resumes after a crash", driveCommand},
 		{"import-catalog", "import-catalog FILE: add or update products from a CSV file (gtin,name,price,vat,active)", importCatalogCommand},
+		{"settings", "open the settings (manager PIN) without starting the till, e.g. to enter the Vipps keys", settingsCommand},
 	}
 }
 
@@ -152,6 +153,19 @@ func tillCommand(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		return app.Run(ctx, cfg)
+	}
+}
+
+// settingsCommand needs no valid configuration: it is how a manager enters
+// the keys that the till refuses to start without.
+func settingsCommand(fs *flag.FlagSet) runFunc {
+	dataDir := fs.String("data-dir", app.DefaultDataDir(), "directory for the database, configuration and logs")
+	configFile := fs.String("config", "", "configuration file (default: config.json in the data directory)")
+	return func(ctx context.Context, args []string, out io.Writer) error {
+		if err := noArgs(args); err != nil {
+			return err
+		}
+		return app.RunSettings(ctx, *dataDir, *configFile)
 	}
 }
 

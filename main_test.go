@@ -20,6 +20,7 @@ func TestCommandLine(t *testing.T) {
 		{"till help without command", []string{"-h"}, 0, "Commands:", ""},
 		{"sim help", []string{"sim", "--help"}, 0, "-subscription-key", ""},
 		{"version", []string{"version"}, 0, "kasse ", ""},
+		{"settings help", []string{"settings", "--help"}, 0, "-data-dir", ""},
 		{"unknown command", []string{"frobnicate"}, 2, "", `unknown command "frobnicate"`},
 		{"unknown flag", []string{"sim", "--no-such-flag"}, 2, "", "flag provided but not defined: -no-such-flag"},
 		{"unknown till flag", []string{"--bogus"}, 2, "", "-bogus"},

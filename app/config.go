@@ -213,10 +213,10 @@ func (c *Config) Validate() error {
 			problems = append(problems, "the Vipps client id is missing")
 		}
 		if c.Vipps.ClientSecret == "" {
-			problems = append(problems, "the Vipps client secret is missing (keyring or KASSE_VIPPS_CLIENT_SECRET)")
+			problems = append(problems, "the Vipps client secret is missing (enter it with `kasse settings`, or set KASSE_VIPPS_CLIENT_SECRET)")
 		}
 		if c.Vipps.SubscriptionKey == "" {
-			problems = append(problems, "the Vipps subscription key is missing (keyring or KASSE_VIPPS_SUBSCRIPTION_KEY)")
+			problems = append(problems, "the Vipps subscription key is missing (enter it with `kasse settings`, or set KASSE_VIPPS_SUBSCRIPTION_KEY)")
 		}
 		problems = append(problems, credentialFormatProblems(c.Vipps)...)
 	default:
