@@ -99,12 +99,12 @@ TARXZ       := $(DIST)/kasse-$(VERSION)-linux-amd64.tar.xz
 DEB         := $(DIST)/kasse_$(VERSION)_amd64.deb
 WINDOWS_EXE := $(DIST)/kasse.exe
 SETUP_EXE   := $(DIST)/kasse-$(VERSION)-setup.exe
-PACKAGE_PKGS := gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 nsis xz-utils binutils
+PACKAGE_PKGS := gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 nsis xz-utils binutils p7zip-full
 
 .PHONY: package-deps package-linux package-windows package-check
 
 package-deps:
-	@missing=""; for c in x86_64-w64-mingw32-gcc x86_64-w64-mingw32-windres makensis xz objdump; do \
+	@missing=""; for c in x86_64-w64-mingw32-gcc x86_64-w64-mingw32-windres makensis xz objdump 7z; do \
 	  command -v $$c >/dev/null || missing="$$missing $$c"; done; \
 	if [ -n "$$missing" ]; then echo "package-deps: missing programs:$$missing"; .ci/apt-install $(PACKAGE_PKGS); fi
 	@test -x $(GOBIN)/fyne || $(GO) install fyne.io/tools/cmd/fyne@$(FYNE_CLI_VERSION)

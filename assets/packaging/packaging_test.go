@@ -220,6 +220,29 @@ func TestPackageWindowsInstaller(t *testing.T) {
 	if !bytes.Contains(raw, utf16le(version)) && !bytes.Contains(raw, []byte(version)) {
 		t.Errorf("the installer does not carry its version %s", version)
 	}
+
+	// 7-Zip reads NSIS archives: the installer must hold this very kasse.exe
+	// and an uninstaller, without running it (no wine).
+	if _, err := exec.LookPath("7z"); err != nil {
+		t.Log("7z (p7zip-full) is not installed: not looking inside the installer")
+		return
+	}
+	listing := run(t, "7z", "l", setup)
+	for _, want := range []string{" kasse.exe\n", " uninstall.exe\n"} {
+		if !strings.Contains(listing, want) {
+			t.Errorf("the installer lacks%s", strings.TrimSuffix(want, "\n"))
+		}
+	}
+	dir := t.TempDir()
+	run(t, "7z", "x", "-o"+dir, setup, "kasse.exe")
+	inside, err := os.ReadFile(filepath.Join(dir, "kasse.exe"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	built, err := os.ReadFile(filepath.Join(distDir(), "kasse.exe"))
+	if err == nil && !bytes.Equal(inside, built) {
+		t.Error("the installer holds another kasse.exe than dist/kasse.exe: run `make package-windows`")
+	}
 }
 
 // runtimeLibs are the packages of the libraries Fyne's GLFW loads (TOOLCHAIN.md).
