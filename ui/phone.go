@@ -42,6 +42,9 @@ type phoneWindow struct {
 	phone Phone
 	win   fyne.Window
 	list  *fyne.Container
+	// scroll holds list; it must be refreshed too, or the new cards are
+	// laid out in the old list's size and stay invisible.
+	scroll *container.Scroll
 	// answers holds each push's buttons by "<id>/approve" and "<id>/decline".
 	answers map[string]*touchButton
 }
@@ -50,7 +53,8 @@ func newPhoneWindow(w *Windows, p Phone) *phoneWindow {
 	pw := &phoneWindow{w: w, tr: tr{all: w.texts, lang: w.opt.Lang}, phone: p}
 	pw.win = w.app.NewWindow(pw.tr.T("window.phone"))
 	pw.list = container.NewVBox()
-	pw.win.SetContent(container.NewVScroll(container.NewPadded(pw.list)))
+	pw.scroll = container.NewVScroll(container.NewPadded(pw.list))
+	pw.win.SetContent(pw.scroll)
 	pw.win.Resize(fyne.NewSize(400, 700))
 	p.OnChange(func() { fyne.Do(pw.refresh) })
 	pw.refresh()
@@ -68,6 +72,7 @@ func (pw *phoneWindow) refresh() {
 	for _, p := range pushes {
 		pw.list.Add(pw.card(p))
 	}
+	pw.scroll.Refresh()
 }
 
 func (pw *phoneWindow) card(p PhonePush) fyne.CanvasObject {
