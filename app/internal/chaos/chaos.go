@@ -73,6 +73,7 @@ type Result struct {
 	OrphanReceipts       int // a receipt at Vipps for a payment the till has not paid
 	MissingReceipts      int // paid sale without a receipt at Vipps
 	Kills, Restarts      int
+	FailedLives          int        // kasse drive ended with an error (e.g. could not register its webhook) and was restarted
 	WebhooksSent         ForgeCount // bad deliveries sent to the tills' listeners
 	WebhooksRejected     ForgeCount // as counted by the tills
 	RealWebhooksAccepted int64
@@ -112,6 +113,7 @@ func (r Result) Print(w io.Writer) {
 	row("orphan receipts", r.OrphanReceipts)
 	row("missing receipts", r.MissingReceipts)
 	row("SIGKILLs / restarts", fmt.Sprintf("%d / %d", r.Kills, r.Restarts))
+	row("till exits with an error", r.FailedLives)
 	row("forged webhooks rejected", fmt.Sprintf("%d of %d", r.WebhooksRejected.Forged, r.WebhooksSent.Forged))
 	row("tampered webhooks rejected", fmt.Sprintf("%d of %d", r.WebhooksRejected.Tampered, r.WebhooksSent.Tampered))
 	row("stale webhooks rejected", fmt.Sprintf("%d of %d", r.WebhooksRejected.Stale, r.WebhooksSent.Stale))
@@ -207,6 +209,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	for _, t := range tills {
 		res.Kills += t.kills
 		res.Restarts += t.starts - 1
+		res.FailedLives += t.failed
 		res.WebhooksSent.add(t.sent)
 		res.WebhooksRejected.add(t.rejected)
 		res.RealWebhooksAccepted += t.accepted
@@ -344,6 +347,7 @@ type till struct {
 	mu       sync.Mutex // held while bad webhooks are in flight: no kill then
 	starts   int
 	kills    int
+	failed   int // lives that ended in an error of kasse drive
 	sent     ForgeCount
 	rejected ForgeCount // summed over the lives of the process
 	accepted int64
@@ -452,11 +456,13 @@ func (t *till) run(ctx context.Context) error {
 		}
 		var ee *exec.ExitError
 		if errors.As(werr, &ee) && ee.ProcessState.Sys().(syscall.WaitStatus).Signaled() {
+			failures = 0
 			continue // our SIGKILL
 		}
 		// A till that gives up (e.g. Vipps unreachable at start under
-		// faults) is restarted as a person would; a till that never
-		// gets anywhere is a failure of the run.
+		// faults) is restarted as a person would; a till that fails
+		// again and again is a failure of the run.
+		t.failed++
 		if failures++; failures > 20 {
 			return fmt.Errorf("kasse drive keeps failing (%v); see %s", werr, filepath.Join(t.dir, "drive.out"))
 		}
