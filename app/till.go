@@ -89,7 +89,12 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 	t.Checkout = flow.NewCheckout(flow.Options{
 		POSID: cfg.Store.POSID, Currency: cfg.Vipps.Currency, StoreName: cfg.Store.Name,
 		Store: t.DB, Vipps: gw, Log: log,
-		OnSaleClosed: t.Journal.SaleClosed,
+		OnSaleClosed: func(ctx context.Context, s *flow.Sale) {
+			t.Journal.SaleClosed(ctx, s)
+			if t.Settler != nil {
+				t.Settler.Kick() // receipt and capture now, not at the worker's next look
+			}
+		},
 		Print:        func(ctx context.Context, s *flow.Sale) error { return t.Printer.Print(ctx, t.receipt(s, true)) },
 	})
 	t.closers = append(t.closers, t.Checkout.Close)
@@ -116,12 +121,7 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 		defer cancel()
 		_ = t.Journal.RecordEvent(stop, flow.JournalAppStop, 0, "", 0, "")
 	})
-	go func() {
-		if err := t.Settler.Reconcile(ctx); err != nil && ctx.Err() == nil {
-			log.Error("reconciliation with Vipps failed; the worker retries on its own", "err", err)
-		}
-		_ = t.Settler.Run(ctx)
-	}()
+	go func() { _ = t.Settler.Run(ctx) }() // Run reconciles with Vipps first
 
 	if cfg.Webhook.Listen != "" {
 		l, _, err := startWebhooks(ctx, t.Vipps, cfg.Webhook.Listen, cfg.Webhook.PublicURL, t.Checkout.HandlePaymentEvent, log)
