@@ -95,7 +95,7 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 				t.Settler.Kick() // receipt and capture now, not at the worker's next look
 			}
 		},
-		Print:        func(ctx context.Context, s *flow.Sale) error { return t.Printer.Print(ctx, t.receipt(s, true)) },
+		Print: func(ctx context.Context, s *flow.Sale) error { return t.Printer.Print(ctx, t.receipt(s, true)) },
 	})
 	t.closers = append(t.closers, t.Checkout.Close)
 	t.Till = &flow.JournaledTill{Till: t.Checkout, Journal: t.Journal, Sales: t.DB, Session: t.Session}

@@ -1,0 +1,122 @@
+package app
+
+import (
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/kasse-pos/kasse/flow"
+)
+
+// startDemoTill starts a whole till — SQLite, the built-in simulator over
+// real HTTP, webhooks, checkout and settlement worker — with the simulated
+// customers approving everything.
+func startDemoTill(t *testing.T) *Till {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.DataDir = t.TempDir()
+	cfg.Demo = true
+	tl, err := Start(t.Context(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tl.Close)
+	if err := tl.Sim.SetAuto("approve", 50*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	return tl
+}
+
+// waitFor polls the till's View until ok says it is there (the work runs in
+// the till's own goroutines and over HTTP).
+func waitFor(t *testing.T, tl *Till, what string, ok func(flow.View) bool) flow.View {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if v := tl.Checkout.View(); ok(v) {
+			return v
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s; view: %+v", what, tl.Checkout.View())
+	return flow.View{}
+}
+
+func TestEndToEndSalesAgainstTheSimulator(t *testing.T) {
+	tl := startDemoTill(t)
+	ctx := t.Context()
+	till := tl.Till
+
+	// A non-member pays by push.
+	if err := till.Scan(ctx, flow.Scan{Kind: flow.ScanProduct, Code: "7038800010014", Source: "cashier"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := till.Scan(ctx, flow.Scan{Kind: flow.ScanCustomerQR, Code: "https://qr.vipps.no/28/2/01/031/4798765432?v=1", Source: "customer"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, tl, "the customer to be identified", func(v flow.View) bool { return v.Customer != nil && v.Customer.MaskedPhone != "" })
+	if err := till.RequestPayment(ctx); err != nil {
+		t.Fatal(err)
+	}
+	first := waitFor(t, tl, "the first sale to be paid and settled", func(v flow.View) bool {
+		return v.Stage == flow.StagePaid && v.Settlement == flow.SettlementDone
+	})
+	if first.Customer.Member {
+		t.Error("a customer who never enrolled is not a member")
+	}
+
+	// Kari joins the club during her sale, then pays.
+	if err := till.Scan(ctx, flow.Scan{Kind: flow.ScanCustomerQR, Code: "https://qr.vipps.no/28/2/01/031/4791234567?v=1", Source: "customer"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, gtin := range []string{"7038800010755", "7038800010380"} {
+		if err := till.Scan(ctx, flow.Scan{Kind: flow.ScanProduct, Code: gtin, Source: "cashier"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, tl, "Kari to be identified", func(v flow.View) bool { return v.Customer != nil && v.Customer.MaskedPhone != "" })
+	if err := till.Enrol(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, tl, "Kari to be enrolled", func(v flow.View) bool {
+		return v.Enrolment != nil && v.Enrolment.Status == flow.EnrolmentDone && v.Customer.Member
+	})
+	if err := till.RequestPayment(ctx); err != nil {
+		t.Fatal(err)
+	}
+	second := waitFor(t, tl, "the member sale to be paid and settled", func(v flow.View) bool {
+		return v.SaleID != first.SaleID && v.Stage == flow.StagePaid && v.Settlement == flow.SettlementDone
+	})
+	if second.Customer.FirstName != "Kari" || !second.Customer.Member {
+		t.Errorf("the member sale shows customer %+v", second.Customer)
+	}
+
+	// The database agrees with the screens …
+	member, err := tl.DB.MemberByMSISDN(ctx, "4791234567")
+	if err != nil || member == nil || member.Sub == "" || member.Email == "" {
+		t.Fatalf("Kari's member record: %+v, %v", member, err)
+	}
+	for _, v := range []flow.View{first, second} {
+		s, err := tl.DB.Sale(ctx, v.SaleID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Stage != flow.StagePaid || s.Payment == nil || s.Payment.Reference != v.Payment.Reference || s.Total() != v.Total {
+			t.Errorf("sale %d in the database: stage %s, payment %+v, total %d; screen said total %d", s.ID, s.Stage, s.Payment, s.Total(), v.Total)
+		}
+		if s.Customer.Member == nil && v.Customer.Member {
+			t.Errorf("sale %d: the member is not linked in the database", s.ID)
+		}
+		// … and so does Vipps: captured once, in full, with one receipt.
+		e, ok := tl.Sim.LedgerFor(v.Payment.Reference)
+		if !ok || e.Captures != 1 || e.Captured != int64(v.Total) || e.ReceiptsAttached != 1 {
+			t.Errorf("Vipps' record of %s: %+v (want one full capture of %d and one receipt)", v.Payment.Reference, e, v.Total)
+		}
+	}
+	if n := len(tl.Sim.Ledger()); n != 2 {
+		t.Errorf("Vipps saw %d payments, want 2", n)
+	}
+	if s := tl.Webhooks.Stats(); s.Accepted == 0 || s.Forged+s.Tampered+s.Stale != 0 {
+		t.Errorf("webhooks: %+v; the simulator's signed deliveries should all be accepted", s)
+	}
+}
