@@ -11,7 +11,7 @@ LDFLAGS  := -X github.com/kasse-pos/kasse/app.Version=$(VERSION)
 GOBIN    ?= $(shell $(GO) env GOPATH)/bin
 STATICCHECK_VERSION ?= v0.8.2
 # Fuzz targets as dir:FuzzName. `make test` runs each for FUZZTIME_SHORT, `make fuzz` for FUZZTIME.
-FUZZ_TARGETS   := hardware:FuzzClassify hardware:FuzzWedge hardware:FuzzReceiptLines vipps:FuzzParseMSISDN vipps:FuzzVerifyWebhook
+FUZZ_TARGETS   := hardware:FuzzClassify hardware:FuzzWedge hardware:FuzzReceiptLines vipps:FuzzParseMSISDN vipps:FuzzVerifyWebhook flow:FuzzParsePrice
 FUZZTIME       ?= 60s
 FUZZTIME_SHORT ?= 3s
 

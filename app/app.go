@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"github.com/kasse-pos/kasse/flow"
@@ -55,7 +56,19 @@ func Run(ctx context.Context, cfg *Config) error {
 	if cfg.Demo && t.Sim != nil {
 		opt.Phone = simPhone{t.Sim}
 	}
+	settings, err := NewSettingsManager(cfg.DataDir, "")
+	if err != nil {
+		return err
+	}
+	opt.OnSettings = func(fyne.Window) { ui.ShowSettingsWindow(a, settings) }
 	windows := ui.New(a, opt)
+	if cfg.Kiosk {
+		windows.Cashier.SetFullScreen(true)
+	}
+	if settings.FirstRun() && !cfg.Demo {
+		// A new till: the manager chooses a PIN and enters the store's details.
+		ui.ShowSettingsWindow(a, settings)
+	}
 	wedge.mu.Lock()
 	wedge.typed = windows.PressKey
 	wedge.mu.Unlock()
