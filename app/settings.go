@@ -2,18 +2,12 @@ package app
 
 import (
 	"context"
-	"crypto/pbkdf2"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -22,6 +16,7 @@ import (
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
+	"github.com/kasse-pos/kasse/flow"
 	"github.com/kasse-pos/kasse/ui"
 )
 
@@ -91,47 +86,6 @@ func OrgNumberProblem(currency, org string) string {
 	return ""
 }
 
-// pinIterations is PBKDF2's work factor for new PIN hashes; the stored hash
-// carries its own, so it can be raised later.
-const pinIterations = 600_000
-
-// HashPIN returns a salted PBKDF2-SHA256 hash of pin for the config file.
-// A 4–8 digit PIN cannot withstand an offline search by someone who has the
-// file (it is 0600 in the till user's data directory); the PIN keeps cashiers
-// out of the settings screen, and the hash keeps the PIN itself off the disk.
-func HashPIN(pin string) (string, error) {
-	salt := make([]byte, 16)
-	if _, err := rand.Read(salt); err != nil {
-		return "", err
-	}
-	key, err := pbkdf2.Key(sha256.New, pin, salt, pinIterations, 32)
-	if err != nil {
-		return "", err
-	}
-	enc := base64.RawStdEncoding
-	return fmt.Sprintf("pbkdf2-sha256$%d$%s$%s", pinIterations, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
-}
-
-// CheckPINHash reports whether pin matches a hash made by HashPIN.
-func CheckPINHash(hash, pin string) bool {
-	parts := strings.Split(hash, "$")
-	if len(parts) != 4 || parts[0] != "pbkdf2-sha256" {
-		return false
-	}
-	iter, err := strconv.Atoi(parts[1])
-	if err != nil || iter < 1 {
-		return false
-	}
-	enc := base64.RawStdEncoding
-	salt, err1 := enc.DecodeString(parts[2])
-	want, err2 := enc.DecodeString(parts[3])
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	got, err := pbkdf2.Key(sha256.New, pin, salt, iter, len(want))
-	return err == nil && subtle.ConstantTimeCompare(got, want) == 1
-}
-
 // After maxPINFailures wrong PINs in a row the settings stay locked for
 // pinLockout, so a cashier cannot try all PINs at the till.
 const (
@@ -193,7 +147,7 @@ func (m *SettingsManager) CheckPIN(pin string) error {
 	if now.Before(m.lockedUntil) {
 		return fmt.Errorf("too many wrong PINs: try again in %d seconds", int(m.lockedUntil.Sub(now).Seconds()+0.999))
 	}
-	if m.cfg.ManagerPIN != "" && CheckPINHash(m.cfg.ManagerPIN, pin) {
+	if m.cfg.ManagerPIN != "" && flow.CheckPIN(m.cfg.ManagerPIN, pin) {
 		m.failures = 0
 		return nil
 	}
@@ -217,7 +171,7 @@ func (m *SettingsManager) SetPIN(current, pin string) error {
 			return fmt.Errorf("current PIN: %w", err)
 		}
 	}
-	h, err := HashPIN(pin)
+	h, err := flow.HashPIN(pin) // the same salted PBKDF2 as cashiers' PINs
 	if err != nil {
 		return err
 	}
