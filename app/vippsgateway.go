@@ -24,6 +24,12 @@ func newVippsGateway(c *vipps.Client, clubName, currency string) *vippsGateway {
 	return &vippsGateway{c: c, clubName: clubName, currency: currency}
 }
 
+// NewVippsGateway is the till's flow.Vipps on a vipps client, for harnesses
+// that build a checkout or a settlement worker of their own.
+func NewVippsGateway(c *vipps.Client, clubName, currency string) flow.Vipps {
+	return newVippsGateway(c, clubName, currency)
+}
+
 func (g *vippsGateway) ExchangeQR(ctx context.Context, qr string) (string, error) {
 	msisdn, err := g.c.MSISDNFromQR(ctx, qr)
 	return msisdn, gatewayError(err)

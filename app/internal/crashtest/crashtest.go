@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kasse-pos/kasse/app"
 	"github.com/kasse-pos/kasse/app/store"
 	"github.com/kasse-pos/kasse/flow"
 	"github.com/kasse-pos/kasse/vipps"
@@ -70,7 +71,7 @@ func (e Env) Client() (*vipps.Client, error) {
 // Settler is the worker as a child runs it: short lease and backoff, so a
 // killed child's jobs come back quickly.
 func Settler(db *store.DB, c *vipps.Client, lease time.Duration, log *slog.Logger) *flow.Settler {
-	s := flow.NewSettler(db, &settlementGateway{c: c, currency: "NOK"}, log)
+	s := flow.NewSettler(db, app.NewVippsGateway(c, "", "NOK"), log)
 	s.Workers = 8
 	s.Lease = lease
 	s.CallTimeout = lease * 3 / 4

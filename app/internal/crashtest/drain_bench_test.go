@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kasse-pos/kasse/app"
 	"github.com/kasse-pos/kasse/app/store"
 	"github.com/kasse-pos/kasse/flow"
 	"github.com/kasse-pos/kasse/vipps/sim"
@@ -52,7 +53,7 @@ func BenchmarkDrain(b *testing.B) {
 					b.Fatal(err)
 				}
 				s.SetFaults(sim.Faults{Seed: int64(i + 1), Endpoints: map[string]sim.EndpointFaults{"epayment": slow, "ordermanagement": slow}})
-				w := flow.NewSettler(db, &settlementGateway{c: c, currency: "NOK"}, nil)
+				w := flow.NewSettler(db, app.NewVippsGateway(c, "", "NOK"), nil)
 				w.Workers = workers
 				w.Idle = 20 * time.Millisecond
 				w.Backoff = flow.Backoff{Base: 50 * time.Millisecond, Max: time.Second}

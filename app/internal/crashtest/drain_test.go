@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kasse-pos/kasse/app"
 	"github.com/kasse-pos/kasse/app/store"
 	"github.com/kasse-pos/kasse/flow"
 	"github.com/kasse-pos/kasse/vipps/sim"
@@ -69,7 +70,7 @@ func TestDrainBacklog(t *testing.T) {
 	faults := sim.Faults{Seed: 3, Endpoints: map[string]sim.EndpointFaults{"epayment": slow, "ordermanagement": slow}}
 	s.SetFaults(faults)
 
-	w := flow.NewSettler(db, &settlementGateway{c: c, currency: "NOK"}, nil)
+	w := flow.NewSettler(db, app.NewVippsGateway(c, "", "NOK"), nil)
 	w.Workers = workers
 	var settled atomic.Int64
 	w.OnSettled = func(int64, flow.SettlementStatus) { settled.Add(1) }
