@@ -336,6 +336,9 @@ func getJSON(ctx context.Context, url string, out any) error {
 	return json.NewDecoder(res.Body).Decode(out)
 }
 
+// drainKills is how often a till is killed after its last sale was paid.
+const drainKills = 3
+
 // till is one driving till process, killed and restarted.
 type till struct {
 	o                   *Options
@@ -344,14 +347,15 @@ type till struct {
 	rng                 *rand.Rand
 	mayKill             func() bool
 
-	mu       sync.Mutex // held while bad webhooks are in flight: no kill then
-	starts   int
-	kills    int
-	failed   int // lives that ended in an error of kasse drive
-	sent     ForgeCount
-	rejected ForgeCount // summed over the lives of the process
-	accepted int64
-	life     driveStatus // the current life's last status
+	mu         sync.Mutex // held while bad webhooks are in flight: no kill then
+	starts     int
+	kills      int
+	failed     int // lives that ended in an error of kasse drive
+	drainKills int
+	sent       ForgeCount
+	rejected   ForgeCount // summed over the lives of the process
+	accepted   int64
+	life       driveStatus // the current life's last status
 }
 
 // driveStatus is app.DriveStatus as the status file has it.
@@ -431,8 +435,19 @@ func (t *till) run(ctx context.Context) error {
 					t.forgeBatch(ctx)
 				}
 			case <-killAt.C:
-				if st, ok := t.readStatus(); ok && st.Done {
+				st, ok := t.readStatus()
+				if ok && st.Done {
 					continue // draining is over; let it end on its own
+				}
+				// Once all its sales are paid, a till is killed a few more
+				// times while settling, then left to drain: a job claimed
+				// by a killed worker is leased for minutes, and a till
+				// killed every few seconds forever would never get it back.
+				if ok && st.Paid >= t.sales {
+					if t.drainKills >= drainKills {
+						continue
+					}
+					t.drainKills++
 				}
 				if !t.mayKill() {
 					continue
