@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -78,6 +79,7 @@ type Result struct {
 	WebhooksRejected     ForgeCount // as counted by the tills
 	RealWebhooksAccepted int64
 	Elapsed              time.Duration
+	Problems             []string // one line per lost or double capture, for the person reading the logs
 }
 
 // Failed reports whether money was lost or taken twice.
@@ -121,6 +123,10 @@ func (r Result) Print(w io.Writer) {
 	row("genuine webhooks accepted", r.RealWebhooksAccepted)
 	row("elapsed", r.Elapsed.Round(time.Second))
 	tw.Flush()
+	slices.Sort(r.Problems)
+	for _, p := range r.Problems {
+		fmt.Fprintln(w, p)
+	}
 }
 
 // Run builds (if needed) and starts the simulator and the tills, kills and
@@ -632,12 +638,14 @@ func compare(ctx context.Context, simURL string, tills []*till, res *Result) err
 		switch {
 		case e.Captures > 1 || e.Captured > e.Authorized:
 			res.DoubleCaptures++
+			res.Problems = append(res.Problems, fmt.Sprintf("double capture: %s captured %d times, %d of %d", ref, e.Captures, e.Captured, e.Authorized))
 		case e.Captures == 1 && e.Captured == e.Authorized:
 			res.CapturedOnce++
 		case e.State == "CANCELLED" || e.State == "TERMINATED":
 			res.Released++
 		default:
 			res.LostCaptures++
+			res.Problems = append(res.Problems, fmt.Sprintf("lost capture: %s is %s at Vipps with %d authorized, captured %d", ref, e.State, e.Authorized, e.Captured))
 		}
 		if isPaid && amount != e.Captured {
 			res.AmountMismatch++
