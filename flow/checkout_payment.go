@@ -56,6 +56,13 @@ func (c *Checkout) newAttemptLocked(ctx context.Context, byQR bool) error {
 	ref := Reference(next.POSID, next.ReceiptSeq, next.Attempt)
 	next.Payment = &Payment{SaleID: next.ID, Reference: ref, Attempt: next.Attempt, IdempotencyKey: IdempotencyKey(ref, "create"),
 		Status: PaymentRequesting, Push: !byQR, Amount: next.Total(), CreatedAt: c.now()}
+	if !byQR {
+		if next.Customer.MSISDN != "" {
+			next.Payment.PushMSISDN = next.Customer.MSISDN
+		} else {
+			next.Payment.PushQR = next.Customer.QR
+		}
+	}
 	next.Stage = StagePaying
 	how := "push to " + MaskMSISDN(next.Customer.MSISDN)
 	if byQR {
@@ -85,11 +92,7 @@ func (c *Checkout) paymentRequest(s *Sale) PaymentRequest {
 	req := PaymentRequest{Reference: p.Reference, IdempotencyKey: p.IdempotencyKey, Amount: p.Amount,
 		Currency: s.Currency, ByQR: !p.Push, Description: desc}
 	if p.Push {
-		if s.Customer.MSISDN != "" {
-			req.MSISDN = s.Customer.MSISDN
-		} else {
-			req.PersonalQR = s.Customer.QR
-		}
+		req.MSISDN, req.PersonalQR = p.PushMSISDN, p.PushQR
 	}
 	return req
 }
@@ -134,8 +137,9 @@ func (c *Checkout) afterCreate(ctx context.Context, saleID int64, ref string, tr
 		return
 	}
 	switch KindOf(err) {
-	case ErrTransient, ErrRateLimited, ErrUnknown:
-		// The request may have reached Vipps. Reading it back tells;
+	case ErrTransient, ErrRateLimited, ErrUnknown, ErrConflict:
+		// The request may have reached Vipps (a conflict says it did: the
+		// reference or key is taken). Reading it back tells;
 		// if Vipps does not know it, the poller re-sends the same request.
 		c.log.Warn("payment request not confirmed; reading it back", "sale", saleID, "reference", ref, "err", err)
 		c.noticeLocked(NoticeInfo, "payment.unconfirmed", "Vipps has not confirmed the payment request yet; the till keeps asking.", nil)

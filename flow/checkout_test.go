@@ -451,6 +451,36 @@ func TestLostCreateIsResentWithTheSameKey(t *testing.T) {
 	}
 }
 
+// A push requested while the customer's QR is still being exchanged goes
+// to the QR's holder. If that create must be re-sent, it is re-sent exactly
+// (Vipps refuses the same key with another body, and the first request may
+// already be on the phone), even though the till has learnt the number.
+func TestResentCreateKeepsItsBodyWhenTheCustomerIsIdentifiedMeanwhile(t *testing.T) {
+	each(t, func(t *testing.T, r *rig) {
+		gate := make(chan struct{})
+		r.vipps.ExchangeGate = gate
+		r.must(r.scan(flow.ScanCustomerQR, qrOla))
+		r.product(melk)
+		r.vipps.SetErrs([]error{&flow.GatewayError{Kind: flow.ErrTransient, Status: 502}}, nil, nil)
+		r.must(r.till.RequestPayment(r.ctx))
+		r.waitFor("read-back scheduled", func(v flow.View) bool { return v.Notice != nil && v.Notice.Key == "payment.unconfirmed" })
+		close(gate)
+		r.waitFor("customer identified", func(v flow.View) bool { return v.Customer != nil && v.Customer.MaskedPhone != "" })
+		r.clock.Advance(2 * time.Second)
+		r.status(flow.PaymentWaiting)
+		reqs := r.vipps.Requests()
+		if len(reqs) != 2 {
+			t.Fatalf("%d creates, want the lost one and its re-send", len(reqs))
+		}
+		if reqs[0].PersonalQR != qrOla || reqs[0].MSISDN != "" {
+			t.Fatalf("first create went to %q/%q, want the scanned QR", reqs[0].MSISDN, reqs[0].PersonalQR)
+		}
+		if reqs[1] != reqs[0] {
+			t.Errorf("the re-send differs from the first request:\n%+v\n%+v", reqs[0], reqs[1])
+		}
+	})
+}
+
 func TestPollingCadence(t *testing.T) {
 	each(t, func(t *testing.T, r *rig) {
 		r.customer(qrOla)

@@ -13,9 +13,14 @@ type Payment struct {
 	Status         PaymentStatus
 	VippsState     string // last state read from Vipps, "" before
 	Push           bool   // pushed to the customer's phone (else a QR on the display)
-	QR             string // for QR payments: what the customer display renders
-	Amount         Money
-	Authorized     Money
+	// PushMSISDN or PushQR is who the push went to, fixed when the attempt
+	// is made: the create must be re-sent with exactly the same body, even
+	// if the customer's QR has been exchanged for a number since.
+	PushMSISDN string
+	PushQR     string
+	QR         string // for QR payments: what the customer display renders
+	Amount     Money
+	Authorized Money
 	// CancelRequested marks a cashier's cancel that has not been answered
 	// yet; the request stays open until Vipps confirms TERMINATED.
 	CancelRequested bool

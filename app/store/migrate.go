@@ -38,6 +38,9 @@ var migrations = []migration{
 		}
 		return tx.Exec("UPDATE products SET search = LOWER(name) WHERE search = ''").Error
 	}},
+	{3, "a payment remembers whom it was pushed to", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&paymentRow{})
+	}},
 }
 
 // extraModels are tables other files of this package add (the settlement

@@ -90,6 +90,8 @@ type paymentRow struct {
 	Status          string   `gorm:"size:16;not null"`
 	VippsState      string   `gorm:"size:16"`
 	Push            bool
+	PushMSISDN      string `gorm:"size:15"`
+	PushQR          string `gorm:"size:255"`
 	QR              string `gorm:"size:2000"`
 	Amount          int64  `gorm:"not null"`
 	Authorized      int64  `gorm:"not null"`

@@ -102,7 +102,7 @@ func (db *DB) savePayment(tx *gorm.DB, s *flow.Sale) error {
 	p.SaleID = s.ID
 	r := paymentRow{ID: p.ID, SaleID: s.ID, Reference: p.Reference, Attempt: p.Attempt,
 		IdempotencyKey: p.IdempotencyKey, Status: string(p.Status), VippsState: p.VippsState,
-		Push: p.Push, QR: p.QR, Amount: int64(p.Amount), Authorized: int64(p.Authorized),
+		Push: p.Push, PushMSISDN: p.PushMSISDN, PushQR: p.PushQR, QR: p.QR, Amount: int64(p.Amount), Authorized: int64(p.Authorized),
 		CancelRequested: p.CancelRequested, FallbackToQR: p.FallbackToQR,
 		CreatedAt: p.CreatedAt.UTC(), ExpiresAt: timePtr(p.ExpiresAt), UpdatedAt: db.now()}
 	if p.ID == 0 {
@@ -186,7 +186,7 @@ func (db *DB) Sale(ctx context.Context, id int64) (*flow.Sale, error) {
 		p := pays[0]
 		s.Payment = &flow.Payment{ID: p.ID, SaleID: p.SaleID, Reference: p.Reference, Attempt: p.Attempt,
 			IdempotencyKey: p.IdempotencyKey, Status: flow.PaymentStatus(p.Status), VippsState: p.VippsState,
-			Push: p.Push, QR: p.QR, Amount: flow.Money(p.Amount), Authorized: flow.Money(p.Authorized),
+			Push: p.Push, PushMSISDN: p.PushMSISDN, PushQR: p.PushQR, QR: p.QR, Amount: flow.Money(p.Amount), Authorized: flow.Money(p.Authorized),
 			CancelRequested: p.CancelRequested, FallbackToQR: p.FallbackToQR,
 			CreatedAt: p.CreatedAt, ExpiresAt: timeVal(p.ExpiresAt), UpdatedAt: p.UpdatedAt}
 	}

@@ -3,6 +3,7 @@ package flowtest
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"sync"
 	"time"
 
@@ -16,8 +17,11 @@ type Vipps struct {
 
 	QR          map[string]string // personal QR → MSISDN
 	ExchangeErr error
-	CheckInErr  error
-	CheckIns    []CheckIn
+	// ExchangeGate, when set, holds every QR exchange until it is closed:
+	// the customer is still being identified.
+	ExchangeGate chan struct{}
+	CheckInErr   error
+	CheckIns     []CheckIn
 
 	// Errors returned by the next calls, in order; nil entries succeed.
 	CreateErrs []error
@@ -77,6 +81,16 @@ func pop(errs *[]error) error {
 }
 
 func (v *Vipps) ExchangeQR(ctx context.Context, qr string) (string, error) {
+	v.mu.Lock()
+	gate := v.ExchangeGate
+	v.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.ExchangeErr != nil {
@@ -160,6 +174,10 @@ func (v *Vipps) CreatePayment(ctx context.Context, req flow.PaymentRequest) (flo
 	if p, ok := v.payments[req.Reference]; ok {
 		if p.req.IdempotencyKey != req.IdempotencyKey {
 			return flow.CreatedPayment{}, &flow.GatewayError{Kind: flow.ErrConflict, Status: 409, Code: "4150", Message: "reference already used"}
+		}
+		if !reflect.DeepEqual(p.req, req) {
+			// As Vipps: the same key with another body is refused.
+			return flow.CreatedPayment{}, &flow.GatewayError{Kind: flow.ErrConflict, Status: 409, Code: "4020", Message: "idempotency key used with another request"}
 		}
 	} else {
 		v.create(req)
