@@ -39,19 +39,21 @@ type WebhookStats struct {
 // secret is ever written to disk or the database.
 type webhookListener struct {
 	registeredURL string
-	secret        string
 	handle        func(context.Context, flow.PaymentEvent) error
 	log           *slog.Logger
 	now           func() time.Time
 
-	mu   sync.Mutex
-	seen map[string]time.Time // Authorization header → when, for replay detection
+	mu     sync.Mutex
+	secret string               // "" until Vipps has accepted the registration
+	seen   map[string]time.Time // Authorization header → when, for replay detection
 
 	accepted, forged, tampered, stale, replayed, malformed atomic.Int64
 }
 
 func newWebhookListener(registeredURL, secret string, handle func(context.Context, flow.PaymentEvent) error, log *slog.Logger) *webhookListener {
-	return &webhookListener{registeredURL: registeredURL, secret: secret, handle: handle, log: log, now: time.Now, seen: map[string]time.Time{}}
+	l := &webhookListener{registeredURL: registeredURL, handle: handle, log: log, now: time.Now, seen: map[string]time.Time{}}
+	l.setSecret(secret)
+	return l
 }
 
 func (l *webhookListener) Stats() WebhookStats {
@@ -59,9 +61,30 @@ func (l *webhookListener) Stats() WebhookStats {
 		Stale: l.stale.Load(), Replayed: l.replayed.Load(), Malformed: l.malformed.Load()}
 }
 
+func (l *webhookListener) setSecret(s string) {
+	l.mu.Lock()
+	l.secret = s
+	l.mu.Unlock()
+}
+
+func (l *webhookListener) currentSecret() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.secret
+}
+
 func (l *webhookListener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := l.now()
-	body, err := vipps.VerifyWebhookRequest(r, l.registeredURL, l.secret, now, webhookSkew)
+	secret := l.currentSecret()
+	if secret == "" || r.Header.Get("Authorization") == "" {
+		// Nothing can be signed for us before Vipps accepted the
+		// registration; an unsigned delivery is forged, not late.
+		l.forged.Add(1)
+		l.log.Warn("webhook rejected", "reason", "unsigned or not registered yet", "remote", r.RemoteAddr)
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
+	body, err := vipps.VerifyWebhookRequest(r, l.registeredURL, secret, now, webhookSkew)
 	switch {
 	case errors.Is(err, vipps.ErrWebhookStale):
 		l.stale.Add(1)
@@ -138,21 +161,7 @@ func startWebhooks(ctx context.Context, c *vipps.Client, listen, publicURL strin
 		ln.Close()
 		return nil, "", fmt.Errorf("webhook URL %q is not an absolute URL", publicURL)
 	}
-	regCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if existing, err := c.Webhooks(regCtx); err == nil {
-		for _, reg := range existing {
-			if reg.URL == publicURL {
-				_ = c.DeleteWebhook(regCtx, reg.ID)
-			}
-		}
-	}
-	reg, err := c.RegisterWebhook(regCtx, publicURL, PaymentEvents)
-	if err != nil {
-		ln.Close()
-		return nil, "", fmt.Errorf("registering the webhook: %w", err)
-	}
-	l := newWebhookListener(publicURL, reg.Secret, handle, log)
+	l := newWebhookListener(publicURL, "", handle, log)
 	mux := http.NewServeMux()
 	path := u.EscapedPath()
 	if path == "" {
@@ -168,5 +177,45 @@ func startWebhooks(ctx context.Context, c *vipps.Client, listen, publicURL strin
 		_ = srv.Shutdown(shut)
 	}()
 	log.Info("webhook listener ready", "listen", ln.Addr().String(), "url", publicURL)
+
+	// Register now, so the first sale already gets webhooks; when Vipps is
+	// having trouble the till starts anyway, follows payments by polling
+	// and keeps trying in the background.
+	if err := registerWebhook(ctx, c, publicURL, l); err != nil {
+		log.Warn("webhook registration failed; following payments by polling until it succeeds", "err", err)
+		go func() {
+			for wait := 2 * time.Second; ; wait = min(2*wait, time.Minute) {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(wait):
+				}
+				if err := registerWebhook(ctx, c, publicURL, l); err == nil {
+					log.Info("webhook registered", "url", publicURL)
+					return
+				}
+			}
+		}()
+	}
 	return l, ln.Addr().String(), nil
+}
+
+// registerWebhook replaces this till's earlier registrations for the URL
+// with a new one and hands its secret to the listener.
+func registerWebhook(ctx context.Context, c *vipps.Client, publicURL string, l *webhookListener) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if existing, err := c.Webhooks(ctx); err == nil {
+		for _, reg := range existing {
+			if reg.URL == publicURL {
+				_ = c.DeleteWebhook(ctx, reg.ID)
+			}
+		}
+	}
+	reg, err := c.RegisterWebhook(ctx, publicURL, PaymentEvents)
+	if err != nil {
+		return err
+	}
+	l.setSecret(reg.Secret)
+	return nil
 }

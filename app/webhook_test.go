@@ -60,11 +60,14 @@ func TestWebhookListenerAcceptsOnlyGenuineDeliveries(t *testing.T) {
 	if code := deliver(body, sign(secret, body, now.Add(-time.Hour))); code != 401 {
 		t.Errorf("stale delivery answered %d", code)
 	}
+	if code := deliver(body, http.Header{}); code != 401 {
+		t.Errorf("unsigned delivery answered %d", code)
+	}
 
 	if len(got) != 1 || got[0].Reference != "pos1-000042" || got[0].Name != "AUTHORIZED" || got[0].Amount != 4990 {
 		t.Fatalf("checkout received %+v, want exactly the genuine AUTHORIZED event", got)
 	}
-	want := WebhookStats{Accepted: 1, Forged: 1, Tampered: 1, Stale: 1, Replayed: 1}
+	want := WebhookStats{Accepted: 1, Forged: 2, Tampered: 1, Stale: 1, Replayed: 1}
 	if s := l.Stats(); s != want {
 		t.Errorf("stats %+v, want %+v", s, want)
 	}
