@@ -55,6 +55,8 @@ func (g *vippsGateway) FinishLogin(ctx context.Context, req flow.LoginRequest) (
 		return flow.MemberClaims{}, flow.ErrLoginDeclined
 	case errors.Is(err, vipps.ErrLoginExpired):
 		return flow.MemberClaims{}, flow.ErrLoginExpired
+	case errors.Is(err, vipps.ErrLoginCancelled):
+		return flow.MemberClaims{}, err // the till stopped waiting; keeps context.Canceled in the chain
 	case err != nil:
 		return flow.MemberClaims{}, gatewayError(err)
 	}
