@@ -206,7 +206,16 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		})
 	}
 	if o.BurstEvery > 0 && o.Burst429 > 0 {
-		go bursts(ctx, simURL, o)
+		selling := func() int {
+			n := 0
+			for _, t := range tills {
+				if st, ok := t.readStatus(); !ok || st.Paid < t.sales {
+					n++
+				}
+			}
+			return n
+		}
+		go bursts(ctx, simURL, o, len(tills), selling)
 	}
 	wg.Wait()
 	if firstErr != nil {
@@ -304,9 +313,13 @@ func startSim(ctx context.Context, o Options) (string, func(), error) {
 	}
 }
 
-// bursts makes every API answer 429 for the next Burst429 calls, every
-// BurstEvery, on top of the other faults.
-func bursts(ctx context.Context, simURL string, o Options) {
+// bursts makes every API answer 429 for the next calls, every BurstEvery,
+// on top of the other faults. A burst is counted in calls, so it is scaled
+// to the tills still selling: Burst429 calls while all of them are, fewer
+// as they finish, none once every sale is paid (the random 429s go on). A
+// full-size burst every few seconds would otherwise swallow every call of
+// the last till settling its last sale, which no real rate limit does.
+func bursts(ctx context.Context, simURL string, o Options, tills int, selling func() int) {
 	t := time.NewTicker(o.BurstEvery)
 	defer t.Stop()
 	for {
@@ -319,8 +332,12 @@ func bursts(ctx context.Context, simURL string, o Options) {
 		if err := getJSON(ctx, simURL+"/sim/admin/faults", &f); err != nil {
 			continue
 		}
+		n := (o.Burst429*selling() + tills - 1) / tills
+		if n == 0 {
+			continue
+		}
 		e := f.Endpoints["*"]
-		e.Burst429 = o.Burst429
+		e.Burst429 = n
 		f.Endpoints["*"] = e
 		_ = crashtest.SetFaults(ctx, simURL, f)
 	}
