@@ -169,7 +169,6 @@ func startWebhooks(ctx context.Context, c *vipps.Client, listen, publicURL strin
 	}
 	mux.Handle("POST "+path, l)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
 	go func() {
 		<-ctx.Done()
 		shut, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -180,8 +179,12 @@ func startWebhooks(ctx context.Context, c *vipps.Client, listen, publicURL strin
 
 	// Register now, so the first sale already gets webhooks; when Vipps is
 	// having trouble the till starts anyway, follows payments by polling
-	// and keeps trying in the background.
-	if err := registerWebhook(ctx, c, publicURL, l); err != nil {
+	// and keeps trying in the background. Deliveries are answered once the
+	// first attempt is over (they wait in the listen queue until then), so
+	// nothing sent for this registration meets a listener without its secret.
+	err = registerWebhook(ctx, c, publicURL, l)
+	go func() { _ = srv.Serve(ln) }()
+	if err != nil {
 		log.Warn("webhook registration failed; following payments by polling until it succeeds", "err", err)
 		go func() {
 			for wait := 2 * time.Second; ; wait = min(2*wait, time.Minute) {

@@ -47,7 +47,15 @@ func TestChaosShortPass(t *testing.T) {
 	if res.Kills == 0 {
 		t.Error("no till was killed: the pass proved nothing about crashes")
 	}
-	if res.WebhooksSent.Total() == 0 || res.WebhooksRejected != res.WebhooksSent {
-		t.Errorf("bad webhooks sent %+v, counted by the tills %+v", res.WebhooksSent, res.WebhooksRejected)
+	// Every bad delivery must be rejected. A till whose webhook registration
+	// failed (the simulator answers 5xx) starts on polling and, until it has
+	// registered, has no secret to judge tampering or age with: it rejects
+	// everything as forged. So deliveries may move into "forged" (so may the
+	// simulator's retries signed for a till's previous registration), but
+	// no other kind may be counted more often than it was sent.
+	sent, rej := res.WebhooksSent, res.WebhooksRejected
+	if sent.Total() == 0 || rej.Total() < sent.Total() ||
+		rej.Tampered > sent.Tampered || rej.Stale > sent.Stale || rej.Replayed > sent.Replayed {
+		t.Errorf("bad webhooks sent %+v, counted by the tills %+v", sent, rej)
 	}
 }
