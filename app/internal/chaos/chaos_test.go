@@ -51,11 +51,11 @@ func TestChaosShortPass(t *testing.T) {
 	// failed (the simulator answers 5xx) starts on polling and, until it has
 	// registered, has no secret to judge tampering or age with: it rejects
 	// everything as forged. So deliveries may move into "forged" (so may the
-	// simulator's retries signed for a till's previous registration), but
-	// no other kind may be counted more often than it was sent.
+	// simulator's retries signed for a till's previous registration), and
+	// replays are counted for the simulator's own duplicates too; tampered
+	// and stale ones come only from us.
 	sent, rej := res.WebhooksSent, res.WebhooksRejected
-	if sent.Total() == 0 || rej.Total() < sent.Total() ||
-		rej.Tampered > sent.Tampered || rej.Stale > sent.Stale || rej.Replayed > sent.Replayed {
+	if sent.Total() == 0 || rej.Total() < sent.Total() || rej.Tampered > sent.Tampered || rej.Stale > sent.Stale {
 		t.Errorf("bad webhooks sent %+v, counted by the tills %+v", sent, rej)
 	}
 }
