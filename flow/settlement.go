@@ -114,7 +114,8 @@ type Settler struct {
 	OnParked  func(OutboxJob)
 	OnSettled func(saleID int64, status SettlementStatus)
 
-	kick chan struct{}
+	wakeMu sync.Mutex
+	wake   chan struct{} // closed by Kick: wakes every idle worker once
 }
 
 // NewSettler returns a worker with production defaults.
@@ -128,16 +129,29 @@ func NewSettler(store SettlementStore, vipps Vipps, log *slog.Logger) *Settler {
 		Workers: 8, Lease: 2 * time.Minute, CallTimeout: 30 * time.Second, Idle: 5 * time.Second,
 		Backoff:      Backoff{Base: 2 * time.Second, Max: time.Minute},
 		ConfirmTries: 10,
-		kick:         make(chan struct{}, 1),
 	}
 }
 
 // Kick wakes the worker now (a sale was just paid or a refund requested).
+// Every idle worker wakes once and looks for due jobs; none of them passes
+// the wake-up on, so an idle till stays idle.
 func (s *Settler) Kick() {
-	select {
-	case s.kick <- struct{}{}:
-	default:
+	s.wakeMu.Lock()
+	defer s.wakeMu.Unlock()
+	if s.wake != nil {
+		close(s.wake)
 	}
+	s.wake = make(chan struct{})
+}
+
+// wakeup is the channel the next Kick closes.
+func (s *Settler) wakeup() <-chan struct{} {
+	s.wakeMu.Lock()
+	defer s.wakeMu.Unlock()
+	if s.wake == nil {
+		s.wake = make(chan struct{})
+	}
+	return s.wake
 }
 
 // Run runs due jobs until ctx ends, reconciling with Vipps alongside (not
@@ -159,6 +173,8 @@ func (s *Settler) Run(ctx context.Context) error {
 
 func (s *Settler) loop(ctx context.Context) {
 	for ctx.Err() == nil {
+		// Taken before looking, so a Kick during the look is not missed.
+		wake := s.wakeup()
 		n, err := s.RunOnce(ctx, 1)
 		if err != nil && ctx.Err() == nil {
 			s.Log.Warn("settlement: claiming jobs failed", "err", err)
@@ -169,8 +185,7 @@ func (s *Settler) loop(ctx context.Context) {
 		t := time.NewTimer(s.Idle)
 		select {
 		case <-ctx.Done():
-		case <-s.kick:
-			s.Kick() // pass the wake-up on to the other idle workers
+		case <-wake:
 		case <-t.C:
 		}
 		t.Stop()
