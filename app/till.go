@@ -22,20 +22,23 @@ import (
 // listener and the hardware. The windows (Run) and the headless driver
 // (Drive) sit on top of the same Till, so both exercise the same flow code.
 type Till struct {
-	Cfg      *Config
-	Log      *slog.Logger
-	DB       *store.DB
-	Sim      *sim.Sim // the built-in simulator; nil against Vipps
-	Vipps    *vipps.Client
-	Checkout *flow.Checkout
-	Journal  *flow.ElectronicJournal // the electronic journal (kassasystemforskriften)
-	Session  *flow.CashierSession    // who is logged in at this till
-	Till     flow.Till               // what the cashier drives: the checkout, journaled
-	Settler  *flow.Settler
-	Webhooks *webhookListener // nil: status by polling only
-	Bus      *hardware.Bus
-	Printer  hardware.Printer
-	Drawer   hardware.Drawer
+	Cfg *Config
+	Log *slog.Logger
+	DB  *store.DB
+	// Installation is the database's random id; it leads every payment
+	// reference (flow.Reference).
+	Installation string
+	Sim          *sim.Sim // the built-in simulator; nil against Vipps
+	Vipps        *vipps.Client
+	Checkout     *flow.Checkout
+	Journal      *flow.ElectronicJournal // the electronic journal (kassasystemforskriften)
+	Session      *flow.CashierSession    // who is logged in at this till
+	Till         flow.Till               // what the cashier drives: the checkout, journaled
+	Settler      *flow.Settler
+	Webhooks     *webhookListener // nil: status by polling only
+	Bus          *hardware.Bus
+	Printer      hardware.Printer
+	Drawer       hardware.Drawer
 
 	cancel  context.CancelFunc
 	closers []func()
@@ -67,6 +70,16 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 		return nil, fmt.Errorf("opening the database: %w", err)
 	}
 	t.closers = append(t.closers, func() { t.DB.Close() })
+	if t.Installation, err = t.DB.Installation(ctx); err != nil {
+		return nil, err
+	}
+	// Two tills with one id on a shared database would take each other's
+	// sales and payments for their own: the second one is refused.
+	release, err := t.DB.ClaimTill(ctx, cfg.Store.POSID)
+	if err != nil {
+		return nil, fmt.Errorf("this till's id: %w; give each till its own id in the settings", err)
+	}
+	t.closers = append(t.closers, release)
 	if cfg.Demo {
 		if err := loadDemoCatalog(ctx, t.DB); err != nil {
 			return nil, err
@@ -87,8 +100,13 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 	}
 	t.Printer, t.Drawer = hardware.NewPrinter(hardware.PrinterConfig{Device: cfg.Printer.Device, Baud: cfg.Printer.Baud, Width: cfg.Printer.Width})
 	t.Checkout = flow.NewCheckout(flow.Options{
-		POSID: cfg.Store.POSID, Currency: cfg.Vipps.Currency, StoreName: cfg.Store.Name,
+		POSID: cfg.Store.POSID, Installation: t.Installation, Currency: cfg.Vipps.Currency, StoreName: cfg.Store.Name,
 		Store: t.DB, Vipps: gw, Log: log,
+		OnRelease: func() {
+			if t.Settler != nil {
+				t.Settler.Kick()
+			}
+		},
 		OnSaleClosed: func(ctx context.Context, s *flow.Sale) {
 			t.Journal.SaleClosed(ctx, s)
 			if t.Settler != nil {

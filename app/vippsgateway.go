@@ -197,6 +197,8 @@ func flowKind(k vipps.Kind) flow.ErrorKind {
 		return flow.ErrUnauthorized
 	case vipps.NotFound:
 		return flow.ErrNotFound
+	case vipps.RetryLater:
+		return flow.ErrRetryLater
 	}
 	return flow.ErrUnknown
 }

@@ -3,6 +3,7 @@ package flow
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
@@ -11,9 +12,13 @@ import (
 
 // Options configure a Checkout for one till.
 type Options struct {
-	POSID     string // this till's id, e.g. "pos1"; prefixes every payment reference
-	Currency  string // NOK, DKK or EUR
-	StoreName string // shown in the Vipps app as the payment description
+	POSID string // this till's id, e.g. "pos1"; prefixes every payment reference
+	// Installation is the random id of this till's database; it leads
+	// every payment reference, so references never repeat across
+	// installations on one sales unit (see Reference).
+	Installation string
+	Currency     string // NOK, DKK or EUR
+	StoreName    string // shown in the Vipps app as the payment description
 
 	Store Store
 	Vipps Vipps
@@ -30,6 +35,9 @@ type Options struct {
 	// OnSaleClosed is called after a sale was paid or voided and stored
 	// (the electronic journal hooks in here). It runs on a flow goroutine.
 	OnSaleClosed func(ctx context.Context, s *Sale)
+	// OnRelease is called when a release of a stranded approval was queued
+	// (the settlement worker should run it now).
+	OnRelease func()
 	// Print prints a receipt copy; nil: the till has no printer.
 	Print func(ctx context.Context, s *Sale) error
 
@@ -63,8 +71,9 @@ const PaymentExpiry = 10 * time.Minute
 // Polls, webhooks and the answers to our own calls all go through
 // applyLocked, which only ever moves a request forward.
 type Checkout struct {
-	opt Options
-	log *slog.Logger
+	opt       Options
+	log       *slog.Logger
+	refPrefix string // what every payment reference of this till starts with
 
 	ctx    context.Context // lives until Close
 	cancel context.CancelFunc
@@ -74,7 +83,7 @@ type Checkout struct {
 	sale       *Sale                        // the live sale; nil when idle
 	custGen    int                          // increases with every customer QR: older exchanges are stale
 	enrolStops map[int64]context.CancelFunc // running enrolments by sale
-	poll       *poller
+	polls      map[string]*poller           // by reference: one per payment request still open
 	lastPaid   int64
 	settlement SettlementStatus
 	parked     int
@@ -110,7 +119,7 @@ func NewCheckout(opt Options) *Checkout {
 	if opt.Log == nil {
 		opt.Log = slog.Default()
 	}
-	c := &Checkout{opt: opt, log: opt.Log.With("pos", opt.POSID), subs: map[int]*subscriber{}, enrolStops: map[int64]context.CancelFunc{}}
+	c := &Checkout{opt: opt, log: opt.Log.With("pos", opt.POSID), refPrefix: ReferencePrefix(opt.Installation, opt.POSID), subs: map[int]*subscriber{}, polls: map[string]*poller{}, enrolStops: map[int64]context.CancelFunc{}}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.view = c.buildViewLocked()
 	return c
@@ -120,9 +129,9 @@ func NewCheckout(opt Options) *Checkout {
 func (c *Checkout) Close() {
 	c.mu.Lock()
 	c.closed = true
-	if c.poll != nil {
-		c.poll.stop()
-		c.poll = nil
+	for ref, p := range c.polls {
+		p.stop()
+		delete(c.polls, ref)
 	}
 	if c.settleTick != nil {
 		c.settleTick.Stop()
@@ -211,7 +220,17 @@ func (c *Checkout) entryTo(s *Sale, from, to, detail string) JournalEntry {
 func (c *Checkout) commitLocked(ctx context.Context, ch SaleChange) error {
 	ctx = context.WithoutCancel(ctx)
 	ch.Sale.UpdatedAt = c.now()
-	if err := c.opt.Store.SaveSale(ctx, ch); err != nil {
+	if err := c.opt.Store.SaveSale(ctx, ch); errors.Is(err, ErrStaleSale) {
+		// Computed from an older copy than the stored one: dropped, never
+		// written over the newer state. The stored sale becomes the live
+		// one; whatever Vipps said is read again by polling or redelivered.
+		c.log.Warn("sale transition dropped: the sale changed since it was read", "sale", ch.Sale.ID, "err", err)
+		if fresh, lerr := c.opt.Store.Sale(ctx, ch.Sale.ID); lerr == nil && c.sale != nil && c.sale.ID == fresh.ID {
+			c.sale = fresh
+			c.publishLocked()
+		}
+		return err
+	} else if err != nil {
 		c.log.Error("storing a sale transition failed", "sale", ch.Sale.ID, "err", err)
 		nerr := c.noticeLocked(NoticeError, "store.failed", "The till could not save the sale: "+err.Error(), nil)
 		c.publishLocked()

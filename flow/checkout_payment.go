@@ -3,6 +3,7 @@ package flow
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -53,8 +54,9 @@ func (c *Checkout) newAttemptLocked(ctx context.Context, byQR bool) error {
 	from := state(c.sale)
 	next := c.sale.Clone()
 	next.Attempt++
-	ref := Reference(next.POSID, next.ReceiptSeq, next.Attempt)
-	next.Payment = &Payment{SaleID: next.ID, Reference: ref, Attempt: next.Attempt, IdempotencyKey: IdempotencyKey(ref, "create"),
+	ref := Reference(c.opt.Installation, next.POSID, next.ReceiptSeq, next.Attempt)
+	prev := next.Payment
+	next.Payment = &Payment{SaleID: next.ID, Reference: ref, Attempt: next.Attempt, IdempotencyKey: CreateKey(ref, NewNonce()),
 		Status: PaymentRequesting, Push: !byQR, Amount: next.Total(), CreatedAt: c.now()}
 	if !byQR {
 		if next.Customer.MSISDN != "" {
@@ -70,8 +72,16 @@ func (c *Checkout) newAttemptLocked(ctx context.Context, byQR bool) error {
 	} else if next.Customer.MSISDN == "" {
 		how = "push to the holder of the scanned QR"
 	}
-	c.notice = nil
-	if err := c.commitLocked(ctx, SaleChange{Sale: next, Journal: []JournalEntry{c.entry(next, from, "payment requested: "+how)}}); err != nil {
+	if c.notice != nil && c.notice.Key != "payment.reference_taken" {
+		c.notice = nil
+	}
+	ch := SaleChange{Sale: next, Journal: []JournalEntry{c.entry(next, from, "payment requested: "+how)}}
+	if prev != nil && prev.mayStillBeApproved() {
+		// The earlier request was given up by us, not closed by Vipps: if
+		// the customer approved it meanwhile, that reservation is released.
+		ch.Jobs = []OutboxJob{ReleaseJob(next.ID, prev.Reference, prev.Amount, c.now())}
+	}
+	if err := c.commitLocked(ctx, ch); err != nil {
 		return err
 	}
 	c.startCreateLocked(next, 0)
@@ -137,10 +147,12 @@ func (c *Checkout) afterCreate(ctx context.Context, saleID int64, ref string, tr
 		return
 	}
 	switch KindOf(err) {
-	case ErrTransient, ErrRateLimited, ErrUnknown, ErrConflict:
-		// The request may have reached Vipps (a conflict says it did: the
-		// reference or key is taken). Reading it back tells;
-		// if Vipps does not know it, the poller re-sends the same request.
+	case ErrTransient, ErrRateLimited, ErrUnknown, ErrConflict, ErrRetryLater:
+		// The request may have reached Vipps (a conflict says the reference
+		// is taken — by us, or by another installation). The poller reads
+		// the event log: our key on CREATED proves it ours; a payment that
+		// is not ours is never taken; if Vipps does not know the reference,
+		// the same request is sent again.
 		c.log.Warn("payment request not confirmed; reading it back", "sale", saleID, "reference", ref, "err", err)
 		c.noticeLocked(NoticeInfo, "payment.unconfirmed", "Vipps has not confirmed the payment request yet; the till keeps asking.", nil)
 		c.publishLocked()
@@ -256,25 +268,57 @@ func (c *Checkout) afterCancel(ctx context.Context, saleID int64, ref string, in
 // HandlePaymentEvent takes a Vipps event (a verified webhook, or an entry of
 // the event log) into the same transition as polling. Duplicates and late
 // events are harmless: a payment never moves back.
+//
+// Vipps sends every event of the sales unit to every registration, so most
+// events a till sees belong to other tills. An event for a reference that
+// is not one of this till's payments is acknowledged (nil) and ignored:
+// never applied, never journaled. So is anything said about a request Vipps
+// has not yet confirmed as ours, except its CREATED with our key; the
+// poller reads such a request's event log instead.
 func (c *Checkout) HandlePaymentEvent(ctx context.Context, ev PaymentEvent) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var saleID int64
-	if s := c.sale; s != nil && s.Payment != nil && s.Payment.Reference == ev.Reference {
-		saleID = s.ID
-	} else {
+	s := c.sale
+	if s == nil || s.Payment == nil || s.Payment.Reference != ev.Reference {
+		if !strings.HasPrefix(ev.Reference, c.refPrefix) && !c.legacyReference(ev.Reference) {
+			return nil // another installation's or another till's
+		}
 		id, err := c.opt.Store.SaleIDByReference(ctx, ev.Reference)
+		if errors.Is(err, ErrNoRecord) {
+			return nil
+		}
 		if err != nil {
-			c.log.Warn("event for an unknown reference", "reference", ev.Reference, "event", ev.Name, "err", err)
+			c.log.Warn("event not recorded; reading the sale failed", "reference", ev.Reference, "event", ev.Name, "err", err)
 			return err
 		}
-		saleID = id
+		if s, err = c.opt.Store.Sale(ctx, id); err != nil {
+			return err
+		}
+		if s.POSID != c.opt.POSID {
+			return nil // another till's sale on a shared database
+		}
+	}
+	if p := s.Payment; p != nil && p.Reference == ev.Reference {
+		if p.NotOurs {
+			return nil
+		}
+		if p.Status == PaymentRequesting && !(ev.Name == VippsCreated && ev.Success && ev.IdempotencyKey == p.IdempotencyKey) {
+			if pl := c.polls[ev.Reference]; pl != nil {
+				c.schedulePollLocked(pl, 0) // the event log decides, at once
+			}
+			return nil
+		}
 	}
 	name := ev.Name
 	if !ev.Success {
 		name = "" // a failed operation changes nothing; it is kept all the same
 	}
-	return c.applyLocked(ctx, saleID, ev.Reference, name, ev.Amount, []PaymentEvent{ev}, "webhook")
+	return c.applyLocked(ctx, s.ID, ev.Reference, name, ev.Amount, []PaymentEvent{ev}, "webhook")
+}
+
+// legacyReference: references made before installation ids ("pos1-000123").
+func (c *Checkout) legacyReference(ref string) bool {
+	return strings.HasPrefix(ref, ReferencePrefix("", c.opt.POSID))
 }
 
 // applyLocked is the one transition function for what Vipps says about a
@@ -287,13 +331,26 @@ func (c *Checkout) applyLocked(ctx context.Context, saleID int64, ref, name stri
 	next := s.Clone()
 	ch := SaleChange{Sale: next, Events: events}
 	p := next.Payment
+	if p != nil && p.Reference == ref && p.NotOurs {
+		return nil // another installation's payment: nothing of it is ours to keep
+	}
 	st, ok := statusFromVipps(name)
 	if name == VippsCreated {
 		st, ok = PaymentWaiting, true
 	}
 	if p == nil || p.Reference != ref || !ok || !advances(next, st) {
-		if st == PaymentAuthorized && p != nil && p.Reference == ref && next.Stage == StageCancelled && p.Status != PaymentAuthorized {
-			c.releaseLocked(next, ref)
+		if st == PaymentAuthorized && !(p != nil && p.Reference == ref && p.Status == PaymentAuthorized) {
+			// An approval the sale will not take (it was voided, or moved
+			// on to another request): the reservation is given back.
+			c.log.Warn("approval that no sale will capture; releasing the reservation", "sale", saleID, "reference", ref)
+			ch.Jobs = []OutboxJob{ReleaseJob(saleID, ref, amount, c.now())}
+			ch.Journal = []JournalEntry{c.entry(next, state(next), "Vipps: AUTHORIZED for "+ref+" after the sale moved on (from "+source+"): the reservation will be released")}
+			ch.EventsOnly = true
+			err := c.commitLocked(ctx, ch)
+			if err == nil && c.opt.OnRelease != nil {
+				c.opt.OnRelease()
+			}
+			return err
 		}
 		if len(events) == 0 {
 			return nil
@@ -302,7 +359,10 @@ func (c *Checkout) applyLocked(ctx context.Context, saleID int64, ref, name stri
 		return c.commitLocked(ctx, ch) // kept for the record; no transition
 	}
 	from := state(next)
-	p.Status, p.VippsState = st, name
+	p.Status = st
+	if source != sourceGaveUp {
+		p.VippsState = name // what Vipps said, not the till's own verdict
+	}
 	switch st {
 	case PaymentWaiting:
 		if p.ExpiresAt.IsZero() {
@@ -348,7 +408,7 @@ func (c *Checkout) applyLocked(ctx context.Context, saleID int64, ref, name stri
 	}
 	switch {
 	case st == PaymentWaiting:
-		if c.poll == nil || c.poll.ref != ref {
+		if c.polls[ref] == nil {
 			// Webhooks may be lost: polling runs whoever said "created".
 			c.startPollLocked(next.ID, ref, time.Second, 0)
 		}
@@ -399,29 +459,4 @@ func retryAfter(err error) time.Duration {
 		return ge.RetryAfter
 	}
 	return 0
-}
-
-// releaseLocked gives back money approved for a sale that was already
-// voided (an approval that surfaced after the till gave the request up):
-// the whole reservation is cancelled, nothing is captured.
-func (c *Checkout) releaseLocked(s *Sale, ref string) {
-	saleID := s.ID
-	c.log.Warn("approval for a voided sale; releasing the reservation", "sale", saleID, "reference", ref)
-	c.background(func(ctx context.Context) {
-		cctx, cancel := c.call(ctx)
-		_, err := c.opt.Vipps.CancelPayment(cctx, ref, false, IdempotencyKey(ref, "release"))
-		cancel()
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		detail := "approval after the sale was voided: reservation released"
-		if err != nil {
-			detail = "approval after the sale was voided: releasing failed (" + err.Error() + "); release it in the portal"
-			c.noticeLocked(NoticeError, "payment.release_failed", "A payment for a voided sale was approved and could not be given back automatically. Ask a manager.", nil)
-		}
-		s, lerr := c.saleLocked(ctx, saleID)
-		if lerr != nil {
-			return
-		}
-		c.commitLocked(ctx, SaleChange{Sale: s, EventsOnly: true, Journal: []JournalEntry{c.entry(s, state(s), detail)}})
-	})
 }

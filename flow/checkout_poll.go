@@ -22,6 +22,11 @@ type poller struct {
 // request still open: ≤ 1 s at first, then backing off to 3 s.
 var pollDelays = []time.Duration{time.Second, time.Second, 2 * time.Second, 2 * time.Second, 3 * time.Second}
 
+// sourceGaveUp is the till's own verdict on a request Vipps did not answer
+// for long after its expiry: it is not Vipps' state, so the request still
+// counts as one that may hold an approval (see Payment.mayStillBeApproved).
+const sourceGaveUp = "no answer from Vipps long after the expiry"
+
 const (
 	pollAfterExpiry = 10 * time.Second
 	pollMaxBackoff  = 60 * time.Second
@@ -33,26 +38,29 @@ func (p *poller) stop() {
 	}
 }
 
+// startPollLocked follows the payment ref by polling. Every open payment
+// request has a poller of its own: what happens to one payment (or an event
+// for another till's) never stops the polling of another.
 func (c *Checkout) startPollLocked(saleID int64, ref string, first time.Duration, creates int) {
-	if c.poll != nil && c.poll.ref != ref {
-		c.poll.stop()
-		c.poll = nil
+	p := c.polls[ref]
+	if p == nil {
+		p = &poller{saleID: saleID, ref: ref}
+		c.polls[ref] = p
 	}
-	if c.poll == nil {
-		c.poll = &poller{saleID: saleID, ref: ref}
+	if creates > p.creates {
+		p.creates = creates
 	}
-	if creates > c.poll.creates {
-		c.poll.creates = creates
-	}
-	c.schedulePollLocked(c.poll, first)
+	c.schedulePollLocked(p, first)
 }
 
 func (c *Checkout) stopPollLocked(ref string) {
-	if c.poll != nil && c.poll.ref == ref {
-		c.poll.stop()
-		c.poll = nil
+	if p := c.polls[ref]; p != nil {
+		p.stop()
+		delete(c.polls, ref)
 	}
 }
+
+func (c *Checkout) polling(p *poller) bool { return c.polls[p.ref] == p }
 
 func (c *Checkout) schedulePollLocked(p *poller, d time.Duration) {
 	if c.closed {
@@ -64,9 +72,16 @@ func (c *Checkout) schedulePollLocked(p *poller, d time.Duration) {
 
 func (c *Checkout) pollOnce(p *poller) {
 	c.mu.Lock()
-	if c.closed || c.poll != p {
+	if c.closed || !c.polling(p) {
 		c.mu.Unlock()
 		return
+	}
+	// Until Vipps is known to hold our request (its answer to the create),
+	// a payment under this reference may be another installation's: only
+	// the event log, with our Idempotency-Key on CREATED, can prove it ours.
+	unproven := false
+	if s, err := c.saleLocked(c.ctx, p.saleID); err == nil && s.Payment != nil && s.Payment.Reference == p.ref {
+		unproven = s.Payment.Status == PaymentRequesting
 	}
 	c.wg.Add(1)
 	c.mu.Unlock()
@@ -74,16 +89,30 @@ func (c *Checkout) pollOnce(p *poller) {
 
 	ctx := c.ctx
 	cctx, cancel := c.call(ctx)
-	info, err := c.opt.Vipps.GetPayment(cctx, p.ref)
+	var (
+		info   PaymentInfo
+		events []PaymentEvent
+		err    error
+	)
+	if unproven {
+		events, err = c.opt.Vipps.PaymentEvents(cctx, p.ref)
+	} else {
+		info, err = c.opt.Vipps.GetPayment(cctx, p.ref)
+	}
 	cancel()
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.poll != p {
+	if !c.polling(p) {
 		return
 	}
 	p.reads++
 	switch kind := KindOf(err); {
+	case err == nil && unproven:
+		p.backoff = 0
+		if c.proveLocked(ctx, p, events) {
+			return // a new attempt, or the next poll reads the payment
+		}
 	case err == nil:
 		p.backoff = 0
 		c.applyLocked(ctx, p.saleID, p.ref, info.State, info.Authorized, nil, "poll")
@@ -99,9 +128,9 @@ func (c *Checkout) pollOnce(p *poller) {
 	if err != nil && c.pastExpiryLocked(p) {
 		// Vipps expires a request after ten minutes whatever happens; with
 		// no answer long after that, the till must not stay locked.
-		c.applyLocked(ctx, p.saleID, p.ref, VippsExpired, 0, nil, "no answer from Vipps long after the expiry")
+		c.applyLocked(ctx, p.saleID, p.ref, VippsExpired, 0, nil, sourceGaveUp)
 	}
-	if c.poll != p {
+	if !c.polling(p) {
 		return // the payment became final
 	}
 	c.schedulePollLocked(p, c.nextPollDelay(p))
@@ -147,4 +176,58 @@ func (c *Checkout) recreateLocked(ctx context.Context, p *poller) bool {
 	p.creates++
 	c.startCreateLocked(s, p.creates)
 	return true
+}
+
+// proveLocked decides, from Vipps' event log of an unconfirmed request,
+// whether the payment under our reference is ours: its CREATED event must
+// carry our Idempotency-Key and our amount. Ours: the request is waiting
+// and the next poll reads its state. Not ours: the attempt fails loudly
+// (journal, notice) and a new attempt with a new reference is made; nothing
+// of the other payment is ever applied. It reports whether it handled the
+// poll (false: poll again as usual).
+func (c *Checkout) proveLocked(ctx context.Context, p *poller, events []PaymentEvent) bool {
+	s, err := c.saleLocked(ctx, p.saleID)
+	if err != nil || s.Payment == nil || s.Payment.Reference != p.ref || s.Payment.Status != PaymentRequesting {
+		return false
+	}
+	pay := s.Payment
+	for _, e := range events {
+		if e.Name == VippsCreated && e.IdempotencyKey == pay.IdempotencyKey && e.Amount == pay.Amount {
+			c.log.Info("payment request found at Vipps under our key", "sale", s.ID, "reference", p.ref)
+			c.applyLocked(ctx, p.saleID, p.ref, VippsCreated, 0, nil, "event log: created with our key")
+			if c.polling(p) {
+				c.schedulePollLocked(p, 0)
+			}
+			return true
+		}
+	}
+	if len(events) == 0 {
+		return false // nothing there yet: the create may still arrive
+	}
+	c.foreignReferenceLocked(ctx, s)
+	return true
+}
+
+// maxAutoAttempts bounds how often a sale moves on to a new reference by
+// itself after finding its reference taken.
+const maxAutoAttempts = 5
+
+// foreignReferenceLocked handles a reference Vipps holds for a payment that
+// is not ours (another till, installation or an older database used it).
+func (c *Checkout) foreignReferenceLocked(ctx context.Context, s *Sale) {
+	from := state(s)
+	next := s.Clone()
+	ref := next.Payment.Reference
+	next.Payment.Status, next.Payment.NotOurs, next.Stage = PaymentFailed, true, StageOpen
+	c.stopPollLocked(ref)
+	c.log.Error("payment reference already used at Vipps by a payment that is not ours; nothing of it is taken", "sale", s.ID, "reference", ref)
+	c.noticeLocked(NoticeError, "payment.reference_taken", "Vipps already had a payment under this sale's reference that is not ours. The till sends a new request.", nil)
+	if c.commitLocked(ctx, SaleChange{Sale: next, Journal: []JournalEntry{c.entry(next, from,
+		"reference "+ref+" is taken at Vipps by a payment that is not ours: attempt abandoned, nothing taken")}}) != nil {
+		return
+	}
+	if c.sale == nil || c.sale.ID != next.ID || next.Attempt >= maxAutoAttempts || next.Payment.CancelRequested {
+		return
+	}
+	_ = c.newAttemptLocked(ctx, !next.Payment.Push)
 }

@@ -30,7 +30,12 @@ func (c *Checkout) VoidSale(ctx context.Context) error {
 	}
 	c.stopEnrolmentLocked(next.ID)
 	c.notice = nil
-	if err := c.commitLocked(ctx, SaleChange{Sale: next, Journal: []JournalEntry{c.entry(next, from, "sale voided by the cashier")}}); err != nil {
+	ch := SaleChange{Sale: next, Journal: []JournalEntry{c.entry(next, from, "sale voided by the cashier")}}
+	if p := next.Payment; p != nil && p.mayStillBeApproved() {
+		// A request the till gave up on may still be approved: release it.
+		ch.Jobs = []OutboxJob{ReleaseJob(next.ID, p.Reference, p.Amount, c.now())}
+	}
+	if err := c.commitLocked(ctx, ch); err != nil {
 		return err
 	}
 	if c.opt.OnSaleClosed != nil {

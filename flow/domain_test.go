@@ -71,18 +71,18 @@ func TestReferencesAndIdempotencyKeys(t *testing.T) {
 		attempt int
 		want    string
 	}{
-		{"pos1", 1, 1, "pos1-000001"},
-		{"pos1", 123, 2, "pos1-000123-2"},
-		{"pos_122", 7, 1, "pos-122-000007"},
-		{"", 5, 1, "pos-000005"},
-		{"kasse øst 3", 1234567, 10, "kasse--st-3-1234567-10"},
+		{"pos1", 1, 1, "k7m2qx-pos1-000001"},
+		{"pos1", 123, 2, "k7m2qx-pos1-000123-2"},
+		{"pos_122", 7, 1, "k7m2qx-pos-122-000007"},
+		{"", 5, 1, "k7m2qx-pos-000005"},
+		{"kasse øst 3", 1234567, 10, "k7m2qx-kasse--st-3-1234567-10"},
 	} {
-		got := flow.Reference(tc.pos, tc.seq, tc.attempt)
+		got := flow.Reference("k7m2qx", tc.pos, tc.seq, tc.attempt)
 		if got != tc.want || !referencePattern.MatchString(got) {
 			t.Errorf("Reference(%q, %d, %d) = %q, want %q", tc.pos, tc.seq, tc.attempt, got, tc.want)
 		}
 	}
-	long := flow.Reference(strings.Repeat("p", 80), 1, 3)
+	long := flow.Reference(strings.Repeat("i", 40), strings.Repeat("p", 80), 1, 3)
 	if !referencePattern.MatchString(long) {
 		t.Errorf("long POS id gives %q", long)
 	}
@@ -91,6 +91,17 @@ func TestReferencesAndIdempotencyKeys(t *testing.T) {
 		if len(k) > 50 || k != flow.IdempotencyKey(ref, "capture") || k == flow.IdempotencyKey(ref, "refund-1") {
 			t.Errorf("key %q for %q: ≤ 50 chars, stable, distinct per operation", k, ref)
 		}
+	}
+	// Two installations with the same till id and receipt number never
+	// share a reference, nor a create key for the same reference.
+	if a, b := flow.Reference("aaaaaa", "pos1", 1, 1), flow.Reference("bbbbbb", "pos1", 1, 1); a == b {
+		t.Errorf("two installations share reference %q", a)
+	}
+	if a, b := flow.CreateKey("pos1-000001", flow.NewNonce()), flow.CreateKey("pos1-000001", flow.NewNonce()); a == b || len(a) > 50 {
+		t.Errorf("create keys %q and %q: distinct per attempt, ≤ 50 chars", a, b)
+	}
+	if p := flow.ReferencePrefix("k7m2qx", "pos1"); p != "k7m2qx-pos1-" {
+		t.Errorf("ReferencePrefix = %q", p)
 	}
 }
 

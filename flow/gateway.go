@@ -139,6 +139,9 @@ const (
 	ErrPermanent              // Vipps refuses for good (state, limits): do not retry
 	ErrUnauthorized           // credentials wrong or expired
 	ErrNotFound               // unknown reference
+	// ErrRetryLater: refused for now (a "try again later" code). The key is
+	// spent: re-read the payment, then retry with a new Idempotency-Key.
+	ErrRetryLater
 )
 
 func (k ErrorKind) String() string {
@@ -157,6 +160,8 @@ func (k ErrorKind) String() string {
 		return "unauthorized"
 	case ErrNotFound:
 		return "not-found"
+	case ErrRetryLater:
+		return "retry-later"
 	}
 	return "unknown"
 }

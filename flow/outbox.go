@@ -8,6 +8,12 @@ const (
 	JobCapture = "capture" // capture the authorized amount
 	JobConfirm = "confirm" // read the payment back and confirm the capture
 	JobRefund  = "refund"
+	// JobRelease gives back a reservation no sale will capture: a request
+	// the till gave up (no answer from Vipps past its expiry, a create whose
+	// fate was unknown) or that a voided or otherwise paid sale left behind.
+	// It cancels the request if it is still open or was approved, and reports
+	// an approval it released on the Problems list.
+	JobRelease = "release"
 )
 
 // Settlement job states.
@@ -28,12 +34,17 @@ type OutboxJob struct {
 	Kind           string // JobReceipt, JobCapture, JobConfirm, JobRefund
 	Amount         Money
 	IdempotencyKey string // derived from the reference and the job: the same on every retry
-	State          string // JobQueued, JobRunning, JobDone, JobParked
-	Attempts       int
-	NextAt         time.Time
-	LastError      string
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// SendKey is the Idempotency-Key sent now when it is not IdempotencyKey:
+	// after Vipps refused the job with a "try again later" code (a key
+	// Vipps refused stays refused), the payment is re-read and the job goes
+	// again under a new key.
+	SendKey   string
+	State     string // JobQueued, JobRunning, JobDone, JobParked
+	Attempts  int
+	NextAt    time.Time
+	LastError string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // SettlementJobs are the jobs an authorization of amount creates.
@@ -44,4 +55,20 @@ func SettlementJobs(saleID int64, reference string, amount Money, now time.Time)
 			CreatedAt: now, UpdatedAt: now}
 	}
 	return []OutboxJob{mk(JobReceipt, 0), mk(JobCapture, amount), mk(JobConfirm, amount)}
+}
+
+// ReleaseJob is the job that makes sure reference, superseded in its sale,
+// leaves no money reserved on the customer's account.
+func ReleaseJob(saleID int64, reference string, amount Money, now time.Time) OutboxJob {
+	return OutboxJob{SaleID: saleID, Reference: reference, Kind: JobRelease, Amount: amount,
+		IdempotencyKey: IdempotencyKey(reference, JobRelease), State: JobQueued, NextAt: now,
+		CreatedAt: now, UpdatedAt: now}
+}
+
+// Key is the Idempotency-Key the job's next request carries.
+func (j OutboxJob) Key() string {
+	if j.SendKey != "" {
+		return j.SendKey
+	}
+	return j.IdempotencyKey
 }

@@ -26,9 +26,12 @@ type Payment struct {
 	CancelRequested bool
 	// FallbackToQR: after the push is cancelled, request a QR payment.
 	FallbackToQR bool
-	CreatedAt    time.Time
-	ExpiresAt    time.Time
-	UpdatedAt    time.Time
+	// NotOurs: Vipps holds a payment under this reference that another
+	// installation made; nothing Vipps says about it is ever applied.
+	NotOurs   bool
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UpdatedAt time.Time
 }
 
 // rank orders payment statuses so a later state never goes back.
@@ -59,4 +62,18 @@ func statusFromVipps(name string) (PaymentStatus, bool) {
 		return PaymentCancelled, true
 	}
 	return "", false
+}
+
+// mayStillBeApproved reports whether the request may hold (or come to hold)
+// money at Vipps although the till has moved on: Vipps itself has not
+// closed it, and it was never taken as the sale's payment.
+func (p *Payment) mayStillBeApproved() bool {
+	if p.NotOurs || p.Status == PaymentAuthorized {
+		return false
+	}
+	switch p.VippsState {
+	case VippsAborted, VippsExpired, VippsTerminated:
+		return false
+	}
+	return true
 }

@@ -167,6 +167,21 @@ func (r *rig) status(want flow.PaymentStatus) flow.View {
 	return r.waitFor("payment "+string(want), func(v flow.View) bool { return v.Payment != nil && v.Payment.Status == want })
 }
 
+// settle runs the settlement worker's due jobs against the rig's Vipps, as
+// the till's worker does in the background.
+func (r *rig) settle() {
+	r.t.Helper()
+	s := flow.NewSettler(r.db, r.vipps, nil)
+	s.Now = r.clock.Now
+	for {
+		n, err := s.RunOnce(r.ctx, 10)
+		r.must(err)
+		if n == 0 {
+			return
+		}
+	}
+}
+
 func (r *rig) jobs(saleID int64) []store.OutboxJobRow {
 	r.t.Helper()
 	var jobs []store.OutboxJobRow

@@ -23,6 +23,9 @@ type Sale struct {
 	// attempt n > 1 carries the suffix "-n".
 	Attempt int
 	Payment *Payment // the current (latest) payment request, nil before
+	// Version is how many transitions of the sale were stored; the store
+	// refuses a transition of an older version (ErrStaleSale).
+	Version int64
 
 	CreatedAt time.Time
 	UpdatedAt time.Time

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 )
@@ -59,6 +60,11 @@ type SettlementStore interface {
 	// ReleaseSale finishes every unfinished job of the sale with note and
 	// records it as released: Vipps will never let us capture it.
 	ReleaseSale(ctx context.Context, saleID int64, note string, now time.Time) error
+	// RenewJobKey sets the Idempotency-Key a job's next try sends (the old
+	// one was refused for now and stays refused).
+	RenewJobKey(ctx context.Context, id int64, key string, now time.Time) error
+	// PaymentCreateKey is the Idempotency-Key our create of reference carried.
+	PaymentCreateKey(ctx context.Context, reference string) (string, error)
 	// RequeueSale makes the sale's queued jobs due now (after a restart there
 	// is no reason to sit out an old backoff).
 	RequeueSale(ctx context.Context, saleID int64, now time.Time) error
@@ -107,6 +113,10 @@ type Settler struct {
 	// ConfirmTries is how often confirm may find the capture missing before
 	// the job is parked (a 200 on capture that Vipps does not show).
 	ConfirmTries int
+	// MaxAttempts parks a job that failed this many times (0: no limit),
+	// with a plain message for the manager. With the backoff capped at a
+	// minute, 60 tries are about an hour of Vipps trouble.
+	MaxAttempts int
 
 	// OnParked raises a parked job to the till (View.Parked, the manager
 	// screen). OnSettled reports a sale's new settlement status. Both are
@@ -129,6 +139,7 @@ func NewSettler(store SettlementStore, vipps Vipps, log *slog.Logger) *Settler {
 		Workers: 8, Lease: 2 * time.Minute, CallTimeout: 30 * time.Second, Idle: 5 * time.Second,
 		Backoff:      Backoff{Base: 2 * time.Second, Max: time.Minute},
 		ConfirmTries: 10,
+		MaxAttempts:  60,
 	}
 }
 
@@ -213,6 +224,7 @@ type outcome struct {
 	err     error
 	retryIn time.Duration // at least this long (Retry-After)
 	status  SettlementStatus
+	newKey  string // retry under this Idempotency-Key (the old one was refused)
 }
 
 func (s *Settler) runJob(ctx context.Context, j OutboxJob) {
@@ -227,6 +239,8 @@ func (s *Settler) runJob(ctx context.Context, j OutboxJob) {
 		o = s.confirm(cctx, j)
 	case JobRefund:
 		o = s.refund(cctx, j)
+	case JobRelease:
+		o = s.releaseStranded(cctx, j)
 	default:
 		o = outcome{park: true, err: fmt.Errorf("unknown settlement job kind %q", j.Kind)}
 	}
@@ -264,13 +278,29 @@ func (s *Settler) record(ctx context.Context, j OutboxJob, o outcome) {
 		j.State, j.LastError = JobParked, o.err.Error()
 		err = s.Store.ParkJob(ctx, j.ID, j.Attempts, j.LastError, now)
 		log.Error("settlement: job parked, a manager must look at it", "err", o.err, "attempts", j.Attempts)
-		if err == nil && j.Kind != JobReceipt {
+		if err == nil && j.Kind != JobReceipt && j.Kind != JobRelease {
+			err = s.Store.RecordSettlement(ctx, j.SaleID, SettlementParked, now)
+		}
+		if err == nil && s.OnParked != nil {
+			s.OnParked(j)
+		}
+	case j.Attempts+1 >= s.MaxAttempts && s.MaxAttempts > 0:
+		j.Attempts++
+		j.State, j.LastError = JobParked, fmt.Sprintf("Vipps did not accept the %s after %d tries; the last answer was: %v", j.Kind, j.Attempts, o.err)
+		err = s.Store.ParkJob(ctx, j.ID, j.Attempts, j.LastError, now)
+		log.Error("settlement: job parked after too many tries, a manager must look at it", "err", o.err, "attempts", j.Attempts)
+		if err == nil && j.Kind != JobReceipt && j.Kind != JobRelease {
 			err = s.Store.RecordSettlement(ctx, j.SaleID, SettlementParked, now)
 		}
 		if err == nil && s.OnParked != nil {
 			s.OnParked(j)
 		}
 	default:
+		if o.newKey != "" {
+			if err = s.Store.RenewJobKey(ctx, j.ID, o.newKey, now); err != nil {
+				break
+			}
+		}
 		j.Attempts++
 		wait := s.Backoff.Delay(j.Attempts, s.Rand())
 		if o.retryIn > 0 {
@@ -303,7 +333,7 @@ func retry(err error) outcome {
 // network error) is tried again; Vipps' verdicts are not.
 func retryable(err error) bool {
 	switch KindOf(err) {
-	case ErrTransient, ErrRateLimited, ErrUnauthorized, ErrUnknown:
+	case ErrTransient, ErrRateLimited, ErrUnauthorized, ErrUnknown, ErrRetryLater:
 		return true
 	}
 	return false
@@ -329,14 +359,14 @@ func (s *Settler) attachReceipt(ctx context.Context, j OutboxJob) outcome {
 }
 
 func (s *Settler) capture(ctx context.Context, j OutboxJob) outcome {
-	info, err := s.Vipps.Capture(ctx, j.Reference, j.Amount, j.IdempotencyKey)
+	info, err := s.Vipps.Capture(ctx, j.Reference, j.Amount, j.Key())
 	if err == nil {
 		if info.Captured >= j.Amount {
 			return outcome{done: true, note: fmt.Sprintf("captured %d", info.Captured)}
 		}
 		return retry(fmt.Errorf("capture answered with captured %d of %d", info.Captured, j.Amount))
 	}
-	if retryable(err) {
+	if retryable(err) && KindOf(err) != ErrRetryLater {
 		return retry(err)
 	}
 	// Vipps refused: read the truth before deciding. "Already captured"
@@ -357,19 +387,25 @@ func (s *Settler) capture(ctx context.Context, j OutboxJob) outcome {
 		return outcome{done: true, note: "reservation cancelled: nothing to capture", status: SettlementReleased}
 	case KindOf(err) == ErrConflict:
 		return retry(err) // e.g. another operation in progress on the payment
+	case KindOf(err) == ErrRetryLater:
+		// Read back and not captured: the refused key is spent, the next
+		// try goes under a new one.
+		o := retry(err)
+		o.newKey = renewedKey(j)
+		return o
 	}
 	return outcome{park: true, err: err}
 }
 
 func (s *Settler) confirm(ctx context.Context, j OutboxJob) outcome {
-	captureKey := ""
+	var captureKeys []string
 	jobs, err := s.Store.SaleJobs(ctx, j.SaleID)
 	if err != nil {
 		return retry(fmt.Errorf("reading the sale's jobs: %w", err))
 	}
 	for _, o := range jobs {
-		if o.Kind == JobCapture {
-			captureKey = o.IdempotencyKey
+		if o.Kind == JobCapture && o.Reference == j.Reference {
+			captureKeys = append(captureKeys, o.IdempotencyKey, o.Key())
 		}
 	}
 	info, err := s.Vipps.GetPayment(ctx, j.Reference)
@@ -385,7 +421,7 @@ func (s *Settler) confirm(ctx context.Context, j OutboxJob) outcome {
 	}
 	ours := false
 	for _, e := range events {
-		if e.Name == "CAPTURED" && e.Success && (captureKey == "" || e.IdempotencyKey == captureKey) {
+		if e.Name == "CAPTURED" && e.Success && (len(captureKeys) == 0 || slices.Contains(captureKeys, e.IdempotencyKey)) {
 			ours = true
 		}
 	}
@@ -418,17 +454,22 @@ func (s *Settler) refund(ctx context.Context, j OutboxJob) outcome {
 		return s.confirmFailed(j, err)
 	}
 	for _, e := range events {
-		if e.Name == "REFUNDED" && e.Success && e.IdempotencyKey == j.IdempotencyKey {
+		if e.Name == "REFUNDED" && e.Success && (e.IdempotencyKey == j.IdempotencyKey || e.IdempotencyKey == j.Key()) {
 			return s.refunded(info, "refund was already made")
 		}
 	}
 	if left := info.Captured - info.Refunded; j.Amount > left {
 		return outcome{park: true, err: fmt.Errorf("refund of %d exceeds the %d captured and not refunded", j.Amount, left)}
 	}
-	after, err := s.Vipps.Refund(ctx, j.Reference, j.Amount, j.IdempotencyKey)
+	after, err := s.Vipps.Refund(ctx, j.Reference, j.Amount, j.Key())
 	switch {
 	case err == nil:
 		return s.refunded(after, fmt.Sprintf("refunded %d", j.Amount))
+	case KindOf(err) == ErrRetryLater:
+		// Read first on the next try (as always), then under a new key.
+		o := retry(err)
+		o.newKey = renewedKey(j)
+		return o
 	case retryable(err), KindOf(err) == ErrConflict:
 		return retry(err)
 	}
@@ -478,3 +519,63 @@ func (s *Settler) RetryParked(ctx context.Context, id int64) error {
 	}
 	return err
 }
+
+// renewedKey is the next Idempotency-Key of a job Vipps refused for now.
+func renewedKey(j OutboxJob) string {
+	return IdempotencyKey(j.Reference, fmt.Sprintf("%s-r%d", j.Kind, j.Attempts+1))
+}
+
+// releaseStranded makes sure a request no sale will take holds no money: one the
+// till gave up on, or that a voided or otherwise paid sale left behind. It
+// first proves from the event log that the payment is ours (our create key
+// on CREATED): a reference that turned out to be another installation's is
+// never touched. Open requests are cancelled before the customer can still
+// approve them; an approval is cancelled (the reservation released) and
+// reported on the Problems list, so a manager can tell the customer.
+func (s *Settler) releaseStranded(ctx context.Context, j OutboxJob) outcome {
+	info, err := s.Vipps.GetPayment(ctx, j.Reference)
+	switch {
+	case KindOf(err) == ErrNotFound:
+		return outcome{done: true, note: "the request never reached Vipps: nothing to release"}
+	case err != nil:
+		return s.confirmFailed(j, err)
+	}
+	switch {
+	case info.State == VippsAborted, info.State == VippsExpired, info.State == VippsTerminated:
+		return outcome{done: true, note: "payment " + info.State + ": nothing reserved"}
+	case info.State == VippsAuthorized && info.Cancelled >= info.Authorized:
+		return outcome{done: true, note: "reservation already released"}
+	case info.Captured > 0:
+		return outcome{park: true, err: fmt.Errorf("a payment this till gave up on was captured (%d): check it in the Vipps portal", info.Captured)}
+	}
+	key, err := s.Store.PaymentCreateKey(ctx, j.Reference)
+	if err != nil {
+		return retry(fmt.Errorf("reading the payment's create key: %w", err))
+	}
+	events, err := s.Vipps.PaymentEvents(ctx, j.Reference)
+	if err != nil {
+		return s.confirmFailed(j, err)
+	}
+	ours := false
+	for _, e := range events {
+		ours = ours || (e.Name == VippsCreated && e.IdempotencyKey == key)
+	}
+	if !ours {
+		return outcome{done: true, note: "the payment under this reference is not ours: left alone"}
+	}
+	approved := info.State == VippsAuthorized
+	after, err := s.Vipps.CancelPayment(ctx, j.Reference, false, j.Key())
+	switch {
+	case err == nil && approved:
+		return outcome{park: true, err: fmt.Errorf("released an approval of %s that came after the sale had moved on (now %s, cancelled %d): tell the customer the money was given back; Retry clears this", fmtMoney(info.Authorized), after.State, after.Cancelled)}
+	case err == nil:
+		return outcome{done: true, note: "open request cancelled (" + after.State + ")"}
+	case KindOf(err) == ErrRetryLater:
+		o := retry(err)
+		o.newKey = renewedKey(j)
+		return o
+	}
+	return retry(err) // e.g. the customer is approving right now: read again
+}
+
+func fmtMoney(m Money) string { return fmt.Sprintf("%d.%02d", m/100, m%100) }

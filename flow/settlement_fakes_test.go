@@ -60,7 +60,7 @@ func (m *memSettlementStore) ClaimDue(_ context.Context, now time.Time, limit in
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []OutboxJob
-	blocked := map[int64]bool{} // sales with an unfinished job seen so far (jobs are in id order)
+	blocked := map[string]bool{} // payments with an unfinished job seen so far (jobs are in id order)
 	for i := range m.jobs {
 		j := &m.jobs[i]
 		if len(out) == limit {
@@ -69,9 +69,9 @@ func (m *memSettlementStore) ClaimDue(_ context.Context, now time.Time, limit in
 		if j.State == JobDone {
 			continue
 		}
-		wasBlocked := blocked[j.SaleID]
+		wasBlocked := blocked[j.Reference]
 		if !(j.Kind == JobReceipt && j.State == JobParked) {
-			blocked[j.SaleID] = true
+			blocked[j.Reference] = true
 		}
 		if wasBlocked || (j.State != JobQueued && j.State != JobRunning) || j.NextAt.After(now) {
 			continue
@@ -369,4 +369,14 @@ func (m *memSettlementStore) blocked(j OutboxJob) bool {
 		}
 	}
 	return false
+}
+
+func (m *memSettlementStore) RenewJobKey(_ context.Context, id int64, key string, now time.Time) error {
+	return m.set(id, func(j *OutboxJob) { j.SendKey, j.UpdatedAt = key, now })
+}
+
+// PaymentCreateKey: the fake Vipps of these tests creates each payment
+// under the key "create-" + reference.
+func (m *memSettlementStore) PaymentCreateKey(_ context.Context, reference string) (string, error) {
+	return "create-" + reference, nil
 }

@@ -9,6 +9,10 @@ import (
 // ErrNoRecord is returned by a Store when the thing asked for does not exist.
 var ErrNoRecord = errors.New("no such record")
 
+// ErrStaleSale is returned by SaveSale for a transition computed from an
+// older copy of the sale than the one stored: it is not written.
+var ErrStaleSale = errors.New("the sale was changed since this copy was read")
+
 // Store is the persistence flow needs; app/store implements it with GORM.
 // Every method is one database transaction.
 type Store interface {

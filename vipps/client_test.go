@@ -172,7 +172,9 @@ func TestErrorKinds(t *testing.T) {
 		retryAfter time.Duration
 	}{
 		{"5xx is transient", func(w http.ResponseWriter, r *http.Request) { writeProblem(w, 500, "Internal", "") }, Transient, "", 0},
-		{"423 locked is transient", func(w http.ResponseWriter, r *http.Request) { writeProblem(w, 423, "Locked", "6160") }, Transient, "6160", 0},
+		{"423 order processing: try again with a new key", func(w http.ResponseWriter, r *http.Request) { writeProblem(w, 423, "Locked", "6160") }, RetryLater, "6160", 0},
+		{"400 capture failed, try again later: a new key", func(w http.ResponseWriter, r *http.Request) { writeProblem(w, 400, "Bad Request", "6280") }, RetryLater, "6280", 0},
+		{"500 internal error is transient", func(w http.ResponseWriter, r *http.Request) { writeProblem(w, 500, "Internal", "3010") }, Transient, "3010", 0},
 		{"429 is rate-limited", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Retry-After", "30")
 			writeProblem(w, 429, "Too many", "")

@@ -26,6 +26,11 @@ const (
 	Permanent         // Vipps refuses for good (state, limits, configuration): do not retry
 	Unauthorized      // credentials wrong, expired or lacking a product (401, 403)
 	NotFound          // unknown reference (404, code 5090)
+	// RetryLater: Vipps refused the request for now (6160 order processing,
+	// 6280 capture failed, try again later, 3010 internal). Vipps answers a
+	// key it refused the same way every time: re-read the payment, then
+	// send the operation again with a new Idempotency-Key.
+	RetryLater
 )
 
 func (k Kind) String() string {
@@ -42,6 +47,8 @@ func (k Kind) String() string {
 		return "permanent"
 	case Unauthorized:
 		return "unauthorized"
+	case RetryLater:
+		return "retry-later"
 	case NotFound:
 		return "not-found"
 	}
@@ -199,7 +206,12 @@ func classify(status int, code string) Kind {
 	case "5090":
 		return NotFound
 	case "6160", "6280", "3010":
-		return Transient // order processing / capture failed, try again later / internal
+		// order processing / capture failed, try again later / internal: as a
+		// 4xx refusal the key is spent; as a 5xx it is server trouble.
+		if status >= 400 && status < 500 {
+			return RetryLater
+		}
+		return Transient
 	case "invalid_client", "unauthorized_client":
 		return Unauthorized
 	case "invalid_request", "invalid_scope", "invalid_binding_message":

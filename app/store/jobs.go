@@ -17,7 +17,8 @@ import (
 // queued otherwise.
 func (db *DB) SettlementStatus(ctx context.Context, saleID int64) (flow.SettlementStatus, error) {
 	var jobs []OutboxJobRow
-	if err := db.gorm.WithContext(ctx).Where("sale_id = ?", saleID).Find(&jobs).Error; err != nil {
+	// A release of an earlier request is not part of settling the sale.
+	if err := db.gorm.WithContext(ctx).Where("sale_id = ? AND kind <> ?", saleID, flow.JobRelease).Find(&jobs).Error; err != nil {
 		return "", err
 	}
 	if len(jobs) == 0 {

@@ -41,6 +41,9 @@ var migrations = []migration{
 	{3, "a payment remembers whom it was pushed to", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&paymentRow{})
 	}},
+	{4, "installation id, tills, versioned sales, payments that are not ours, renewed job keys", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&installationRow{}, &tillRow{}, &saleRow{}, &paymentRow{}, &OutboxJobRow{})
+	}},
 }
 
 // extraModels are tables other files of this package add (the settlement

@@ -54,9 +54,12 @@ type saleRow struct {
 	EnrolExpiresAt *time.Time
 	EnrolInterval  int64 // milliseconds
 	Attempt        int   `gorm:"not null"`
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	ClosedAt       *time.Time `gorm:"index"`
+	// Version counts stored transitions: a transition computed from an
+	// older copy of the sale is refused instead of overwriting a newer one.
+	Version   int64 `gorm:"not null;default:0"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	ClosedAt  *time.Time `gorm:"index"`
 }
 
 func (saleRow) TableName() string { return "sales" }
@@ -97,6 +100,7 @@ type paymentRow struct {
 	Authorized      int64  `gorm:"not null"`
 	CancelRequested bool
 	FallbackToQR    bool
+	NotOurs         bool `gorm:"not null;default:false"`
 	CreatedAt       time.Time
 	ExpiresAt       *time.Time
 	UpdatedAt       time.Time
@@ -143,6 +147,7 @@ type OutboxJobRow struct {
 	Kind           string    `gorm:"size:16;not null"`
 	Amount         int64     `gorm:"not null"`
 	IdempotencyKey string    `gorm:"size:50;not null;uniqueIndex"`
+	SendKey        string    `gorm:"size:50;not null;default:''"` // the key sent now, when renewed (flow.OutboxJob.SendKey)
 	State          string    `gorm:"size:16;not null;index:settlement_jobs_due,priority:1"`
 	Attempts       int       `gorm:"not null"`
 	NextAt         time.Time `gorm:"index:settlement_jobs_due,priority:2"`

@@ -48,9 +48,12 @@ func (db *DB) SaveSale(ctx context.Context, c flow.SaleChange) error {
 	if s == nil || s.ID == 0 {
 		return errors.New("store: SaveSale of a sale that was never created")
 	}
-	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if c.EventsOnly {
-			return db.writeEventsAndJournal(tx, c)
+			if err := db.writeEventsAndJournal(tx, c); err != nil {
+				return err
+			}
+			return db.writeJobs(tx, c)
 		}
 		if c.NewMember != nil {
 			if err := db.upsertMember(tx, c.NewMember); err != nil {
@@ -59,11 +62,19 @@ func (db *DB) SaveSale(ctx context.Context, c flow.SaleChange) error {
 			s.Customer.Member = c.NewMember
 		}
 		row := saleToRow(s)
-		res := tx.Omit(clause.Associations, "created_at").Where("id = ?", s.ID).Select("*").Updates(&row)
+		row.Version = s.Version + 1
+		res := tx.Omit(clause.Associations, "created_at").Where("id = ? AND version = ?", s.ID, s.Version).Select("*").Updates(&row)
 		if res.Error != nil {
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
+			var n int64
+			if err := tx.Model(&saleRow{}).Where("id = ?", s.ID).Count(&n).Error; err != nil {
+				return err
+			}
+			if n == 1 {
+				return fmt.Errorf("store: sale %d at version %d: %w", s.ID, s.Version, flow.ErrStaleSale)
+			}
 			return fmt.Errorf("store: sale %d: %w", s.ID, flow.ErrNoRecord)
 		}
 		if c.LinesChanged {
@@ -82,19 +93,28 @@ func (db *DB) SaveSale(ctx context.Context, c flow.SaleChange) error {
 		if err := db.writeEventsAndJournal(tx, c); err != nil {
 			return err
 		}
-		for i := range c.Jobs {
-			c.Jobs[i].SaleID = s.ID
-			r := JobRow(c.Jobs[i])
-			// A job is identified by its idempotency key: storing the same
-			// authorization twice must not queue a second capture.
-			res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "idempotency_key"}}, DoNothing: true}).Create(&r)
-			if res.Error != nil {
-				return res.Error
-			}
-			c.Jobs[i].ID = r.ID
-		}
-		return nil
+		return db.writeJobs(tx, c)
 	})
+	if err == nil && !c.EventsOnly {
+		s.Version++
+	}
+	return err
+}
+
+// writeJobs queues a change's settlement jobs. A job is identified by its
+// idempotency key: storing the same authorization twice must not queue a
+// second capture.
+func (db *DB) writeJobs(tx *gorm.DB, c flow.SaleChange) error {
+	for i := range c.Jobs {
+		c.Jobs[i].SaleID = c.Sale.ID
+		r := JobRow(c.Jobs[i])
+		res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "idempotency_key"}}, DoNothing: true}).Create(&r)
+		if res.Error != nil {
+			return res.Error
+		}
+		c.Jobs[i].ID = r.ID
+	}
+	return nil
 }
 
 func (db *DB) savePayment(tx *gorm.DB, s *flow.Sale) error {
@@ -103,7 +123,7 @@ func (db *DB) savePayment(tx *gorm.DB, s *flow.Sale) error {
 	r := paymentRow{ID: p.ID, SaleID: s.ID, Reference: p.Reference, Attempt: p.Attempt,
 		IdempotencyKey: p.IdempotencyKey, Status: string(p.Status), VippsState: p.VippsState,
 		Push: p.Push, PushMSISDN: p.PushMSISDN, PushQR: p.PushQR, QR: p.QR, Amount: int64(p.Amount), Authorized: int64(p.Authorized),
-		CancelRequested: p.CancelRequested, FallbackToQR: p.FallbackToQR,
+		CancelRequested: p.CancelRequested, FallbackToQR: p.FallbackToQR, NotOurs: p.NotOurs,
 		CreatedAt: p.CreatedAt.UTC(), ExpiresAt: timePtr(p.ExpiresAt), UpdatedAt: db.now()}
 	if p.ID == 0 {
 		// A payment stored before (the same transition replayed after a
@@ -187,7 +207,7 @@ func (db *DB) Sale(ctx context.Context, id int64) (*flow.Sale, error) {
 		s.Payment = &flow.Payment{ID: p.ID, SaleID: p.SaleID, Reference: p.Reference, Attempt: p.Attempt,
 			IdempotencyKey: p.IdempotencyKey, Status: flow.PaymentStatus(p.Status), VippsState: p.VippsState,
 			Push: p.Push, PushMSISDN: p.PushMSISDN, PushQR: p.PushQR, QR: p.QR, Amount: flow.Money(p.Amount), Authorized: flow.Money(p.Authorized),
-			CancelRequested: p.CancelRequested, FallbackToQR: p.FallbackToQR,
+			CancelRequested: p.CancelRequested, FallbackToQR: p.FallbackToQR, NotOurs: p.NotOurs,
 			CreatedAt: p.CreatedAt, ExpiresAt: timeVal(p.ExpiresAt), UpdatedAt: p.UpdatedAt}
 	}
 	return s, nil
@@ -260,7 +280,7 @@ func saleToRow(s *flow.Sale) saleRow {
 	r := saleRow{ID: s.ID, POSID: s.POSID, ReceiptSeq: s.ReceiptSeq, ReceiptNumber: s.ReceiptNumber,
 		Currency: s.Currency, Stage: string(s.Stage), Total: int64(s.Total()),
 		CustomerQR: s.Customer.QR, CustomerMSISDN: s.Customer.MSISDN, CheckedIn: s.Customer.CheckedIn,
-		Attempt: s.Attempt, CreatedAt: s.CreatedAt.UTC(), UpdatedAt: s.UpdatedAt.UTC(), ClosedAt: timePtr(s.ClosedAt)}
+		Attempt: s.Attempt, Version: s.Version, CreatedAt: s.CreatedAt.UTC(), UpdatedAt: s.UpdatedAt.UTC(), ClosedAt: timePtr(s.ClosedAt)}
 	if m := s.Customer.Member; m != nil && m.ID != 0 {
 		id := m.ID
 		r.MemberID = &id
@@ -274,7 +294,7 @@ func saleToRow(s *flow.Sale) saleRow {
 
 func rowToSale(r saleRow) *flow.Sale {
 	s := &flow.Sale{ID: r.ID, POSID: r.POSID, ReceiptSeq: r.ReceiptSeq, ReceiptNumber: r.ReceiptNumber,
-		Currency: r.Currency, Stage: flow.Stage(r.Stage), Attempt: r.Attempt,
+		Currency: r.Currency, Stage: flow.Stage(r.Stage), Attempt: r.Attempt, Version: r.Version,
 		Customer:  flow.Customer{QR: r.CustomerQR, MSISDN: r.CustomerMSISDN, CheckedIn: r.CheckedIn},
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, ClosedAt: timeVal(r.ClosedAt)}
 	if r.Member != nil {

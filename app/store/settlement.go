@@ -30,7 +30,7 @@ func init() { registerModels(&settlementOutcomeRow{}) }
 
 // claimSQL moves due jobs in one state (queued, or running with an expired
 // lease) to running in one statement. A job waits while an earlier job of
-// its sale is unfinished, except a parked receipt: the money must not wait
+// its payment (reference) is unfinished, except a parked receipt: the money must not wait
 // for a receipt a manager has to fix. On PostgreSQL the candidate rows are
 // locked with SKIP LOCKED, so tills sharing the database take disjoint jobs
 // without waiting for each other; a row another till claimed meanwhile is
@@ -43,7 +43,7 @@ WHERE id IN (
   SELECT j.id FROM settlement_jobs j
   WHERE j.state = @from AND j.next_at <= @now
     AND NOT EXISTS (SELECT 1 FROM settlement_jobs e
-      WHERE e.sale_id = j.sale_id AND e.id < j.id AND e.state <> @done
+      WHERE e.reference = j.reference AND e.id < j.id AND e.state <> @done
         AND NOT (e.kind = @receipt AND e.state = @parked))
   ORDER BY j.next_at, j.id
   LIMIT @limit %s)
@@ -269,7 +269,8 @@ ORDER BY sale_id`, map[string]any{"capture": flow.JobCapture, "done": flow.JobDo
 // ReleaseSale implements flow.SettlementStore.
 func (db *DB) ReleaseSale(ctx context.Context, saleID int64, note string, now time.Time) error {
 	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Model(&OutboxJobRow{}).Where("sale_id = ? AND state <> ?", saleID, flow.JobDone).
+		// A release of another request of the sale is about other money.
+		if err := tx.Model(&OutboxJobRow{}).Where("sale_id = ? AND state <> ? AND kind <> ?", saleID, flow.JobDone, flow.JobRelease).
 			Updates(map[string]any{"state": flow.JobDone, "last_error": truncate(note, 1000), "updated_at": now.UTC()}).Error; err != nil {
 			return err
 		}
@@ -291,4 +292,22 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n]
+}
+
+// RenewJobKey implements flow.SettlementStore.
+func (db *DB) RenewJobKey(ctx context.Context, id int64, key string, now time.Time) error {
+	return db.gorm.WithContext(ctx).Model(&OutboxJobRow{}).Where("id = ?", id).
+		Updates(map[string]any{"send_key": key, "updated_at": now.UTC()}).Error
+}
+
+// PaymentCreateKey implements flow.SettlementStore.
+func (db *DB) PaymentCreateKey(ctx context.Context, reference string) (string, error) {
+	var keys []string
+	if err := db.gorm.WithContext(ctx).Model(&paymentRow{}).Where("reference = ?", reference).Limit(1).Pluck("idempotency_key", &keys).Error; err != nil {
+		return "", err
+	}
+	if len(keys) == 0 {
+		return "", flow.ErrNoRecord
+	}
+	return keys[0], nil
 }

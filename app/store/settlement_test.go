@@ -28,7 +28,7 @@ func paidSale(t testing.TB, db *store.DB, pos string, total flow.Money) *flow.Sa
 	if err := db.CreateSale(ctx, s, flow.JournalEntry{To: "open", At: st0}); err != nil {
 		t.Fatal(err)
 	}
-	ref := flow.Reference(pos, s.ReceiptSeq, 1)
+	ref := flow.Reference("", pos, s.ReceiptSeq, 1)
 	s.Stage = flow.StagePaid
 	s.Payment = &flow.Payment{Reference: ref, Attempt: 1, IdempotencyKey: flow.IdempotencyKey(ref, "create"),
 		Status: flow.PaymentAuthorized, Amount: total, Authorized: total, CreatedAt: st0}

@@ -117,6 +117,10 @@ func RunChild(ctx context.Context, e Env, logOut io.Writer) error {
 // approved at Vipps, then the sale is recorded paid with its settlement jobs
 // in one transaction, as the checkout does. It returns the references.
 func Seed(ctx context.Context, db *store.DB, c *vipps.Client, pos string, n int) ([]string, error) {
+	inst, err := db.Installation(ctx)
+	if err != nil {
+		return nil, err
+	}
 	refs := make([]string, n)
 	errs := make(chan error, n)
 	sem := make(chan struct{}, 16)
@@ -129,7 +133,7 @@ func Seed(ctx context.Context, db *store.DB, c *vipps.Client, pos string, n int)
 		if err := db.CreateSale(ctx, s, flow.JournalEntry{To: "open", At: time.Now()}); err != nil {
 			return nil, err
 		}
-		refs[i] = flow.Reference(pos, s.ReceiptSeq, 1)
+		refs[i] = flow.Reference(inst, pos, s.ReceiptSeq, 1)
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
@@ -148,7 +152,7 @@ func pay(ctx context.Context, db *store.DB, c *vipps.Client, s *flow.Sale, ref s
 	for _, l := range s.Lines {
 		total += l.Total()
 	}
-	key := flow.IdempotencyKey(ref, "create")
+	key := flow.CreateKey(ref, "seeded")
 	if _, err := c.CreatePayment(ctx, vipps.CreatePayment{Reference: ref, IdempotencyKey: key,
 		Amount: vipps.Amount{Currency: "NOK", Value: int64(total)}, MSISDN: "4791234567", Description: "Crash test sale"}); err != nil {
 		return err
