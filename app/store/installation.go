@@ -148,4 +148,3 @@ func unlock(conn *sql.Conn, posID string) {
 	_, _ = conn.ExecContext(ctx, "SELECT pg_advisory_unlock($1, hashtext($2))", tillLockClass, posID)
 	_ = conn.Close()
 }
-
