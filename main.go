@@ -275,7 +275,10 @@ func reportCommand(fs *flag.FlagSet) runFunc {
 		defer db.Close()
 		j := flow.NewElectronicJournal(db, cfg.Store.POSID, time.Local, nil)
 		if *cashier != 0 || args[0] == "z" {
-			c, err := flow.NewCashierSession(db, nil, nil).Identify(ctx, *cashier, *pin)
+			session := flow.NewCashierSession(db, nil, nil)
+		session.Lockout = db
+			session.Lockout = db
+			c, err := session.Identify(ctx, *cashier, *pin)
 			if err == nil && args[0] == "z" && !c.Can(flow.PermZReport) {
 				err = flow.ErrNotAllowed
 			}
@@ -401,6 +404,7 @@ func cashierCommand(fs *flag.FlagSet) runFunc {
 		}
 		defer db.Close()
 		session := flow.NewCashierSession(db, nil, nil)
+		session.Lockout = db
 		if args[0] == "add" {
 			if *manager != 0 {
 				if _, err := session.Login(ctx, *manager, *managerPIN); err != nil {

@@ -219,6 +219,11 @@ func (c *Config) Validate() error {
 			problems = append(problems, "the Vipps subscription key is missing (enter it with `kasse settings`, or set KASSE_VIPPS_SUBSCRIPTION_KEY)")
 		}
 		problems = append(problems, credentialFormatProblems(c.Vipps)...)
+		if u := c.VippsBaseURL(); !strings.HasPrefix(strings.ToLower(u), "https://") {
+			// The client secret and every customer's phone number would
+			// cross the network in clear.
+			problems = append(problems, fmt.Sprintf("the Vipps URL %q is not https: the test and production environments are only reached over https", u))
+		}
 	default:
 		problems = append(problems, fmt.Sprintf("unknown Vipps environment %q (use simulator, test or production)", c.Vipps.Env))
 	}

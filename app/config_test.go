@@ -72,3 +72,21 @@ func TestSecretsAreNeverWrittenToTheConfigFile(t *testing.T) {
 		t.Fatalf("secret leaked into serialised config: %s", b)
 	}
 }
+
+// The test and production environments are reached over https only: an
+// http:// URL would send the client secret and customers' numbers in clear.
+func TestVippsEnvironmentsRefusePlainHTTP(t *testing.T) {
+	for _, env := range []string{EnvTest, EnvProduction} {
+		cfg := DefaultConfig()
+		cfg.Vipps.Env, cfg.Vipps.MSN, cfg.Vipps.ClientID = env, "123456", "0f6a8c3e-0000-4000-8000-000000000001"
+		cfg.Vipps.ClientSecret, cfg.Vipps.SubscriptionKey = "s", "k"
+		cfg.Vipps.BaseURL = "http://api.vipps.example"
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "not https") {
+			t.Errorf("%s with an http URL: %v", env, err)
+		}
+		cfg.Vipps.BaseURL = "https://api.vipps.example"
+		if err := cfg.Validate(); err != nil && strings.Contains(err.Error(), "https") {
+			t.Errorf("%s with an https URL: %v", env, err)
+		}
+	}
+}

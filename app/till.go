@@ -93,6 +93,7 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 
 	t.Journal = flow.NewElectronicJournal(t.DB, cfg.Store.POSID, time.Local, nil)
 	t.Session = flow.NewCashierSession(t.DB, t.Journal, nil)
+	t.Session.Lockout = t.DB // wrong PINs count across processes and restarts
 	if cfg.Demo {
 		if err := ensureDemoCashier(ctx, t.Session); err != nil {
 			return nil, fmt.Errorf("creating the demo manager: %w", err)

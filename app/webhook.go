@@ -46,6 +46,10 @@ type webhookListener struct {
 	mu     sync.Mutex
 	secret string               // "" until Vipps has accepted the registration
 	seen   map[string]time.Time // Authorization header → when, for replay detection
+	// Rejections are counted always but logged at most once per
+	// rejectLogEvery: a flood of bad requests must not fill the disk.
+	lastRejectLog time.Time
+	unlogged      int64
 
 	accepted, forged, tampered, stale, replayed, malformed atomic.Int64
 }
@@ -80,7 +84,7 @@ func (l *webhookListener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Nothing can be signed for us before Vipps accepted the
 		// registration; an unsigned delivery is forged, not late.
 		l.forged.Add(1)
-		l.log.Warn("webhook rejected", "reason", "unsigned or not registered yet", "remote", r.RemoteAddr)
+		l.logRejected(now, "unsigned or not registered yet", r.RemoteAddr)
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
@@ -94,14 +98,15 @@ func (l *webhookListener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		l.forged.Add(1)
 	}
 	if err != nil {
-		l.log.Warn("webhook rejected", "reason", err, "remote", r.RemoteAddr)
+		l.logRejected(now, err.Error(), r.RemoteAddr)
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
 	sig := r.Header.Get("Authorization")
-	if l.seenBefore(sig, now) {
-		// A byte-identical delivery seen before: harmless for the checkout,
-		// but counted; acknowledged so a confused sender stops retrying.
+	if !l.claim(sig, now) {
+		// A byte-identical delivery seen before (or being handled right
+		// now): harmless for the checkout, but counted; acknowledged so a
+		// confused sender stops retrying.
 		l.replayed.Add(1)
 		w.WriteHeader(http.StatusOK)
 		return
@@ -115,20 +120,37 @@ func (l *webhookListener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 8*time.Second) // Vipps waits 10 s
 	defer cancel()
 	if err := l.handle(ctx, paymentEvent(ev)); err != nil {
+		l.unclaim(sig)
 		l.log.Error("webhook not recorded; Vipps will retry", "reference", ev.Reference, "event", ev.Name, "err", err)
 		http.Error(w, "try again", http.StatusServiceUnavailable)
 		return
 	}
-	l.remember(sig, now)
 	l.accepted.Add(1)
 	w.WriteHeader(http.StatusOK)
 }
 
-// seenBefore reports whether a delivery with this signature was recorded
-// already. Signatures are kept for twice the allowed skew: a signature
-// covers the date, so an older copy is rejected as stale anyway. Only
-// recorded deliveries are remembered, so a retry after a failure counts.
-func (l *webhookListener) seenBefore(sig string, now time.Time) bool {
+// rejectLogEvery is the least time between two log lines about rejected
+// webhooks; the line says how many were not logged since.
+const rejectLogEvery = 10 * time.Second
+
+func (l *webhookListener) logRejected(now time.Time, reason, remote string) {
+	l.mu.Lock()
+	if now.Sub(l.lastRejectLog) < rejectLogEvery {
+		l.unlogged++
+		l.mu.Unlock()
+		return
+	}
+	skipped := l.unlogged
+	l.lastRejectLog, l.unlogged = now, 0
+	l.mu.Unlock()
+	l.log.Warn("webhook rejected", "reason", reason, "remote", remote, "not logged since the last line", skipped)
+}
+
+// claim records a delivery's signature and reports whether it is new, in
+// one step under the lock: of twenty identical deliveries arriving at once,
+// exactly one is handled. Signatures are kept for twice the allowed skew:
+// a signature covers the date, so an older copy is rejected as stale anyway.
+func (l *webhookListener) claim(sig string, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for s, at := range l.seen {
@@ -136,14 +158,19 @@ func (l *webhookListener) seenBefore(sig string, now time.Time) bool {
 			delete(l.seen, s)
 		}
 	}
-	_, ok := l.seen[sig]
-	return ok
+	if _, ok := l.seen[sig]; ok {
+		return false
+	}
+	l.seen[sig] = now
+	return true
 }
 
-func (l *webhookListener) remember(sig string, now time.Time) {
+// unclaim forgets a delivery that could not be recorded, so Vipps' retry
+// of it counts as new.
+func (l *webhookListener) unclaim(sig string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.seen[sig] = now
+	delete(l.seen, sig)
 }
 
 // startWebhooks binds the listener where configured (and nowhere else),

@@ -137,9 +137,18 @@ const (
 	pinLockout     = 30 * time.Second
 )
 
-type pinFailures struct {
-	count int
-	until time.Time
+// PINLockout counts wrong PINs per cashier. app/store keeps the count in
+// the database, so the lockout holds across processes, restarts and the
+// command line, and on a chain's shared database across tills.
+type PINLockout interface {
+	// LockedUntil is when the cashier may try again (zero: now).
+	LockedUntil(ctx context.Context, id int64) (time.Time, error)
+	// PINFailed counts a wrong PIN and returns the wrong PINs in a row.
+	PINFailed(ctx context.Context, id int64) (int, error)
+	// LockPIN refuses the cashier's PIN until then.
+	LockPIN(ctx context.Context, id int64, until time.Time) error
+	// PINSucceeded ends the count.
+	PINSucceeded(ctx context.Context, id int64) error
 }
 
 // CashierSession is who is logged in at one till. Logging in while someone
@@ -148,10 +157,11 @@ type CashierSession struct {
 	Store   CashierStore
 	Journal *ElectronicJournal
 	Now     func() time.Time
+	// Lockout keeps the wrong-PIN count (default: in this process only).
+	Lockout PINLockout
 
-	mu       sync.Mutex
-	current  Cashier
-	failures map[int64]*pinFailures
+	mu      sync.Mutex
+	current Cashier
 }
 
 // NewCashierSession returns a session with nobody logged in.
@@ -159,7 +169,46 @@ func NewCashierSession(s CashierStore, j *ElectronicJournal, now func() time.Tim
 	if now == nil {
 		now = time.Now
 	}
-	return &CashierSession{Store: s, Journal: j, Now: now, failures: map[int64]*pinFailures{}}
+	return &CashierSession{Store: s, Journal: j, Now: now, Lockout: NewMemoryLockout()}
+}
+
+// NewMemoryLockout is a PINLockout that lives as long as the process.
+func NewMemoryLockout() PINLockout {
+	return &memoryLockout{failures: map[int64]int{}, until: map[int64]time.Time{}}
+}
+
+type memoryLockout struct {
+	mu       sync.Mutex
+	failures map[int64]int
+	until    map[int64]time.Time
+}
+
+func (m *memoryLockout) LockedUntil(_ context.Context, id int64) (time.Time, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.until[id], nil
+}
+
+func (m *memoryLockout) PINFailed(_ context.Context, id int64) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.failures[id]++
+	return m.failures[id], nil
+}
+
+func (m *memoryLockout) LockPIN(_ context.Context, id int64, until time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.until[id] = until
+	return nil
+}
+
+func (m *memoryLockout) PINSucceeded(_ context.Context, id int64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.failures, id)
+	delete(m.until, id)
+	return nil
 }
 
 // Current returns the cashier logged in.
@@ -188,35 +237,32 @@ func (s *CashierSession) Cashiers(ctx context.Context) ([]Cashier, error) {
 // checkPIN verifies id's PIN, counting failures for the lockout.
 func (s *CashierSession) checkPIN(ctx context.Context, id int64, pin string) (Cashier, error) {
 	now := s.Now()
-	s.mu.Lock()
-	f := s.failures[id]
-	if f != nil && now.Before(f.until) {
-		s.mu.Unlock()
+	until, err := s.Lockout.LockedUntil(ctx, id)
+	if err != nil {
+		return Cashier{}, err
+	}
+	if now.Before(until) {
 		return Cashier{}, ErrCashierLocked
 	}
-	s.mu.Unlock()
-
 	c, err := s.Store.CashierByID(ctx, id)
 	if err != nil {
 		return Cashier{}, err
 	}
-	ok := c.Active && CheckPIN(c.PINHash, pin)
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !ok {
-		f = s.failures[id]
-		if f == nil {
-			f = &pinFailures{}
-			s.failures[id] = f
+	if !c.Active || !CheckPIN(c.PINHash, pin) {
+		n, err := s.Lockout.PINFailed(ctx, id)
+		if err != nil {
+			return Cashier{}, err
 		}
-		f.count++
-		if f.count >= maxPINFailures {
-			f.until = now.Add(pinLockout << (f.count - maxPINFailures))
+		if n >= maxPINFailures {
+			if err := s.Lockout.LockPIN(ctx, id, now.Add(pinLockout<<min(n-maxPINFailures, 10))); err != nil {
+				return Cashier{}, err
+			}
 		}
 		return Cashier{}, ErrWrongPIN
 	}
-	delete(s.failures, id)
+	if err := s.Lockout.PINSucceeded(ctx, id); err != nil {
+		return Cashier{}, err
+	}
 	c.PINHash = ""
 	return c, nil
 }
