@@ -276,7 +276,7 @@ func reportCommand(fs *flag.FlagSet) runFunc {
 		j := flow.NewElectronicJournal(db, cfg.Store.POSID, time.Local, nil)
 		if *cashier != 0 || args[0] == "z" {
 			session := flow.NewCashierSession(db, nil, nil)
-		session.Lockout = db
+			session.Lockout = db
 			session.Lockout = db
 			c, err := session.Identify(ctx, *cashier, *pin)
 			if err == nil && args[0] == "z" && !c.Can(flow.PermZReport) {
