@@ -277,7 +277,6 @@ func reportCommand(fs *flag.FlagSet) runFunc {
 		if *cashier != 0 || args[0] == "z" {
 			session := flow.NewCashierSession(db, nil, nil)
 			session.Lockout = db
-			session.Lockout = db
 			c, err := session.Identify(ctx, *cashier, *pin)
 			if err == nil && args[0] == "z" && !c.Can(flow.PermZReport) {
 				err = flow.ErrNotAllowed
