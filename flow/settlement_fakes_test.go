@@ -250,6 +250,9 @@ type fakeVipps struct {
 	fail func(op, reference string) error
 	// lose makes the operation happen at Vipps but the answer get lost.
 	lose func(op, reference string) bool
+	// refuse refuses an operation by its Idempotency-Key (nil: none), as
+	// Vipps keeps refusing a key it refused once.
+	refuse func(op, key string) error
 }
 
 func newFakeVipps() *fakeVipps {
@@ -308,6 +311,11 @@ func (f *fakeVipps) modify(op, name, ref string, amount Money, key string, apply
 	if err := f.enter(op, ref); err != nil {
 		return PaymentInfo{}, err
 	}
+	if f.refuse != nil {
+		if err := f.refuse(op, key); err != nil {
+			return PaymentInfo{}, err
+		}
+	}
 	if prev, ok := f.seenKeys[ref+op+key]; ok {
 		return prev, f.lost(op, ref) // replay: same answer, no money moves
 	}
@@ -364,7 +372,7 @@ func (f *fakeVipps) AddReceipt(_ context.Context, ref string, _ Receipt) error {
 // blocked reports whether an earlier job of j's sale holds j back.
 func (m *memSettlementStore) blocked(j OutboxJob) bool {
 	for _, e := range m.jobs {
-		if e.SaleID == j.SaleID && e.ID < j.ID && e.State != JobDone && !(e.Kind == JobReceipt && e.State == JobParked) {
+		if e.Reference == j.Reference && e.ID < j.ID && e.State != JobDone && !(e.Kind == JobReceipt && e.State == JobParked) {
 			return true
 		}
 	}

@@ -453,3 +453,57 @@ func maxTime(a, b time.Time) time.Time {
 	}
 	return b
 }
+
+// A "try again later" refusal (6160, 6280, 3010 as a 4xx) spends the key:
+// Vipps answers it the same way for ever. The worker reads the payment
+// back and tries again under a new key (it used to re-send the refused key
+// until the end of time).
+func TestSettlementTryAgainRefusalsGoAgainUnderANewKey(t *testing.T) {
+	r := newSettleRig(t)
+	ref := r.sale(1, 30000)
+	var keys []string
+	refused := map[string]bool{}
+	r.vipps.refuse = func(op, key string) error {
+		if op != "capture" {
+			return nil
+		}
+		keys = append(keys, key)
+		if len(keys) == 1 || refused[key] {
+			refused[key] = true
+			return &GatewayError{Kind: ErrRetryLater, Status: 423, Code: "6160", Message: "order processing"}
+		}
+		return nil
+	}
+	r.drain(t)
+	if r.vipps.captures[ref] != 1 || r.store.status[1] != SettlementDone {
+		t.Fatalf("captures %d, status %q: want one capture and done", r.vipps.captures[ref], r.store.status[1])
+	}
+	if len(keys) != 2 || keys[0] == keys[1] {
+		t.Errorf("capture keys %q: want the refused key once, then a new one", keys)
+	}
+	if r.vipps.calls["get"] < 2 {
+		t.Errorf("%d payment reads: the payment is read back before the new key is used", r.vipps.calls["get"])
+	}
+}
+
+// Retries are capped: a job Vipps never accepts is parked with a plain
+// message for the manager instead of being retried for ever.
+func TestSettlementRetriesAreCappedThenParked(t *testing.T) {
+	r := newSettleRig(t)
+	r.sale(1, 30000)
+	r.s.MaxAttempts = 5
+	r.vipps.fail = func(op, _ string) error {
+		if op == "capture" {
+			return &GatewayError{Kind: ErrTransient, Status: 503}
+		}
+		return nil
+	}
+	r.drain(t)
+	j := r.store.job(1, JobCapture)
+	if j.State != JobParked || j.Attempts != 5 || !strings.Contains(j.LastError, "after 5 tries") {
+		t.Fatalf("capture job %s after %d attempts (%q): want parked after 5 with a plain message", j.State, j.Attempts, j.LastError)
+	}
+	if r.store.status[1] != SettlementParked {
+		t.Errorf("sale settlement %q, want parked", r.store.status[1])
+	}
+}

@@ -38,7 +38,9 @@ type Store interface {
 	RecentSales(ctx context.Context, posID string, n int) ([]SaleSummary, error)
 	// Journal returns a sale's audit trail, oldest first.
 	Journal(ctx context.Context, saleID int64) ([]JournalEntry, error)
-	// SaleIDByReference finds the sale a payment reference belongs to.
+	// SaleIDByReference finds the sale a payment reference belongs to;
+	// ErrNoRecord for a reference found to be another installation's
+	// payment (Payment.NotOurs).
 	SaleIDByReference(ctx context.Context, reference string) (int64, error)
 	// PaymentEvents returns every Vipps event kept for a reference.
 	PaymentEvents(ctx context.Context, reference string) ([]PaymentEvent, error)

@@ -328,10 +328,11 @@ func timeVal(t *time.Time) time.Time {
 	return *t
 }
 
-// SaleIDByReference finds the sale a payment reference belongs to.
+// SaleIDByReference finds the sale a payment reference of ours belongs to.
+// A reference found to be another installation's payment (NotOurs) is not.
 func (db *DB) SaleIDByReference(ctx context.Context, reference string) (int64, error) {
 	var ids []int64
-	if err := db.gorm.WithContext(ctx).Model(&paymentRow{}).Where("reference = ?", reference).Limit(1).Pluck("sale_id", &ids).Error; err != nil {
+	if err := db.gorm.WithContext(ctx).Model(&paymentRow{}).Where("reference = ? AND NOT not_ours", reference).Limit(1).Pluck("sale_id", &ids).Error; err != nil {
 		return 0, err
 	}
 	if len(ids) == 0 {
