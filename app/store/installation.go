@@ -92,7 +92,8 @@ var ErrTillInUse = errors.New("till id in use")
 func (e *TillInUseError) Is(target error) bool { return target == ErrTillInUse }
 
 // tillLockClass is the first key of the PostgreSQL advisory locks by which
-// tills on a shared database hold their ids ("KS").
+// tills on a shared database hold their ids ("KS"); the second is a hash of
+// the database, schema and till id (advisory locks are per server).
 const tillLockClass = 0x4b53
 
 // ClaimTill makes this process the only one running till posID on the
@@ -122,7 +123,7 @@ func (db *DB) ClaimTill(ctx context.Context, posID string) (release func(), err 
 		return nil, fmt.Errorf("store: a connection for the till lock: %w", err)
 	}
 	var got bool
-	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1, hashtext($2))", tillLockClass, posID).Scan(&got); err != nil {
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1, hashtext(current_database() || '.' || current_schema() || '.' || $2))", tillLockClass, posID).Scan(&got); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("store: taking the till lock: %w", err)
 	}
@@ -145,6 +146,6 @@ func (db *DB) ClaimTill(ctx context.Context, posID string) (release func(), err 
 func unlock(conn *sql.Conn, posID string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_, _ = conn.ExecContext(ctx, "SELECT pg_advisory_unlock($1, hashtext($2))", tillLockClass, posID)
+	_, _ = conn.ExecContext(ctx, "SELECT pg_advisory_unlock($1, hashtext(current_database() || '.' || current_schema() || '.' || $2))", tillLockClass, posID)
 	_ = conn.Close()
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -131,6 +132,54 @@ func TestAuthorizationAndJobsCommitTogether(t *testing.T) {
 		}
 		if st, _ := db.SettlementStatus(ctx, a.ID); st != flow.SettlementQueued {
 			t.Errorf("settlement %q", st)
+		}
+	})
+}
+
+// Two tills with one id on a shared database would take each other's sales
+// and payments for their own: the second is refused, naming the first; once
+// the first is gone (however it ended), the id is free again.
+func TestATillIDRunsOnceOnASharedDatabase(t *testing.T) {
+	dsn := os.Getenv("KASSE_TEST_POSTGRES")
+	if dsn == "" {
+		t.Skip("needs PostgreSQL (KASSE_TEST_POSTGRES)")
+	}
+	ctx := context.Background()
+	db := storetest.OpenPostgres(t, dsn)
+	release, err := db.ClaimTill(ctx, "pos1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ClaimTill(ctx, "pos1"); !errors.Is(err, store.ErrTillInUse) || !strings.Contains(err.Error(), "process") {
+		t.Fatalf("second till with the same id: %v, want refused naming the first", err)
+	}
+	other, err := db.ClaimTill(ctx, "pos2")
+	if err != nil {
+		t.Fatalf("another id: %v", err)
+	}
+	other()
+	release()
+	again, err := db.ClaimTill(ctx, "pos1")
+	if err != nil {
+		t.Fatalf("after the first till stopped: %v", err)
+	}
+	again()
+}
+
+// The installation id is made once and kept: every reference of the
+// database starts with it, so two databases never share one.
+func TestInstallationIDIsMadeOnceAndKept(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		a, err := db.Installation(ctx)
+		if err != nil || len(a) != 6 {
+			t.Fatalf("installation id %q, %v", a, err)
+		}
+		if b, _ := db.Installation(ctx); b != a {
+			t.Errorf("installation id changed from %q to %q", a, b)
+		}
+		if c, _ := storetest.OpenSQLite(t).Installation(ctx); c == a {
+			t.Errorf("two databases share installation id %q", a)
 		}
 	})
 }
