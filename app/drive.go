@@ -60,7 +60,10 @@ type DriveStatus struct {
 	ThisRun     int          `json:"thisRun"`     // sales this process finished
 	Webhooks    WebhookStats `json:"webhooks"`    // this process's listener since it started
 	WebhookAddr string       `json:"webhookAddr"` // where that listener was configured to bind
-	Done        bool         `json:"done"`
+	// ReferencePrefix starts every payment reference of this till (its
+	// installation id and till id).
+	ReferencePrefix string `json:"referencePrefix"`
+	Done            bool   `json:"done"`
 	Updated     time.Time    `json:"updated"`
 }
 
@@ -120,7 +123,7 @@ func Drive(ctx context.Context, t *Till, opt DriveOptions) (DriveStatus, error) 
 		return DriveStatus{}, err
 	}
 	stopStatus := d.keepStatus(ctx)
-	defer stopStatus()
+	defer stopStatus() // on the error returns; the end below stops it first
 
 	for {
 		st, err := d.status(ctx)
@@ -160,6 +163,10 @@ func Drive(ctx context.Context, t *Till, opt DriveOptions) (DriveStatus, error) 
 			}
 		}
 	}
+	// The periodic writer stops before the last status is written, so the
+	// file a harness reads after the exit is this one, with the final
+	// counters.
+	stopStatus()
 	d.writeStatus(ctx, true)
 	return d.statusOrZero(ctx), nil
 }
@@ -396,7 +403,8 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 
 // status counts this till's sales in the database.
 func (d *driver) status(ctx context.Context) (DriveStatus, error) {
-	st := DriveStatus{PID: os.Getpid(), ThisRun: int(d.thisRun.Load()), Updated: time.Now().UTC()}
+	st := DriveStatus{PID: os.Getpid(), ThisRun: int(d.thisRun.Load()), Updated: time.Now().UTC(),
+		ReferencePrefix: flow.ReferencePrefix(d.t.Installation, d.t.Cfg.Store.POSID)}
 	g := d.t.DB.Gorm().WithContext(ctx)
 	var rows []struct {
 		Stage string
@@ -428,16 +436,18 @@ func (d *driver) statusOrZero(ctx context.Context) DriveStatus {
 }
 
 // writeStatus replaces the status file in one rename, so a reader never
-// sees half a file even when the driver is killed mid-write.
+// sees half a file even when the driver is killed mid-write. The status is
+// taken under the same lock as the write: a snapshot taken earlier can
+// never replace a newer one.
 func (d *driver) writeStatus(ctx context.Context, done bool) {
+	d.writeMu.Lock()
+	defer d.writeMu.Unlock()
 	st, err := d.status(context.WithoutCancel(ctx))
 	if err != nil {
 		return
 	}
 	st.Done = done
 	b, _ := json.Marshal(st)
-	d.writeMu.Lock()
-	defer d.writeMu.Unlock()
 	tmp := d.opt.StatusFile + ".tmp"
 	if os.WriteFile(tmp, b, 0o600) == nil {
 		_ = os.Rename(tmp, d.opt.StatusFile)
@@ -463,5 +473,6 @@ func (d *driver) keepStatus(ctx context.Context) func() {
 			}
 		}
 	}()
-	return func() { cancel(); <-done }
+	var once sync.Once
+	return func() { once.Do(func() { cancel(); <-done }) }
 }

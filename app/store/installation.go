@@ -149,3 +149,29 @@ func unlock(conn *sql.Conn, posID string) {
 	_, _ = conn.ExecContext(ctx, "SELECT pg_advisory_unlock($1, hashtext(current_database() || '.' || current_schema() || '.' || $2))", tillLockClass, posID)
 	_ = conn.Close()
 }
+
+// advisoryLock waits for the PostgreSQL advisory lock named name (per
+// database and schema) on a connection of its own; unlock releases it.
+func (db *DB) advisoryLock(ctx context.Context, name string) (unlock func(), err error) {
+	sqlDB, err := db.gorm.DB()
+	if err != nil {
+		return nil, err
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1, hashtext(current_database() || '.' || current_schema() || '.' || $2))", schemaLockClass, name); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, _ = conn.ExecContext(ctx, "SELECT pg_advisory_unlock($1, hashtext(current_database() || '.' || current_schema() || '.' || $2))", schemaLockClass, name)
+		_ = conn.Close()
+	}, nil
+}
+
+// schemaLockClass is the first key of the advisory lock around migrations ("KM").
+const schemaLockClass = 0x4b4d

@@ -54,6 +54,15 @@ var extraModels []any
 func registerModels(models ...any) { extraModels = append(extraModels, models...) }
 
 func (db *DB) migrate(ctx context.Context) error {
+	if db.postgres {
+		// The tills of a chain start together on one new database: one
+		// migrates, the others wait for it and then find nothing to do.
+		unlock, err := db.advisoryLock(ctx, "migrate")
+		if err != nil {
+			return fmt.Errorf("store: waiting to migrate: %w", err)
+		}
+		defer unlock()
+	}
 	g := db.gorm.WithContext(ctx)
 	if err := g.AutoMigrate(&schemaMigration{}); err != nil {
 		return fmt.Errorf("store: migrations table: %w", err)

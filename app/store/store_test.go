@@ -183,3 +183,28 @@ func TestInstallationIDIsMadeOnceAndKept(t *testing.T) {
 		}
 	})
 }
+
+// The tills of a chain start at once on a new shared database: every one
+// of them opens it (one migrates, the others wait), none fails.
+func TestTillsOpeningANewSharedDatabaseTogether(t *testing.T) {
+	dsn := os.Getenv("KASSE_TEST_POSTGRES")
+	if dsn == "" {
+		t.Skip("needs PostgreSQL (KASSE_TEST_POSTGRES)")
+	}
+	schemaDSN := storetest.NewPostgresSchema(t, dsn)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			db, err := store.Open(schemaDSN)
+			if err == nil {
+				db.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Errorf("opening the new database together: %v", err)
+		}
+	}
+}

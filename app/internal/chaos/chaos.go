@@ -17,12 +17,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"github.com/kasse-pos/kasse/app/internal/crashtest"
 	"github.com/kasse-pos/kasse/app/store"
+	"github.com/kasse-pos/kasse/flow"
 	"github.com/kasse-pos/kasse/vipps"
 	"github.com/kasse-pos/kasse/vipps/sim"
 )
@@ -50,6 +52,37 @@ type Options struct {
 	Timeout                 time.Duration
 	Log                     io.Writer
 	webhookSecret           string
+
+	// Modes: where real stores differ from the demo.
+	//
+	// SameTillID gives every till the id "pos1": several installations on
+	// one sales unit, each with a database of its own, whose receipt
+	// numbers all start at 1. Reinstall deletes till 1's database halfway
+	// through its sales (the till is stopped, settled, and starts again on
+	// an empty database, as after a reinstall) and it keeps selling.
+	// SharedDB puts every till on one PostgreSQL database (a chain); their
+	// ids differ, and each has its webhook listener on.
+	SameTillID bool
+	Reinstall  bool
+	SharedDB   string
+}
+
+// Mode names the run's modes for the log and the table.
+func (o Options) Mode() string {
+	var m []string
+	if o.SameTillID {
+		m = append(m, "same till id")
+	}
+	if o.Reinstall {
+		m = append(m, "reinstall")
+	}
+	if o.SharedDB != "" {
+		m = append(m, "shared PostgreSQL")
+	}
+	if len(m) == 0 {
+		return "own till ids and databases"
+	}
+	return strings.Join(m, ", ")
 }
 
 // DefaultOptions is the full run of `make chaos`.
@@ -78,13 +111,44 @@ type Result struct {
 	WebhooksSent         ForgeCount // bad deliveries sent to the tills' listeners
 	WebhooksRejected     ForgeCount // as counted by the tills
 	RealWebhooksAccepted int64
+	AuthByWebhook        int // authorizations the tills took from a webhook
+	AuthByPoll           int // … from polling (or a read-back)
+	Foreign              int // a sale paid with a payment that is not its till's
+	JournalMismatch      int // tills whose electronic journal's sale records ≠ their paid sales
+	ZMismatch            int // tills whose Z total ≠ what Vipps captured for them
+	Tills                []TillResult
+	Mode                 string
 	Elapsed              time.Duration
 	Problems             []string // one line per lost or double capture, for the person reading the logs
 }
 
-// Failed reports whether money was lost or taken twice.
+// TillResult is one till's books beside what Vipps holds for it.
+type TillResult struct {
+	Name          string // till1, till2, …
+	POSID         string
+	Databases     int // more than one after a reinstall
+	Paid          int // paid sales in its database(s)
+	Payments      int // distinct Vipps payments those sales were paid with
+	CapturedOnce  int // of those, captured exactly once, in full, for the sale's amount
+	Foreign       int // paid with a payment another till or installation made
+	JournalSales  int // sale records in its electronic journal
+	ZTotal        int64
+	Captured      int64 // what Vipps captured for its sales
+	AuthByWebhook int
+	AuthByPoll    int
+}
+
+// Failed reports whether money was lost or taken twice, or a till's books
+// disagree with Vipps.
 func (r Result) Failed() bool {
-	return r.DoubleCaptures > 0 || r.LostCaptures > 0 || r.PaidNotAuthorized > 0 || r.AmountMismatch > 0 || r.Sales < r.Target
+	return r.DoubleCaptures > 0 || r.LostCaptures > 0 || r.PaidNotAuthorized > 0 || r.AmountMismatch > 0 || r.Sales < r.Target ||
+		r.Foreign > 0 || r.JournalMismatch > 0 || r.ZMismatch > 0
+}
+
+// WebhooksCarried reports whether webhooks did their job: genuine
+// deliveries were accepted and most authorizations arrived by webhook.
+func (r Result) WebhooksCarried() bool {
+	return r.RealWebhooksAccepted > 0 && r.AuthByWebhook > r.AuthByPoll
 }
 
 // ForgeCount counts bad webhook deliveries by kind.
@@ -121,7 +185,19 @@ func (r Result) Print(w io.Writer) {
 	row("stale webhooks rejected", fmt.Sprintf("%d of %d", r.WebhooksRejected.Stale, r.WebhooksSent.Stale))
 	row("replayed webhooks caught", fmt.Sprintf("%d of %d", r.WebhooksRejected.Replayed, r.WebhooksSent.Replayed))
 	row("genuine webhooks accepted", r.RealWebhooksAccepted)
+	row("authorizations by webhook / by polling", fmt.Sprintf("%d / %d", r.AuthByWebhook, r.AuthByPoll))
+	row("foreign payments taken as paid", r.Foreign)
+	row("tills with journal ≠ sales", r.JournalMismatch)
+	row("tills with Z ≠ captured", r.ZMismatch)
+	row("mode", r.Mode)
 	row("elapsed", r.Elapsed.Round(time.Second))
+	tw.Flush()
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "till\tid\tdbs\tpaid\tpayments\tcaptured once\tforeign\tjournal sales\tZ total\tcaptured\tauth webhook/poll\t")
+	for _, t := range r.Tills {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d/%d\t\n", t.Name, t.POSID, t.Databases, t.Paid, t.Payments,
+			t.CapturedOnce, t.Foreign, t.JournalSales, t.ZTotal, t.Captured, t.AuthByWebhook, t.AuthByPoll)
+	}
 	tw.Flush()
 	slices.Sort(r.Problems)
 	for _, p := range r.Problems {
@@ -157,7 +233,8 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	fmt.Fprintf(o.Log, "chaos: %d sales on %d tills, seed %d, in %s\n", o.Sales, o.Tills, o.Seed, o.Dir)
+	fmt.Fprintf(o.Log, "chaos: %d sales on %d tills (%s), seed %d, in %s\n", o.Sales, o.Tills, o.Mode(), o.Seed, o.Dir)
+	res.Mode = o.Mode()
 
 	o.webhookSecret = fmt.Sprintf("chaos-webhook-secret-%d", o.Seed)
 	simURL, stopSim, err := startSim(ctx, o)
@@ -209,7 +286,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		selling := func() int {
 			n := 0
 			for _, t := range tills {
-				if st, ok := t.readStatus(); !ok || st.Paid < t.sales {
+				if !t.finished.Load() {
 					n++
 				}
 			}
@@ -369,6 +446,9 @@ type till struct {
 	dir, listen, simURL string
 	rng                 *rand.Rand
 	mayKill             func() bool
+	target              int          // paid sales this database must reach (a reinstall starts again)
+	reinstalled         []string     // databases of earlier installations, kept for the comparison
+	finished            atomic.Bool  // every sale paid and settled
 
 	mu         sync.Mutex // held while bad webhooks are in flight: no kill then
 	starts     int
@@ -383,9 +463,10 @@ type till struct {
 
 // driveStatus is app.DriveStatus as the status file has it.
 type driveStatus struct {
-	PID      int  `json:"pid"`
-	Paid     int  `json:"paid"`
-	Done     bool `json:"done"`
+	PID             int    `json:"pid"`
+	Paid            int    `json:"paid"`
+	Done            bool   `json:"done"`
+	ReferencePrefix string `json:"referencePrefix"`
 	Webhooks struct {
 		Accepted, Forged, Tampered, Stale, Replayed, Malformed int64
 	} `json:"webhooks"`
@@ -410,12 +491,27 @@ func (t *till) endLife() {
 	t.life = driveStatus{}
 }
 
+// posID is the till's id: its own, or "pos1" for all in SameTillID mode.
+func (t *till) posID() string {
+	if t.o.SameTillID {
+		return "pos1"
+	}
+	return fmt.Sprintf("chaos%d", t.n)
+}
+
+// databases are the till's databases (DSNs), the current one last.
+func (t *till) databases() []string {
+	if t.o.SharedDB != "" {
+		return []string{t.o.SharedDB}
+	}
+	return append(slices.Clone(t.reinstalled), filepath.Join(t.dir, "kasse.db"))
+}
+
 func (t *till) run(ctx context.Context) error {
 	if err := os.MkdirAll(t.dir, 0o700); err != nil {
 		return err
 	}
-	// Every till has its own POS id, so references never collide at Vipps.
-	conf := fmt.Sprintf(`{"store":{"name":"Chaos %d","orgNumber":"999999999","posID":"chaos%d"}}`, t.n, t.n)
+	conf := fmt.Sprintf(`{"store":{"name":"Chaos %d","orgNumber":"999999999","posID":%q}}`, t.n, t.posID())
 	if err := os.WriteFile(filepath.Join(t.dir, "config.json"), []byte(conf), 0o600); err != nil {
 		return err
 	}
@@ -424,14 +520,57 @@ func (t *till) run(ctx context.Context) error {
 		return err
 	}
 	defer out.Close()
+	phases := []int{t.sales}
+	if t.o.Reinstall && t.n == 1 && t.sales >= 2 {
+		phases = []int{t.sales / 2, t.sales - t.sales/2}
+	}
+	for i, n := range phases {
+		if i > 0 {
+			if err := t.reinstall(i); err != nil {
+				return err
+			}
+		}
+		t.target, t.drainKills = n, 0
+		if err := t.runPhase(ctx, out); err != nil {
+			return err
+		}
+	}
+	t.finished.Store(true)
+	return nil
+}
+
+// reinstall moves the till's database away, as a reinstall (or a new
+// disk) loses it; the copy is only kept for the comparison at the end.
+func (t *till) reinstall(n int) error {
+	old := filepath.Join(t.dir, fmt.Sprintf("reinstalled-%d", n))
+	if err := os.MkdirAll(old, 0o700); err != nil {
+		return err
+	}
+	for _, f := range []string{"kasse.db", "kasse.db-wal", "kasse.db-shm"} {
+		if err := os.Rename(filepath.Join(t.dir, f), filepath.Join(old, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	t.reinstalled = append(t.reinstalled, filepath.Join(old, "kasse.db"))
+	fmt.Fprintf(t.o.Log, "chaos: till %d reinstalled (database deleted) after %d sales\n", t.n, t.target)
+	return nil
+}
+
+// runPhase runs kasse drive on the current database until it has t.target
+// paid and settled sales, killing and restarting it on the way.
+func (t *till) runPhase(ctx context.Context, out *os.File) error {
 	for failures := 0; ; {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		_ = os.Remove(t.statusFile())
-		cmd := exec.Command(t.o.Bin, "drive", "--data-dir", t.dir, "--vipps-env", "simulator", "--vipps-url", t.simURL,
-			"--webhook-listen", t.listen, "--sales", strconv.Itoa(t.sales), "--seed", strconv.FormatInt(t.rng.Int64(), 10),
-			"--sale-timeout", "2m", "--drain", "10m")
+		args := []string{"drive", "--data-dir", t.dir, "--vipps-env", "simulator", "--vipps-url", t.simURL,
+			"--webhook-listen", t.listen, "--sales", strconv.Itoa(t.target), "--seed", strconv.FormatInt(t.rng.Int64(), 10),
+			"--sale-timeout", "2m", "--drain", "10m"}
+		if t.o.SharedDB != "" {
+			args = append(args, "--db", t.o.SharedDB)
+		}
+		cmd := exec.Command(t.o.Bin, args...)
 		cmd.Stdout, cmd.Stderr = out, out
 		if err := cmd.Start(); err != nil {
 			return err
@@ -466,7 +605,7 @@ func (t *till) run(ctx context.Context) error {
 				// times while settling, then left to drain: a job claimed
 				// by a killed worker is leased for minutes, and a till
 				// killed every few seconds forever would never get it back.
-				if ok && st.Paid >= t.sales {
+				if ok && st.Paid >= t.target {
 					if t.drainKills >= drainKills {
 						continue
 					}
@@ -570,11 +709,15 @@ func (t *till) forgeBatch(ctx context.Context) {
 // knownReference is a payment of this till that Vipps has authorized: a
 // replay of its AUTHORIZED event is genuine and changes nothing.
 func (t *till) knownReference(ctx context.Context) (string, int64) {
+	st, ok := t.readStatus()
+	if !ok || st.ReferencePrefix == "" {
+		return "", 0
+	}
 	ledger, err := crashtest.Ledger(ctx, t.simURL)
 	if err != nil {
 		return "", 0
 	}
-	prefix := fmt.Sprintf("chaos%d-", t.n)
+	prefix := st.ReferencePrefix
 	for ref, e := range ledger {
 		if strings.HasPrefix(ref, prefix) && e.Authorized > 0 {
 			return ref, e.Authorized
@@ -601,46 +744,39 @@ func post(ctx context.Context, url string, h http.Header, body []byte) int {
 	return res.StatusCode
 }
 
-// compare reads every till's database and the simulator's ledger.
+// compare reads every till's database(s) and the simulator's ledger: money
+// over the whole sales unit, and each till's books on their own.
 func compare(ctx context.Context, simURL string, tills []*till, res *Result) error {
 	ledger, err := crashtest.Ledger(ctx, simURL)
 	if err != nil {
 		return fmt.Errorf("reading the ledger: %w", err)
 	}
-	paid := map[string]int64{} // reference → amount the till recorded as authorized
+	paidBy := map[string][]string{} // reference → the tills (and databases) that took it as a sale's payment
+	paid := map[string]int64{}      // reference → amount a till recorded as authorized
 	for _, t := range tills {
-		db, err := store.Open(filepath.Join(t.dir, "kasse.db"))
-		if err != nil {
-			return err
-		}
-		var stages []struct {
-			Stage string
-			N     int
-		}
-		g := db.Gorm().WithContext(ctx)
-		err = g.Raw("SELECT stage, COUNT(*) AS n FROM sales GROUP BY stage").Scan(&stages).Error
-		var rows []struct {
-			Reference  string
-			Authorized int64
-		}
-		if err == nil {
-			err = g.Raw(`SELECT p.reference, p.authorized FROM payments p JOIN sales s ON s.id = p.sale_id
-				WHERE s.stage = 'paid' AND p.status = 'authorized'`).Scan(&rows).Error
-		}
-		db.Close()
-		if err != nil {
-			return err
-		}
-		for _, s := range stages {
-			switch s.Stage {
-			case "paid":
-				res.Sales += s.N
-			case "cancelled":
-				res.Voided += s.N
+		tr := TillResult{Name: fmt.Sprintf("till%d", t.n), POSID: t.posID()}
+		for _, dsn := range t.databases() {
+			if err := t.books(ctx, dsn, ledger, &tr, res, paidBy, paid); err != nil {
+				return fmt.Errorf("%s (%s): %w", tr.Name, dsn, err)
 			}
+			tr.Databases++
 		}
-		for _, r := range rows {
-			paid[r.Reference] = r.Authorized
+		if tr.JournalSales != tr.Paid {
+			res.JournalMismatch++
+			res.Problems = append(res.Problems, fmt.Sprintf("%s: %d sale records in the electronic journal for %d paid sales", tr.Name, tr.JournalSales, tr.Paid))
+		}
+		if tr.ZTotal != tr.Captured {
+			res.ZMismatch++
+			res.Problems = append(res.Problems, fmt.Sprintf("%s: Z total %d, Vipps captured %d for its sales", tr.Name, tr.ZTotal, tr.Captured))
+		}
+		res.AuthByWebhook += tr.AuthByWebhook
+		res.AuthByPoll += tr.AuthByPoll
+		res.Tills = append(res.Tills, tr)
+	}
+	for ref, by := range paidBy {
+		if len(by) > 1 {
+			res.Foreign += len(by) - 1
+			res.Problems = append(res.Problems, fmt.Sprintf("foreign payment: %s is the payment of sales in %s", ref, strings.Join(by, " and ")))
 		}
 	}
 	for ref, e := range ledger {
@@ -658,7 +794,7 @@ func compare(ctx context.Context, simURL string, tills []*till, res *Result) err
 			res.Problems = append(res.Problems, fmt.Sprintf("double capture: %s captured %d times, %d of %d", ref, e.Captures, e.Captured, e.Authorized))
 		case e.Captures == 1 && e.Captured == e.Authorized:
 			res.CapturedOnce++
-		case e.State == "CANCELLED" || e.State == "TERMINATED":
+		case e.State == "CANCELLED" || e.State == "TERMINATED" || e.Cancelled >= e.Authorized:
 			res.Released++
 		default:
 			res.LostCaptures++
@@ -677,6 +813,92 @@ func compare(ctx context.Context, simURL string, tills []*till, res *Result) err
 	for ref := range paid {
 		if e, ok := ledger[ref]; !ok || e.Authorized == 0 {
 			res.PaidNotAuthorized++
+		}
+	}
+	return nil
+}
+
+// books adds what one database holds for till t: its paid sales and their
+// payments at Vipps, its electronic journal, its Z total and how its
+// authorizations arrived.
+func (t *till) books(ctx context.Context, dsn string, ledger map[string]crashtest.LedgerEntry, tr *TillResult, res *Result,
+	paidBy map[string][]string, paid map[string]int64) error {
+	db, err := store.Open(dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	inst, err := db.Installation(ctx)
+	if err != nil {
+		return err
+	}
+	prefix := flow.ReferencePrefix(inst, t.posID())
+	g := db.Gorm().WithContext(ctx)
+	var voided int64
+	if err := g.Raw("SELECT COUNT(*) FROM sales WHERE pos_id = ? AND stage = 'cancelled'", t.posID()).Scan(&voided).Error; err != nil {
+		return err
+	}
+	res.Voided += int(voided)
+	var sales []struct {
+		ID         int64
+		Total      int64
+		Reference  string
+		Authorized int64
+	}
+	if err := g.Raw(`SELECT s.id, s.total, p.reference, p.authorized FROM sales s
+		LEFT JOIN payments p ON p.sale_id = s.id AND p.status = 'authorized'
+		WHERE s.pos_id = ? AND s.stage = 'paid' ORDER BY s.id`, t.posID()).Scan(&sales).Error; err != nil {
+		return err
+	}
+	refs := map[string]bool{}
+	for _, s := range sales {
+		tr.Paid++
+		res.Sales++
+		if s.Reference == "" {
+			res.Problems = append(res.Problems, fmt.Sprintf("%s: sale %d is paid without an authorized payment", tr.Name, s.ID))
+			res.PaidNotAuthorized++
+			continue
+		}
+		refs[s.Reference] = true
+		paidBy[s.Reference] = append(paidBy[s.Reference], tr.Name+"@"+filepath.Base(filepath.Dir(dsn)))
+		paid[s.Reference] = s.Authorized
+		e := ledger[s.Reference]
+		switch {
+		case !strings.HasPrefix(s.Reference, prefix):
+			tr.Foreign++
+			res.Foreign++
+			res.Problems = append(res.Problems, fmt.Sprintf("foreign payment: %s's sale %d is paid with %s, not one of its own references (%s…)", tr.Name, s.ID, s.Reference, prefix))
+		case e.Captures == 1 && e.Captured == s.Total && e.Authorized == s.Total:
+			tr.CapturedOnce++
+		}
+		tr.Captured += e.Captured
+	}
+	tr.Payments += len(refs)
+	var journalSales int64
+	if err := g.Raw("SELECT COUNT(*) FROM ejournal WHERE till_id = ? AND event = ?", t.posID(), string(flow.JournalSale)).Scan(&journalSales).Error; err != nil {
+		return err
+	}
+	tr.JournalSales += int(journalSales)
+	z, err := flow.NewElectronicJournal(db, t.posID(), time.Local, nil).PeekReport(ctx, flow.ReportZ)
+	if err != nil {
+		return err
+	}
+	tr.ZTotal += int64(z.Net)
+	var by []struct {
+		Source string
+		N      int
+	}
+	if err := g.Raw(`SELECT CASE WHEN j.detail LIKE '%(from webhook)%' THEN 'webhook' ELSE 'poll' END AS source, COUNT(*) AS n
+		FROM journal j JOIN sales s ON s.id = j.sale_id
+		WHERE s.pos_id = ? AND j.to_state = 'paid/authorized' AND j.from_state <> 'paid/authorized'
+		GROUP BY 1`, t.posID()).Scan(&by).Error; err != nil {
+		return err
+	}
+	for _, b := range by {
+		if b.Source == "webhook" {
+			tr.AuthByWebhook += b.N
+		} else {
+			tr.AuthByPoll += b.N
 		}
 	}
 	return nil

@@ -6,19 +6,58 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/kasse-pos/kasse/app/store/storetest"
 )
 
-// The short chaos pass CI runs: 40 sales on 8 tills against the faulty
-// simulator, a few of them killed mid-sale. Skipped with -short or
-// KASSE_CHAOS=0; `make chaos` is the full run.
+// The short chaos passes CI runs against the faulty simulator, tills killed
+// mid-sale: the default (own ids and databases), several installations with
+// one till id and a reinstall, and a chain on one PostgreSQL. Skipped with
+// -short or KASSE_CHAOS=0; `make chaos` is the full run.
+
 func TestChaosShortPass(t *testing.T) {
+	o := shortOptions(t)
+	o.Sales, o.Tills, o.Kills = 40, 10, 3
+	runShort(t, o)
+}
+
+// Several installations on one sales unit, all with the till id "pos1",
+// one of them reinstalled halfway: no till takes another's payment.
+func TestChaosInstallationsWithOneTillIDAndAReinstall(t *testing.T) {
+	o := shortOptions(t)
+	o.Sales, o.Tills, o.Kills = 24, 4, 3
+	o.SameTillID, o.Reinstall = true, true
+	runShort(t, o)
+}
+
+// Three tills of a chain on one PostgreSQL, each with its webhooks on:
+// every till gets every event; each acts on its own alone.
+func TestChaosThreeTillsOnOneSharedPostgres(t *testing.T) {
+	dsn := os.Getenv("KASSE_TEST_POSTGRES")
+	if dsn == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("KASSE_TEST_POSTGRES is not set: run the tests under .ci/with-postgres")
+		}
+		t.Skip("needs PostgreSQL (KASSE_TEST_POSTGRES)")
+	}
+	o := shortOptions(t)
+	o.Sales, o.Tills, o.Kills = 24, 3, 3
+	o.SharedDB = storetest.NewPostgresSchema(t, dsn)
+	runShort(t, o)
+}
+
+func shortOptions(t *testing.T) Options {
 	if testing.Short() || os.Getenv("KASSE_CHAOS") == "0" {
 		t.Skip("chaos pass skipped (-short or KASSE_CHAOS=0)")
 	}
 	o := DefaultOptions()
-	o.Sales, o.Tills, o.Kills = 40, 10, 3
 	o.LatencyMax = time.Second // the full run has 0–2 s; CI must stay well under 90 s
 	o.KillMin, o.KillMax = time.Second, 5*time.Second
+	o.Timeout = 85 * time.Second
+	return o
+}
+
+func runShort(t *testing.T, o Options) {
 	dir, err := os.MkdirTemp("", "kasse-chaos-test-")
 	if err != nil {
 		t.Fatal(err)
@@ -31,7 +70,6 @@ func TestChaosShortPass(t *testing.T) {
 			t.Logf("logs kept in %s", dir)
 		}
 	}()
-	o.Timeout = 85 * time.Second
 	var log bytes.Buffer
 	o.Log = &log
 	res, err := Run(context.Background(), o)
@@ -42,7 +80,11 @@ func TestChaosShortPass(t *testing.T) {
 		t.Fatal(err)
 	}
 	if res.Failed() {
-		t.Fatalf("money lost or taken twice:\n%s", table.String())
+		t.Fatalf("money lost or taken twice, or a till's books disagree with Vipps:\n%s", table.String())
+	}
+	if !res.WebhooksCarried() {
+		t.Errorf("webhooks did not carry most authorizations (%d by webhook, %d by polling, %d genuine deliveries)",
+			res.AuthByWebhook, res.AuthByPoll, res.RealWebhooksAccepted)
 	}
 	if res.Kills == 0 {
 		t.Error("no till was killed: the pass proved nothing about crashes")

@@ -173,6 +173,7 @@ type LedgerEntry struct {
 	Authorized       int64  `json:"authorized"`
 	Captures         int    `json:"captures"`
 	Captured         int64  `json:"captured"`
+	Cancelled        int64  `json:"cancelled"` // an authorization released (the reservation given back)
 	ReceiptsAttached int    `json:"receiptsAttached"`
 }
 

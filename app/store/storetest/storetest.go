@@ -65,6 +65,18 @@ var (
 // the store with search_path set to it.
 func OpenPostgres(t testing.TB, dsn string) *store.DB {
 	t.Helper()
+	db, err := store.Open(NewPostgresSchema(t, dsn))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// NewPostgresSchema creates an empty schema of its own on the server at dsn
+// (dropped when the test ends) and returns the DSN that uses it.
+func NewPostgresSchema(t testing.TB, dsn string) string {
+	t.Helper()
 	// One plain connection for creating and dropping schemas, shared by all
 	// tests of the process; it must not migrate anything itself.
 	adminOnce.Do(func() {
@@ -80,10 +92,5 @@ func OpenPostgres(t testing.TB, dsn string) *store.DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE") })
-	db, err := store.Open(dsn + " search_path=" + schema)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return dsn + " search_path=" + schema
 }
