@@ -62,9 +62,9 @@ type DriveStatus struct {
 	WebhookAddr string       `json:"webhookAddr"` // where that listener was configured to bind
 	// ReferencePrefix starts every payment reference of this till (its
 	// installation id and till id).
-	ReferencePrefix string `json:"referencePrefix"`
-	Done            bool   `json:"done"`
-	Updated     time.Time    `json:"updated"`
+	ReferencePrefix string    `json:"referencePrefix"`
+	Done            bool      `json:"done"`
+	Updated         time.Time `json:"updated"`
 }
 
 // RunDrive starts a till without windows from cfg and drives it.

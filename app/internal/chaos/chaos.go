@@ -446,9 +446,9 @@ type till struct {
 	dir, listen, simURL string
 	rng                 *rand.Rand
 	mayKill             func() bool
-	target              int          // paid sales this database must reach (a reinstall starts again)
-	reinstalled         []string     // databases of earlier installations, kept for the comparison
-	finished            atomic.Bool  // every sale paid and settled
+	target              int         // paid sales this database must reach (a reinstall starts again)
+	reinstalled         []string    // databases of earlier installations, kept for the comparison
+	finished            atomic.Bool // every sale paid and settled
 
 	mu         sync.Mutex // held while bad webhooks are in flight: no kill then
 	starts     int
@@ -467,7 +467,7 @@ type driveStatus struct {
 	Paid            int    `json:"paid"`
 	Done            bool   `json:"done"`
 	ReferencePrefix string `json:"referencePrefix"`
-	Webhooks struct {
+	Webhooks        struct {
 		Accepted, Forged, Tampered, Stale, Replayed, Malformed int64
 	} `json:"webhooks"`
 }
