@@ -154,6 +154,15 @@ func (c *Checkout) afterCreate(ctx context.Context, saleID int64, ref string, tr
 		// is not ours is never taken; if Vipps does not know the reference,
 		// the same request is sent again.
 		c.log.Warn("payment request not confirmed; reading it back", "sale", saleID, "reference", ref, "err", err)
+		if KindOf(err) == ErrRetryLater {
+			// Vipps refused this key for now and answers it the same way
+			// for ever: the request goes again under a new key.
+			next := s.Clone()
+			next.Payment.IdempotencyKey = CreateKey(ref, NewNonce())
+			if c.commitLocked(ctx, SaleChange{Sale: next, Journal: []JournalEntry{c.entry(next, state(s), "Vipps asks to try again later: the request goes again under a new key")}}) != nil {
+				return
+			}
+		}
 		c.noticeLocked(NoticeInfo, "payment.unconfirmed", "Vipps has not confirmed the payment request yet; the till keeps asking.", nil)
 		c.publishLocked()
 		delay := createRetryDelays[min(try, len(createRetryDelays)-1)]

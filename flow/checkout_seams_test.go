@@ -208,3 +208,24 @@ func TestAnApprovalAfterTheTillGaveUpIsReleasedOnceTheSaleMovesOn(t *testing.T) 
 		}
 	})
 }
+
+// A create refused with "try again later" spends its key: the request goes
+// again under a new key (Vipps keeps refusing the old one).
+func TestACreateRefusedForNowGoesAgainUnderANewKey(t *testing.T) {
+	each(t, func(t *testing.T, r *rig) {
+		r.customer(qrOla)
+		r.product(melk)
+		r.vipps.SetErrs([]error{&flow.GatewayError{Kind: flow.ErrRetryLater, Status: 423, Code: "6160"}}, nil, nil)
+		r.must(r.till.RequestPayment(r.ctx))
+		r.waitFor("refused for now", func(v flow.View) bool { return v.Notice != nil && v.Notice.Key == "payment.unconfirmed" })
+		r.clock.Advance(2 * time.Second) // the poller finds nothing at Vipps and sends it again
+		v := r.status(flow.PaymentWaiting)
+		reqs := r.vipps.Requests()
+		if len(reqs) != 2 || reqs[0].Reference != reqs[1].Reference || reqs[0].IdempotencyKey == reqs[1].IdempotencyKey {
+			t.Fatalf("creates %+v: want the same reference twice under two keys", reqs)
+		}
+		if v.Payment.Reference != reqs[0].Reference {
+			t.Errorf("payment %s", v.Payment.Reference)
+		}
+	})
+}
