@@ -79,8 +79,9 @@ bench: deps test-deps
 # Sales through real till processes killed with SIGKILL and restarted, against the
 # simulator with faults on; compares the tills' databases with Vipps' ledger.
 # CHAOS_SALES sets the number of sales (default 1000); exits 1 on a double or lost capture.
+# CHAOS_FLAGS adds modes: -same-till-id, -reinstall, -shared-db DSN (see app/internal/chaos).
 chaos: deps
-	$(GO) run ./app/internal/chaos
+	$(GO) run ./app/internal/chaos $(CHAOS_FLAGS)
 
 fuzz: deps
 	@for t in $(FUZZ_TARGETS); do dir=$${t%%:*}; fn=$${t##*:}; \
