@@ -295,7 +295,11 @@ func reportCommand(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		_, err = io.WriteString(out, r.Text(flow.ReportHeading{ShopName: cfg.Store.Name, OrgNumber: cfg.Store.OrgNumber, Location: time.Local}, cfg.Printer.Width, *lang))
+		inst, err := db.Installation(ctx)
+		if err != nil {
+			return err
+		}
+		_, err = io.WriteString(out, r.Text(flow.ReportHeading{ShopName: cfg.Store.Name, OrgNumber: cfg.Store.OrgNumber, Installation: inst, Location: time.Local}, cfg.Printer.Width, *lang))
 		return err
 	}
 }

@@ -279,7 +279,7 @@ func (t *Till) printReport(r flow.Report) {
 		return
 	}
 	width := t.Cfg.Printer.Width
-	text := r.Text(flow.ReportHeading{ShopName: t.Cfg.Store.Name, OrgNumber: t.Cfg.Store.OrgNumber, Location: time.Local}, width, "nb")
+	text := r.Text(flow.ReportHeading{ShopName: t.Cfg.Store.Name, OrgNumber: t.Cfg.Store.OrgNumber, Installation: t.Installation, Location: time.Local}, width, "nb")
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()

@@ -98,13 +98,13 @@ func TestZReportSumsTheDayAndClosesIt(t *testing.T) {
 		t.Errorf("day 2 starts at record %d; day 1 ended at %d and its Z report is %d", z2.FirstSeq, z.LastSeq, z.LastSeq+1)
 	}
 
-	txt := z.Text(ReportHeading{ShopName: "Demobutikken AS", OrgNumber: "999999999"}, 42, "nb")
+	txt := z.Text(ReportHeading{ShopName: "Demobutikken AS", OrgNumber: "999999999", Installation: "k7m2qx"}, 42, "nb")
 	for _, line := range strings.Split(strings.TrimRight(txt, "\n"), "\n") {
 		if n := len([]rune(line)); n > 42 {
 			t.Errorf("line wider than the paper (%d): %q", n, line)
 		}
 	}
-	for _, want := range []string{"Z-RAPPORT", "148,90", "Vipps (3)"} {
+	for _, want := range []string{"Z-RAPPORT", "148,90", "Vipps (3)", "Installasjon", "k7m2qx"} {
 		if !strings.Contains(txt, want) {
 			t.Errorf("printed Z report lacks %q:\n%s", want, txt)
 		}

@@ -11,6 +11,10 @@ import (
 type ReportHeading struct {
 	ShopName  string
 	OrgNumber string
+	// Installation is the database's installation id, which leads every
+	// payment reference: with it an auditor finds the till's payments in
+	// the Vipps portal.
+	Installation string
 	Location  *time.Location // for the printed times; nil: UTC
 }
 
@@ -24,7 +28,7 @@ var reportLabels = map[string]map[string]string{
 		"discounts": "Rabatter", "members": "Medlemmer", "nonmembers": "Ikke-medlemmer", "copies": "Kopikvitteringer",
 		"drawer": "Skuffeåpninger", "voids": "Annullerte salg", "lines": "Slettede linjer", "lookups": "Prisforespørsler",
 		"cancelled": "Avbrutte betalinger", "grand": "Grand total", "gsales": "Salg", "greturns": "Retur", "gnet": "Netto",
-		"vipps": "Vipps", "none": "Ingen salg", "end": "SLUTT PÅ RAPPORT", "orgno": "Org.nr.",
+		"vipps": "Vipps", "none": "Ingen salg", "end": "SLUTT PÅ RAPPORT", "orgno": "Org.nr.", "installation": "Installasjon",
 	},
 	"en": {
 		"X": "X REPORT", "Z": "Z REPORT", "no": "No.", "till": "Till", "date": "Date", "period": "Period",
@@ -33,7 +37,7 @@ var reportLabels = map[string]map[string]string{
 		"discounts": "Discounts", "members": "Members", "nonmembers": "Non-members", "copies": "Copy receipts",
 		"drawer": "Drawer openings", "voids": "Voided sales", "lines": "Deleted lines", "lookups": "Price look-ups",
 		"cancelled": "Cancelled payments", "grand": "Grand total", "gsales": "Sales", "greturns": "Returns", "gnet": "Net",
-		"vipps": "Vipps", "none": "No sales", "end": "END OF REPORT", "orgno": "Org. no.",
+		"vipps": "Vipps", "none": "No sales", "end": "END OF REPORT", "orgno": "Org. no.", "installation": "Installation",
 	},
 }
 
@@ -105,6 +109,9 @@ func (r Report) Text(h ReportHeading, width int, lang string) string {
 		pair(L["no"], fmt.Sprint(r.Number))
 	}
 	pair(L["till"], r.TillID)
+	if h.Installation != "" {
+		pair(L["installation"], h.Installation)
+	}
 	pair(L["date"], r.CreatedAt.In(loc).Format("2006-01-02 15:04"))
 	if !r.From.IsZero() {
 		pair(L["period"], r.From.In(loc).Format("01-02 15:04")+" – "+r.To.In(loc).Format("01-02 15:04"))
