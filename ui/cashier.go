@@ -19,8 +19,9 @@ import (
 // the screen, so the cashier's hands learn where they are.
 const rightPanelWidth = 400
 
-// cashierWindow is the staff window: cart on the left, keypad and payment
-// on the right, customer and manager tools on top, notices at the bottom.
+// cashierWindow is the staff window: cart on the left with the latest
+// notice under it, keypad and payment on the right, customer and manager
+// tools on top.
 type cashierWindow struct {
 	w   *Windows
 	tr  tr
@@ -58,6 +59,8 @@ type cashierWindow struct {
 
 	notice    *widget.Label
 	noticeSeq int64
+
+	ops *storeOps // nil without cashier login
 }
 
 func newCashierWindow(w *Windows) *cashierWindow {
@@ -73,7 +76,6 @@ func newCashierWindow(w *Windows) *cashierWindow {
 	c.badge.TextStyle.Bold = true
 	c.enrol = newButton(t("enrol.button"), theme.ContentAddIcon(), func() { w.do(w.opt.Till.Enrol) })
 	c.enrolStatus = widget.NewLabel("")
-	c.enrolStatus.Wrapping = fyne.TextWrapWord
 	c.parked = newButton(t("parked.button"), theme.WarningIcon(), c.showParked)
 	c.sales = newButton(t("sales.button"), theme.HistoryIcon(), c.showSales)
 	tools := container.NewHBox(c.sales, c.parked)
@@ -83,13 +85,17 @@ func newCashierWindow(w *Windows) *cashierWindow {
 	if w.opt.StoreOps != nil {
 		c.addStoreOps(tools, w.opt.StoreOps)
 	}
-	who := container.NewHBox(widget.NewIcon(theme.AccountIcon()), c.customer, c.badge, c.enrol)
+	// The enrolment's progress shares the customer's row, on one line, so
+	// the rows below never move when it shows.
+	c.enrolStatus.Wrapping = fyne.TextWrapOff
+	c.enrolStatus.Truncation = fyne.TextTruncateEllipsis
+	who := container.NewBorder(nil, nil,
+		container.NewHBox(widget.NewIcon(theme.AccountIcon()), c.customer, c.badge, c.enrol), nil, c.enrolStatus)
 	// Two rows, so the customer's row has room at 1024 px whatever the
 	// cashier tools: the store and tools, then who is paying.
 	top := container.NewVBox(
 		container.NewBorder(nil, nil, c.storeName, tools),
 		who,
-		c.enrolStatus,
 		widget.NewSeparator(),
 	)
 
@@ -130,20 +136,27 @@ func newCashierWindow(w *Windows) *cashierWindow {
 	c.cancelPay.Importance = widget.DangerImportance
 	c.newSale = bigButton(t("sale.new"), theme.ContentAddIcon(), func() { w.do(w.opt.Till.NewSale) })
 	c.voidSale = newButton(t("sale.void"), theme.DeleteIcon(), c.confirmVoid)
-	pay := container.NewVBox(c.payStatus, c.countdown, c.settlement, c.payHint,
-		c.request, container.NewBorder(nil, nil, nil, c.voidSale, c.qr), c.cancelPay, c.newSale)
+	// The buttons keep their place at the bottom; the payment's status
+	// takes the room between them and the keypad, scrolling if a long
+	// translation needs more, so nothing a finger aims for ever moves.
+	status := container.NewVScroll(container.NewVBox(c.payStatus, c.countdown, c.settlement, c.payHint))
+	buttons := container.NewVBox(c.request, container.NewBorder(nil, nil, nil, c.voidSale, c.qr), c.cancelPay, c.newSale)
 
-	right := container.NewBorder(c.search, pay, nil, nil,
-		container.NewStack(container.NewVBox(c.keypad), container.NewVScroll(c.results)))
+	right := container.NewBorder(c.search, buttons, nil, nil,
+		container.NewBorder(container.NewStack(container.NewVBox(c.keypad), container.NewVScroll(c.results)), nil, nil, nil, status))
 	rightPanel := container.New(&fixedWidth{width: rightPanelWidth}, right)
 
 	// Bottom: the latest notice.
 	c.notice = widget.NewLabel("")
 	c.notice.Wrapping = fyne.TextWrapWord
+	c.notice.Truncation = fyne.TextTruncateEllipsis
 	c.notice.TextStyle.Bold = true
+	noticeArea := container.New(&fixedHeight{height: linesHeight(noticeLines, c.notice.TextStyle)}, c.notice)
 
-	c.win.SetContent(container.NewBorder(top, c.notice, nil, rightPanel,
-		container.NewPadded(cart)))
+	// The notice sits under the cart, beside the right panel, so however
+	// long it is the keypad and the payment buttons keep their height.
+	c.win.SetContent(container.NewBorder(top, nil, nil, rightPanel,
+		container.NewBorder(nil, noticeArea, nil, nil, container.NewPadded(cart))))
 	c.win.Resize(fyne.NewSize(1024, 768))
 	c.listenForKeys()
 	return c
@@ -167,6 +180,36 @@ func (l *fixedWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	}
 }
 
+// noticeLines is how many lines of a notice show; a longer one ends in "…".
+// The room is kept whether or not a notice shows, so the window's layout
+// never changes under the cashier's finger.
+const noticeLines = 2
+
+// linesHeight is the height of a label showing n lines of body text.
+func linesHeight(n int, style fyne.TextStyle) float32 {
+	one := widget.NewLabelWithStyle("X", fyne.TextAlignLeading, style).MinSize().Height
+	line := fyne.MeasureText("X", theme.TextSize(), style).Height
+	return one + float32(n-1)*line
+}
+
+// fixedHeight lays out one object at a set height and any width.
+type fixedHeight struct{ height float32 }
+
+func (l *fixedHeight) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	w := float32(0)
+	for _, o := range objs {
+		w = max(w, o.MinSize().Width)
+	}
+	return fyne.NewSize(w, l.height)
+}
+
+func (l *fixedHeight) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
+
 // listenForKeys hands keys no text field took to the wedge-scanner decoder,
 // or, without one, to the keypad so a plain keyboard works too.
 func (c *cashierWindow) listenForKeys() {
@@ -175,9 +218,7 @@ func (c *cashierWindow) listenForKeys() {
 			c.w.opt.OnKey(r, c.w.opt.Now())
 			return
 		}
-		if unicode.IsDigit(r) || r == '\r' || r == '\b' || r == '*' {
-			c.keypad.Press(r)
-		}
+		c.typed(r)
 	}
 	c.win.Canvas().SetOnTypedRune(send)
 	c.win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
@@ -188,6 +229,21 @@ func (c *cashierWindow) listenForKeys() {
 			send('\b')
 		}
 	})
+}
+
+// typed takes a key a person typed: the PIN while the login screen shows
+// (never the sale's keypad hidden behind it), else the keypad.
+func (c *cashierWindow) typed(r rune) {
+	if !(unicode.IsDigit(r) || r == '\r' || r == '\b' || r == '*') {
+		return
+	}
+	if c.ops != nil && c.ops.gated {
+		if r != '*' {
+			c.ops.screen.Press(r)
+		}
+		return
+	}
+	c.keypad.Press(r)
 }
 
 func (c *cashierWindow) money(m flow.Money) string {

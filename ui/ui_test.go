@@ -49,15 +49,24 @@ type rig struct {
 // newRig opens all three windows on a fake till with a frozen clock; every
 // intent runs to completion before the tap returns.
 func newRig(t *testing.T, lang string, customers ...fake.Customer) *rig {
+	return newRigWith(t, lang, nil, customers...)
+}
+
+// newRigWith is newRig with more options (cashier login, a wedge decoder).
+func newRigWith(t *testing.T, lang string, more func(*Options), customers ...fake.Customer) *rig {
 	a := test.NewTempApp(t)
 	r := &rig{t: t, now: time.Date(2026, 11, 23, 14, 30, 0, 0, time.UTC)}
 	r.till = fake.New(func() time.Time { return r.now }, products, customers)
-	r.w = New(a, Options{
+	opt := Options{
 		Till: r.till, Phone: phoneOf{r.till}, StoreName: "Demobutikken", Lang: lang,
 		CustomerDisplay: Display{X: -1, Y: -1},
 		Now:             func() time.Time { return r.now },
 		Async:           func(f func()) { f() },
-	})
+	}
+	if more != nil {
+		more(&opt)
+	}
+	r.w = New(a, opt)
 	r.size(1024, 768)
 	t.Cleanup(r.w.stop)
 	return r
