@@ -61,6 +61,8 @@ func Run(ctx context.Context, cfg *Config) error {
 		return err
 	}
 	opt.OnSettings = func(fyne.Window) { ui.ShowSettingsWindow(a, settings) }
+	// At the windows a cashier must be logged in before anything is scanned.
+	t.Checkout.RequireCashier(func() bool { _, ok := t.Session.Current(); return ok })
 	windows := ui.New(a, opt)
 	if cfg.Kiosk {
 		windows.Cashier.SetFullScreen(true)

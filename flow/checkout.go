@@ -95,6 +95,7 @@ type Checkout struct {
 	nextSub    int
 	settleTick Timer
 	closed     bool
+	attended   func() bool // nil: the till takes scans without a cashier
 }
 
 var _ Till = (*Checkout)(nil)
@@ -123,6 +124,27 @@ func NewCheckout(opt Options) *Checkout {
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.view = c.buildViewLocked()
 	return c
+}
+
+// RequireCashier makes the till refuse scans and items while loggedIn
+// reports nobody at the till: a code scanned at a till left alone must not
+// start a sale nobody is serving. Without it (a headless driver, a test)
+// scans are always taken.
+func (c *Checkout) RequireCashier(loggedIn func() bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.attended = loggedIn
+}
+
+// refuseUnattendedLocked says "log in first" when the till needs a cashier
+// and nobody is logged in.
+func (c *Checkout) refuseUnattendedLocked() error {
+	if c.attended == nil || c.attended() {
+		return nil
+	}
+	err := c.noticeLocked(NoticeWarning, "scan.log_in_first", "Nobody is logged in: log in first, then scan again.", nil)
+	c.publishLocked()
+	return err
 }
 
 // Close stops polling and background work and waits for it to end.

@@ -8,6 +8,12 @@ import (
 
 // Scan handles a code from any scanner at any time during the sale.
 func (c *Checkout) Scan(ctx context.Context, s Scan) error {
+	c.mu.Lock()
+	err := c.refuseUnattendedLocked()
+	c.mu.Unlock()
+	if err != nil {
+		return err
+	}
 	switch s.Kind {
 	case ScanProduct:
 		return c.AddProduct(ctx, s.Code, 1)
@@ -16,7 +22,7 @@ func (c *Checkout) Scan(ctx context.Context, s Scan) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	err := c.noticeLocked(NoticeWarning, "scan.unknown_code", "This code is neither a product nor a customer QR.", nil)
+	err = c.noticeLocked(NoticeWarning, "scan.unknown_code", "This code is neither a product nor a customer QR.", nil)
 	c.publishLocked()
 	return err
 }
@@ -42,6 +48,9 @@ func (c *Checkout) AddProduct(ctx context.Context, gtin string, qty int) error {
 	p, lookupErr := c.opt.Store.ProductByGTIN(ctx, gtin)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := c.refuseUnattendedLocked(); err != nil {
+		return err
+	}
 	if err := c.refuseWhilePayingLocked(); err != nil {
 		return err
 	}

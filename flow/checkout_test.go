@@ -910,3 +910,33 @@ func TestTwoTillsShareTheClub(t *testing.T) {
 		}
 	})
 }
+
+// TestScansWhileNobodyIsLoggedIn: a till that needs a cashier takes no
+// scan while nobody is logged in, and says to log in first.
+func TestScansWhileNobodyIsLoggedIn(t *testing.T) {
+	each(t, func(t *testing.T, r *rig) {
+		in := false
+		r.till.RequireCashier(func() bool { return in })
+		for _, s := range []flow.Scan{{Kind: flow.ScanProduct, Code: melk}, {Kind: flow.ScanCustomerQR, Code: qrKari}} {
+			err := r.till.Scan(r.ctx, s)
+			var ne *flow.NoticedError
+			if !errors.As(err, &ne) || ne.Notice.Key != "scan.log_in_first" {
+				t.Fatalf("%s scanned while logged out: %v", s.Kind, err)
+			}
+		}
+		if err := r.till.AddProduct(r.ctx, melk, 2); err == nil {
+			t.Fatal("an item typed while logged out was taken")
+		}
+		if v := r.till.View(); v.Stage != flow.StageIdle || len(v.Lines) != 0 || v.Notice == nil || v.Notice.Key != "scan.log_in_first" {
+			t.Fatalf("after scans while logged out the till shows %+v", v)
+		}
+		if open, _ := r.db.OpenSales(r.ctx, "pos1"); len(open) != 0 {
+			t.Fatalf("a sale was started while logged out: %+v", open)
+		}
+		in = true
+		r.product(melk)
+		if v := r.till.View(); len(v.Lines) != 1 || v.Notice != nil {
+			t.Fatalf("after logging in the scan is %+v", v)
+		}
+	})
+}

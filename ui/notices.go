@@ -9,6 +9,7 @@ var NoticeKeys = map[string][]string{
 	"scan.unknown_product":         {"gtin"},
 	"scan.inactive_product":        {"name"},
 	"scan.unknown_code":            nil,
+	"scan.log_in_first":            nil,
 	"scan.payment_sent":            nil,
 	"cart.no_such_line":            nil,
 	"customer.qr_unreadable":       nil,
