@@ -44,11 +44,12 @@ func TestNoticeDoesNotMoveTheChrome(t *testing.T) {
 		case "enrolling":
 			test.Tap(c.voidSale)
 			tapButton(t, r.w.Cashier.Canvas(), "Mitätöi myynti")
+			r.pump()
 			r.scan(ola.QR)
 			r.keypad("7038010069307\n")
-			test.Tap(c.enrol)
+			r.tap(c.enrol)
 		case "waiting":
-			test.Tap(c.request)
+			r.request()
 		}
 		r.layOut()
 		before := map[string]rect{}

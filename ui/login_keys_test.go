@@ -67,6 +67,7 @@ func TestHardwareKeyboardPINGoesToThePINPad(t *testing.T) {
 		r = newRigWith(t, "en", more, kari)
 		r.scan(kari.QR)
 		_ = r.till.AddProduct(t.Context(), "7311041013663", 1)
+		r.pump()
 		r.showWindows()
 		login := r.loginShown()
 		if login == nil {
