@@ -57,7 +57,9 @@ func main() {
 	}
 	defer s.Close()
 	till := s.Checkout
-	scan := func(code string) { _ = till.Scan(ctx, flow.Scan{Kind: flow.ScanCustomerQR, Code: code, Source: "customer"}) }
+	scan := func(code string) {
+		_ = till.Scan(ctx, flow.Scan{Kind: flow.ScanCustomerQR, Code: code, Source: "customer"})
+	}
 	// wait lets the checkout's calls to the scripted Vipps come back.
 	wait := func(ok func(v flow.View) bool) {
 		for end := time.Now().Add(5 * time.Second); !ok(till.View()) && time.Now().Before(end); {
