@@ -191,8 +191,17 @@ func contractSaleRoundTrip(t *testing.T, db ContractStore) {
 	if got, _ := db.Sale(ctx, s.ID); len(got.Lines) != 2 {
 		t.Errorf("lines lost by a change that kept them: %+v", got.Lines)
 	}
+	// A transition computed from an older copy is refused, and changes nothing.
+	stale := got.Clone()
+	stale.Stage = flow.StageCancelled
+	if err := db.SaveSale(ctx, flow.SaleChange{Sale: stale}); !errors.Is(err, flow.ErrStaleSale) {
+		t.Errorf("a stale copy was saved: %v", err)
+	}
+	if got, _ := db.Sale(ctx, s.ID); got.Stage != flow.StageOpen || got.Version != other.Version {
+		t.Errorf("after a stale save: stage %s, version %d (want %d)", got.Stage, got.Version, other.Version)
+	}
 	// The enrolment ends with a new member, linked to the sale.
-	done := got.Clone()
+	done := other.Clone()
 	done.Enrolment.Status = flow.EnrolmentDone
 	m := &flow.Member{MSISDN: "4791234567", Sub: "sub-kari", Name: "Kari Nordmann", ConsentAt: c0}
 	must(t, db.SaveSale(ctx, flow.SaleChange{Sale: done, NewMember: m}))
@@ -241,7 +250,9 @@ func contractTransitionIsWhole(t *testing.T, db ContractStore) {
 		t.Errorf("jobs without an authorization: %+v", jobs)
 	}
 	// The same authorization stored twice queues one capture.
-	again := pay(a, "pos1-000001")
+	cur, err := db.Sale(ctx, a.ID)
+	must(t, err)
+	again := pay(cur, "pos1-000001")
 	again.Sale.Payment.ID = 0
 	must(t, db.SaveSale(ctx, again))
 	jobs, _ := db.SaleJobs(ctx, a.ID)

@@ -21,7 +21,8 @@ func (m *Store) SettlementStatus(_ context.Context, saleID int64) (flow.Settleme
 func (m *Store) settlementStatusLocked(saleID int64) flow.SettlementStatus {
 	n, done, refund := 0, 0, false
 	for _, j := range m.jobs {
-		if j.SaleID != saleID {
+		// A release of an earlier request is not part of settling the sale.
+		if j.SaleID != saleID || j.Kind == flow.JobRelease {
 			continue
 		}
 		n++
@@ -117,7 +118,7 @@ func (m *Store) updateJob(id int64, from []string, f func(*flow.OutboxJob)) erro
 
 // ClaimDue moves up to limit due jobs to running, leased until now+lease:
 // jobs of a crashed worker (an expired lease) first, then queued ones. A
-// job waits while an earlier job of its sale is unfinished, except a
+// job waits while an earlier job of its payment is unfinished, except a
 // parked receipt.
 func (m *Store) ClaimDue(_ context.Context, now time.Time, limit int, lease time.Duration) ([]flow.OutboxJob, error) {
 	m.mu.Lock()
@@ -125,7 +126,7 @@ func (m *Store) ClaimDue(_ context.Context, now time.Time, limit int, lease time
 	now = now.UTC()
 	blocked := func(j flow.OutboxJob) bool {
 		for _, e := range m.jobs {
-			if e.SaleID == j.SaleID && e.ID < j.ID && e.State != flow.JobDone && !(e.Kind == flow.JobReceipt && e.State == flow.JobParked) {
+			if e.Reference == j.Reference && e.ID < j.ID && e.State != flow.JobDone && !(e.Kind == flow.JobReceipt && e.State == flow.JobParked) {
 				return true
 			}
 		}
@@ -318,7 +319,8 @@ func (m *Store) ReleaseSale(_ context.Context, saleID int64, note string, now ti
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for i := range m.jobs {
-		if j := &m.jobs[i]; j.SaleID == saleID && j.State != flow.JobDone {
+		// A release of another request of the sale is about other money.
+		if j := &m.jobs[i]; j.SaleID == saleID && j.State != flow.JobDone && j.Kind != flow.JobRelease {
 			j.State, j.LastError, j.UpdatedAt = flow.JobDone, note, now.UTC()
 		}
 	}
@@ -336,4 +338,28 @@ func (m *Store) RequeueSale(_ context.Context, saleID int64, now time.Time) erro
 		}
 	}
 	return nil
+}
+
+// RenewJobKey sets the Idempotency-Key a job's next try sends.
+func (m *Store) RenewJobKey(_ context.Context, id int64, key string, now time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := range m.jobs {
+		if m.jobs[i].ID == id {
+			m.jobs[i].SendKey, m.jobs[i].UpdatedAt = key, now.UTC()
+		}
+	}
+	return nil
+}
+
+// PaymentCreateKey is the Idempotency-Key our create of reference carried.
+func (m *Store) PaymentCreateKey(_ context.Context, reference string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, p := range m.payments {
+		if p.Reference == reference {
+			return p.IdempotencyKey, nil
+		}
+	}
+	return "", flow.ErrNoRecord
 }

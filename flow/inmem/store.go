@@ -26,7 +26,6 @@ type Store struct {
 	products map[string]flow.Product // by GTIN key
 	members  []flow.Member
 	sales    map[int64]*sale
-	saleSeq  int64
 	payments []flow.Payment
 	journal  []flow.JournalEntry
 	events   []flow.PaymentEvent
@@ -261,7 +260,11 @@ func (m *Store) SaveSale(_ context.Context, c flow.SaleChange) error {
 	}
 	if c.EventsOnly {
 		m.eventsAndJournalLocked(c)
+		m.jobsLocked(c)
 		return nil
+	}
+	if s.Version != cur.s.Version {
+		return fmt.Errorf("inmem: sale %d at version %d: %w", s.ID, s.Version, flow.ErrStaleSale)
 	}
 	// Check everything that can refuse before changing anything.
 	if p := s.Payment; p != nil {
@@ -291,8 +294,17 @@ func (m *Store) SaveSale(_ context.Context, c flow.SaleChange) error {
 		m.savePaymentLocked(s)
 	}
 	m.eventsAndJournalLocked(c)
+	m.jobsLocked(c)
+	next.Version = s.Version + 1
+	s.Version++
+	return nil
+}
+
+// jobsLocked queues a change's settlement jobs; a job is identified by its
+// key, so storing the same authorization twice queues one capture.
+func (m *Store) jobsLocked(c flow.SaleChange) {
 	for i := range c.Jobs {
-		c.Jobs[i].SaleID = s.ID
+		c.Jobs[i].SaleID = c.Sale.ID
 		if id, ok := m.jobByKeyLocked(c.Jobs[i].IdempotencyKey); ok {
 			c.Jobs[i].ID = id
 			continue
@@ -302,7 +314,6 @@ func (m *Store) SaveSale(_ context.Context, c flow.SaleChange) error {
 		m.jobs = append(m.jobs, j)
 		c.Jobs[i].ID = j.ID
 	}
-	return nil
 }
 
 func (m *Store) savePaymentLocked(s *flow.Sale) {

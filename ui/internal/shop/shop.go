@@ -184,7 +184,7 @@ func (s *Shop) Answer(ctx context.Context, id string, approve bool) error {
 func (s *Shop) Notify(ctx context.Context, ref string) error {
 	ev, ok := s.Vipps.LastEvent(ref)
 	if !ok {
-		return fmt.Errorf("Vipps knows no payment %q", ref)
+		return fmt.Errorf("no payment %q at Vipps", ref)
 	}
 	return s.Checkout.HandlePaymentEvent(ctx, ev)
 }
