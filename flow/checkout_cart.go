@@ -95,7 +95,7 @@ func (c *Checkout) SetQuantity(ctx context.Context, line, qty int) error {
 	if err := c.refuseWhilePayingLocked(); err != nil {
 		return err
 	}
-	if c.sale == nil || c.sale.Stage != StageOpen || line < 0 || line >= len(c.sale.Lines) || qty < 0 {
+	if !mayChangeLines(c.sale) || line < 0 || line >= len(c.sale.Lines) || qty < 0 {
 		err := c.noticeLocked(NoticeWarning, "cart.no_such_line", "There is no such line to change.", nil)
 		c.publishLocked()
 		return err

@@ -114,17 +114,8 @@ func (c *Checkout) Enrol(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := c.sale
-	var refuse string
-	switch {
-	case s == nil || (s.Stage != StageOpen && s.Stage != StagePaying) || s.Customer.MSISDN == "":
-		refuse = "Scan the customer's QR first."
-	case s.Customer.Member != nil:
-		refuse = "The customer is already a member."
-	case s.Enrolment != nil && s.Enrolment.Status == EnrolmentPending:
-		refuse = "The enrolment is already waiting for the customer."
-	}
-	if refuse != "" {
-		err := c.noticeLocked(NoticeWarning, "enrol.refused", refuse, nil)
+	if r := mayEnrol(s); !r.ok() {
+		err := c.noticeLocked(NoticeWarning, r.key, r.text, nil)
 		c.publishLocked()
 		return err
 	}

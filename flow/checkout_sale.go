@@ -13,12 +13,8 @@ func (c *Checkout) VoidSale(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := c.sale
-	if s == nil || s.Stage != StageOpen {
-		key, text := "sale.nothing_to_void", "There is no open sale to void."
-		if s != nil && s.Stage == StagePaying {
-			key, text = "sale.void_while_paying", "A payment request is out: cancel the payment before voiding the sale."
-		}
-		err := c.noticeLocked(NoticeWarning, key, text, nil)
+	if r := mayVoid(s); !r.ok() {
+		err := c.noticeLocked(NoticeWarning, r.key, r.text, nil)
 		c.publishLocked()
 		return err
 	}
@@ -49,8 +45,8 @@ func (c *Checkout) VoidSale(ctx context.Context) error {
 func (c *Checkout) NewSale(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if s := c.sale; s != nil && (s.Stage == StageOpen || s.Stage == StagePaying) {
-		err := c.noticeLocked(NoticeWarning, "sale.still_open", "Finish or void the current sale first.", nil)
+	if r := mayStartNewSale(c.sale); !r.ok() {
+		err := c.noticeLocked(NoticeWarning, r.key, r.text, nil)
 		c.publishLocked()
 		return err
 	}

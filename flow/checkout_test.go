@@ -940,3 +940,49 @@ func TestScansWhileNobodyIsLoggedIn(t *testing.T) {
 		}
 	})
 }
+
+// TestViewSaysWhatMayBeDone: at every step of a sale the View's Can… answers
+// are exactly what the intents take.
+func TestViewSaysWhatMayBeDone(t *testing.T) {
+	each(t, func(t *testing.T, r *rig) {
+		type can struct{ lines, enrol, request, qr, cancel, void, newSale bool }
+		of := func(v flow.View) can {
+			return can{v.CanChangeLines, v.CanEnrol, v.CanRequestPayment, v.CanPayByQR, v.CanCancel, v.CanVoid, v.CanNewSale}
+		}
+		check := func(step string, want can) {
+			t.Helper()
+			if got := of(r.till.View()); got != want {
+				t.Errorf("%s: may %+v, want %+v", step, got, want)
+			}
+		}
+		check("idle", can{newSale: true})
+		r.product(melk)
+		check("wares, no customer", can{lines: true, qr: true, void: true})
+		r.customer(qrOla)
+		check("a non-member", can{lines: true, enrol: true, request: true, qr: true, void: true})
+		r.must(r.till.Enrol(r.ctx))
+		check("enrolment waiting", can{lines: true, request: true, qr: true, void: true})
+		r.paying()
+		check("paying", can{enrol: false, qr: true, cancel: true})
+		if err := r.till.Enrol(r.ctx); err == nil {
+			t.Error("a second enrolment was taken while one waits")
+		}
+		r.must(r.till.CancelPayment(r.ctx))
+		r.status(flow.PaymentCancelled)
+		check("cancelled payment", can{lines: true, request: true, qr: true, void: true})
+		r.paying()
+		ref := r.vipps.Requests()[len(r.vipps.Requests())-1].Reference
+		r.vipps.Approve(ref)
+		r.clock.Advance(time.Second)
+		r.status(flow.PaymentAuthorized)
+		check("paid", can{newSale: true})
+		for name, refused := range map[string]error{
+			"void": r.till.VoidSale(r.ctx), "request": r.till.RequestPayment(r.ctx), "cancel": r.till.CancelPayment(r.ctx),
+			"lines": r.till.SetQuantity(r.ctx, 0, 2),
+		} {
+			if refused == nil {
+				t.Errorf("%s was taken on a paid sale", name)
+			}
+		}
+	})
+}

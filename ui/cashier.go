@@ -331,9 +331,7 @@ func (c *cashierWindow) renderCustomer(v flow.View) {
 		}
 		c.enrolStatus.Refresh()
 	}
-	canEnrol := !cu.Member && v.Stage == flow.StageOpen &&
-		(v.Enrolment == nil || v.Enrolment.Status != flow.EnrolmentPending && v.Enrolment.Status != flow.EnrolmentDone)
-	if canEnrol {
+	if v.CanEnrol {
 		c.enrol.Show()
 	}
 }
@@ -341,14 +339,14 @@ func (c *cashierWindow) renderCustomer(v flow.View) {
 // renderLines rebuilds the cart rows only when they changed, so a view that
 // only moves the payment along does not rebuild the list under a finger.
 func (c *cashierWindow) renderLines(v flow.View) {
-	key := fmt.Sprint(v.Stage, v.Currency, v.Lines)
+	key := fmt.Sprint(v.CanChangeLines, v.Currency, v.Lines)
 	if key == c.linesKey {
 		return
 	}
 	c.linesKey = key
 	c.lines.RemoveAll()
 	c.lineQty = c.lineQty[:0]
-	locked := v.Stage != flow.StageOpen
+	locked := !v.CanChangeLines
 	for i, l := range v.Lines {
 		c.lines.Add(c.lineRow(i, l, locked))
 	}
@@ -390,8 +388,7 @@ func (c *cashierWindow) renderPayment(v flow.View) {
 	t := c.tr.T
 	p := v.Payment
 	active := p != nil && (p.Status == flow.PaymentRequesting || p.Status == flow.PaymentWaiting)
-	open := v.Stage == flow.StageOpen
-	hasLines := len(v.Lines) > 0
+	finished := v.Stage == flow.StagePaid || v.Stage == flow.StageCancelled
 
 	show := func(o fyne.CanvasObject, on bool) {
 		if on {
@@ -400,15 +397,17 @@ func (c *cashierWindow) renderPayment(v flow.View) {
 			o.Hide()
 		}
 	}
-	show(c.request, !active && v.Stage != flow.StagePaid && v.Stage != flow.StageCancelled)
-	c.request.setEnabled(open && hasLines && v.Customer != nil)
-	show(c.payHint, open && hasLines && v.Customer == nil)
-	c.qr.setEnabled((open && hasLines) || (active && p.Push && p.QR == ""))
-	show(c.qr, v.Stage != flow.StagePaid && v.Stage != flow.StageCancelled)
-	show(c.voidSale, !active && open)
+	// Which buttons show follows the stage; whether they work is flow's
+	// answer in the View.
+	show(c.request, !active && !finished)
+	c.request.setEnabled(v.CanRequestPayment)
+	show(c.payHint, !active && v.CanPayByQR && !v.CanRequestPayment && v.Customer == nil)
+	show(c.qr, !finished)
+	c.qr.setEnabled(v.CanPayByQR)
+	show(c.voidSale, v.CanVoid)
 	show(c.cancelPay, active)
-	c.cancelPay.setEnabled(p != nil && p.Status == flow.PaymentWaiting)
-	show(c.newSale, v.Stage == flow.StagePaid || v.Stage == flow.StageCancelled)
+	c.cancelPay.setEnabled(v.CanCancel)
+	show(c.newSale, v.CanNewSale && finished)
 	// While a payment is out or done the cart is locked: the keypad and
 	// search give their room to the payment panel.
 	busy := v.Stage == flow.StagePaying || v.Stage == flow.StagePaid
@@ -424,6 +423,8 @@ func (c *cashierWindow) renderPayment(v flow.View) {
 	switch {
 	case p == nil:
 		c.payStatus.SetText("")
+	case p.Cancelling:
+		c.payStatus.SetText(t("pay.cancelling"))
 	case p.Status == flow.PaymentWaiting && p.QR != "":
 		c.payStatus.SetText(t("pay.waiting_qr"))
 	case p.Status == flow.PaymentWaiting:

@@ -80,3 +80,43 @@ func TestNoticeDoesNotMoveTheChrome(t *testing.T) {
 		}
 	}
 }
+
+// TestButtonsFollowTheView: the cashier window enables what flow's View
+// says may be done, and nothing of its own: a sale with wares and a
+// customer whose number is not known yet offers no Enrol, and a request
+// still being created can already be cancelled.
+func TestButtonsFollowTheView(t *testing.T) {
+	r := newRig(t, "en", kari)
+	c := r.w.cashier
+	base := flow.View{Stage: flow.StageOpen, Currency: "NOK", SaleID: 1,
+		Lines:    []flow.LineView{{GTIN: "7038010069307", Name: "Lettmelk 1 l", Quantity: 1, UnitPrice: 2490, Total: 2490, VATRate: 15}},
+		Customer: &flow.CustomerView{}}
+	for _, want := range []flow.View{
+		{CanChangeLines: true, CanPayByQR: true, CanVoid: true},
+		{CanChangeLines: true, CanEnrol: true, CanRequestPayment: true, CanPayByQR: true, CanVoid: true},
+		{},
+	} {
+		v := base
+		v.CanChangeLines, v.CanEnrol, v.CanRequestPayment, v.CanPayByQR, v.CanVoid = want.CanChangeLines, want.CanEnrol, want.CanRequestPayment, want.CanPayByQR, want.CanVoid
+		r.w.render(v)
+		got := flow.View{CanChangeLines: !c.lineQty[0][1].Disabled(), CanEnrol: c.enrol.Visible(), CanRequestPayment: !c.request.Disabled(),
+			CanPayByQR: !c.qr.Disabled(), CanVoid: c.voidSale.Visible()}
+		if got.CanChangeLines != want.CanChangeLines || got.CanEnrol != want.CanEnrol || got.CanRequestPayment != want.CanRequestPayment ||
+			got.CanPayByQR != want.CanPayByQR || got.CanVoid != want.CanVoid {
+			t.Errorf("view may %+v, window offers %+v", want, got)
+		}
+	}
+	v := base
+	v.Stage = flow.StagePaying
+	v.Payment = &flow.PaymentView{Status: flow.PaymentRequesting, Push: true, Amount: 2490}
+	v.CanCancel, v.CanPayByQR = true, true
+	r.w.render(v)
+	if c.cancelPay.Hidden || c.cancelPay.Disabled() {
+		t.Error("Cancel payment is not offered while the request is being created")
+	}
+	v.Payment.Cancelling, v.CanCancel = true, false
+	r.w.render(v)
+	if !c.cancelPay.Disabled() || c.payStatus.Text != "Cancelling the payment request…" {
+		t.Errorf("while cancelling: cancel enabled %v, status %q", !c.cancelPay.Disabled(), c.payStatus.Text)
+	}
+}
