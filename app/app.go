@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -50,7 +51,13 @@ func Run(ctx context.Context, cfg *Config) error {
 			Cashiers:    t.Session,
 			Reports:     t.Journal,
 			CanCloseDay: func() bool { return t.Session.Require(flow.PermZReport) == nil },
-			OnReport:    t.printReport,
+			OnReport: func(ctx context.Context, r flow.Report) error {
+				err := t.printReport(ctx, r)
+				if errors.Is(err, errNoPrinter) {
+					return ui.ErrNoPrinter
+				}
+				return err
+			},
 		},
 	}
 	if cfg.Demo && t.Sim != nil {

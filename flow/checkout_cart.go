@@ -60,7 +60,8 @@ func (c *Checkout) AddProduct(ctx context.Context, gtin string, qty int) error {
 		c.publishLocked()
 		return err
 	case lookupErr != nil:
-		err := c.noticeLocked(NoticeError, "store.failed", "The catalogue could not be read: "+lookupErr.Error(), nil)
+		c.log.Error("reading the catalogue failed", "gtin", gtin, "err", lookupErr)
+		err := c.noticeLocked(NoticeError, "store.failed", storeFailed, nil)
 		c.publishLocked()
 		return err
 	case !p.Active:

@@ -986,3 +986,38 @@ func TestViewSaysWhatMayBeDone(t *testing.T) {
 		}
 	})
 }
+
+// TestNoticesClear: a notice goes with the next sale, or after
+// NoticeLifetime; a newer notice is not cleared by the older one's timer.
+func TestNoticesClear(t *testing.T) {
+	each(t, func(t *testing.T, r *rig) {
+		_ = r.scan(flow.ScanProduct, "7000000000003")
+		if v := r.till.View(); v.Notice == nil || v.Notice.Key != "scan.unknown_product" {
+			t.Fatalf("no notice for an unknown product: %+v", v.Notice)
+		}
+		r.clock.Advance(flow.NoticeLifetime - time.Second)
+		_ = r.till.VoidSale(r.ctx) // nothing to void: a newer notice
+		r.clock.Advance(2 * time.Second)
+		if v := r.till.View(); v.Notice == nil || v.Notice.Key != "sale.nothing_to_void" {
+			t.Fatalf("the older notice's timer cleared the newer one: %+v", v.Notice)
+		}
+		r.clock.Advance(flow.NoticeLifetime)
+		if v := r.till.View(); v.Notice != nil {
+			t.Fatalf("notice still there after %v: %+v", flow.NoticeLifetime, v.Notice)
+		}
+		// A paid sale's "approved" goes with the next sale.
+		r.product(melk)
+		r.customer(qrKari)
+		r.paying()
+		r.vipps.Approve(r.vipps.Requests()[0].Reference)
+		r.clock.Advance(time.Second)
+		r.status(flow.PaymentAuthorized)
+		if v := r.till.View(); v.Notice == nil || v.Notice.Key != "payment.approved" {
+			t.Fatalf("after approval: %+v", v.Notice)
+		}
+		r.must(r.till.NewSale(r.ctx))
+		if v := r.till.View(); v.Notice != nil {
+			t.Errorf("the paid sale's notice stays on the next sale: %+v", v.Notice)
+		}
+	})
+}

@@ -15,11 +15,11 @@ func (r refusal) ok() bool { return r.key == "" }
 func mayEnrol(s *Sale) refusal {
 	switch {
 	case s == nil || (s.Stage != StageOpen && s.Stage != StagePaying) || s.Customer.MSISDN == "":
-		return refusal{"enrol.refused", "Scan the customer's QR first."}
+		return refusal{"enrol.no_customer", "Scan the customer's Vipps QR first, then tap Enrol in club."}
 	case s.Customer.Member != nil:
-		return refusal{"enrol.refused", "The customer is already a member."}
+		return refusal{"enrol.already_member", "The customer is already a member: go on with the sale."}
 	case s.Enrolment != nil && s.Enrolment.Status == EnrolmentPending:
-		return refusal{"enrol.refused", "The enrolment is already waiting for the customer."}
+		return refusal{"enrol.already_waiting", "The enrolment is already waiting for the customer: ask them to look at their phone."}
 	}
 	return refusal{}
 }

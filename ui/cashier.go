@@ -58,7 +58,9 @@ type cashierWindow struct {
 	settlement *widget.Label
 
 	notice    *widget.Label
-	noticeSeq int64
+	flowSeq   int64 // Seq of the last notice of flow's shown, 0 none
+	ownNotice bool  // a notice of the window's own shows (a refusal from around the checkout)
+	ownSale   int64 // the sale it is about
 
 	ops *storeOps // nil without cashier login
 }
@@ -277,19 +279,54 @@ func (c *cashierWindow) render(v flow.View) {
 	}
 	c.parked.Refresh()
 
-	if v.Notice != nil && v.Notice.Seq != c.noticeSeq {
-		c.noticeSeq = v.Notice.Seq
-		c.notice.SetText(c.tr.Notice(v.Notice))
-		switch v.Notice.Kind {
-		case flow.NoticeError:
-			c.notice.Importance = widget.DangerImportance
-		case flow.NoticeWarning:
-			c.notice.Importance = widget.WarningImportance
-		default:
-			c.notice.Importance = widget.MediumImportance
+	switch {
+	case v.Notice != nil && v.Notice.Seq != c.flowSeq:
+		c.flowSeq, c.ownNotice = v.Notice.Seq, false
+		c.setNotice(v.Notice)
+	case v.Notice == nil && c.flowSeq != 0:
+		// Flow cleared it: a new sale, or it was there long enough.
+		c.flowSeq = 0
+		if !c.ownNotice {
+			c.setNotice(nil)
 		}
-		c.notice.Refresh()
 	}
+	if c.ownNotice && v.SaleID != c.ownSale {
+		// The window's own notice goes with the sale it was about.
+		c.ownNotice = false
+		c.setNotice(nil)
+	}
+}
+
+// showNotice shows a notice for an intent that failed: flow's (already on
+// its way in a View, unless that came first) or the window's own.
+func (c *cashierWindow) showNotice(n *flow.Notice) {
+	if n.Seq > 0 {
+		if n.Seq > c.flowSeq {
+			c.flowSeq, c.ownNotice = n.Seq, false
+			c.setNotice(n)
+		}
+		return
+	}
+	c.ownNotice, c.ownSale = true, c.w.view.SaleID
+	c.setNotice(n)
+}
+
+// setNotice shows n; nil clears the notice.
+func (c *cashierWindow) setNotice(n *flow.Notice) {
+	if n == nil {
+		c.notice.SetText("")
+		return
+	}
+	c.notice.SetText(c.tr.Notice(n))
+	switch n.Kind {
+	case flow.NoticeError:
+		c.notice.Importance = widget.DangerImportance
+	case flow.NoticeWarning:
+		c.notice.Importance = widget.WarningImportance
+	default:
+		c.notice.Importance = widget.MediumImportance
+	}
+	c.notice.Refresh()
 }
 
 func (c *cashierWindow) renderCustomer(v flow.View) {

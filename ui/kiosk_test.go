@@ -120,3 +120,30 @@ func TestButtonsFollowTheView(t *testing.T) {
 		t.Errorf("while cancelling: cancel enabled %v, status %q", !c.cancelPay.Disabled(), c.payStatus.Text)
 	}
 }
+
+// TestNoticeGoesWithTheSale: "Payment approved" does not stay on the next,
+// unpaid sale, and a notice leaves the screen after a while.
+func TestNoticeGoesWithTheSale(t *testing.T) {
+	r := newRig(t, "en", kari)
+	r.scan(kari.QR)
+	r.keypad("7038010069307\n")
+	r.request()
+	r.answer("payment", true)
+	if got := r.w.cashier.notice.Text; got != "Payment approved" {
+		t.Fatalf("notice after approval: %q", got)
+	}
+	r.tap(r.w.cashier.newSale)
+	r.keypad("7311041013663\n")
+	if got := r.w.cashier.notice.Text; got != "" {
+		t.Errorf("the next sale shows the last one's notice %q", got)
+	}
+	r.keypad("7000000000003\n")
+	if got := r.w.cashier.notice.Text; !strings.HasPrefix(got, "Unknown product 7000000000003") {
+		t.Fatalf("notice for an unknown item: %q", got)
+	}
+	r.clock.Advance(flow.NoticeLifetime)
+	r.pump()
+	if got := r.w.cashier.notice.Text; got != "" {
+		t.Errorf("notice still shown after %v: %q", flow.NoticeLifetime, got)
+	}
+}

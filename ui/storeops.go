@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"context"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
@@ -17,8 +19,9 @@ type StoreOps struct {
 	Reports  Reports
 	// CanCloseDay reports whether the cashier logged in may take the Z report.
 	CanCloseDay func() bool
-	// OnReport prints a report that was taken (runs on the UI thread).
-	OnReport func(flow.Report)
+	// OnReport prints a report that was taken (off the UI thread);
+	// ErrNoPrinter when the till has no printer.
+	OnReport func(ctx context.Context, r flow.Report) error
 }
 
 // storeOps is the cashier window's login gate, cashier switch and reports.

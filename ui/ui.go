@@ -200,6 +200,11 @@ func (w *Windows) do(intent func(ctx context.Context) error) {
 		defer cancel()
 		if err := intent(ctx); err != nil {
 			fyne.LogError("till intent", err)
+			// A refusal from around the checkout (no notice on the View)
+			// must reach the screen too.
+			if n := noticeOf(err); n != nil {
+				fyne.Do(func() { w.cashier.showNotice(n) })
+			}
 		}
 	})
 }
