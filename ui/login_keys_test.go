@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,3 +99,38 @@ func TestHardwareKeyboardPINGoesToThePINPad(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedRefundReachesTheScreen: a cashier who may not refund taps
+// Refund and is told to ask a manager, instead of nothing happening.
+func TestRefusedRefundReachesTheScreen(t *testing.T) {
+	var session *flow.CashierSession
+	var r *rig
+	r = newRigWith(t, "en", func(o *Options) {
+		cashierLogin(t, &session)(o)
+		o.StoreOps = nil
+		j := flow.NewElectronicJournal(flow.NewMemoryJournal(), "pos1", time.UTC, nil)
+		o.Till = &flow.JournaledTill{Till: o.Till, Journal: j, Session: session,
+			Sales: loadSale(func(ctx context.Context, id int64) (*flow.Sale, error) { return r.shop.Store.Sale(ctx, id) })}
+	}, kari)
+	if _, err := session.Login(t.Context(), 2, "5678"); err != nil { // Kari, a cashier
+		t.Fatal(err)
+	}
+	r.scan(kari.QR)
+	r.keypad("7038010069307\n")
+	r.request()
+	r.answer("payment", true)
+	r.settle()
+	test.Tap(r.w.cashier.sales)
+	tapButton(t, r.w.Cashier.Canvas(), "Refund")
+	tapButton(t, r.w.Cashier.Canvas(), "Refund")
+	if got := r.w.cashier.notice.Text; !strings.HasPrefix(got, "Only a manager may do this") {
+		t.Errorf("a refused refund shows %q", got)
+	}
+	if jobs, _ := r.shop.Store.SaleJobs(t.Context(), r.till.View().SaleID); jobs[len(jobs)-1].Kind == flow.JobRefund {
+		t.Error("a cashier's refund was queued")
+	}
+}
+
+type loadSale func(ctx context.Context, id int64) (*flow.Sale, error)
+
+func (f loadSale) Sale(ctx context.Context, id int64) (*flow.Sale, error) { return f(ctx, id) }
