@@ -36,6 +36,7 @@ type cashierWindow struct {
 	sales       *touchButton
 
 	lines      *fyne.Container
+	cartScroll *touchScroll
 	lineQty    [][2]*touchButton // per cart line: − and +
 	linesKey   string
 	emptyCart  *widget.Label
@@ -110,8 +111,9 @@ func newCashierWindow(w *Windows) *cashierWindow {
 	c.total = widget.NewLabelWithStyle("", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
 	c.total.SizeName = theme.SizeNameHeadingText
 	totals := container.NewVBox(widget.NewSeparator(), c.vat, container.NewBorder(nil, nil, c.totalLabel, nil, c.total))
+	c.cartScroll = newTouchScroll(c.lines)
 	cart := container.NewBorder(nil, totals, nil, nil,
-		container.NewStack(container.NewVScroll(c.lines), container.NewCenter(c.emptyCart)))
+		container.NewStack(c.cartScroll, container.NewCenter(c.emptyCart)))
 
 	// Right: search, keypad, payment.
 	c.search = widget.NewEntry()
@@ -381,11 +383,16 @@ func (c *cashierWindow) renderLines(v flow.View) {
 		return
 	}
 	c.linesKey = key
+	grew := len(v.Lines) > len(c.lineQty)
 	c.lines.RemoveAll()
 	c.lineQty = c.lineQty[:0]
 	locked := !v.CanChangeLines
 	for i, l := range v.Lines {
 		c.lines.Add(c.lineRow(i, l, locked))
+	}
+	if grew {
+		// A new line is the one the cashier just scanned: show it.
+		c.cartScroll.showEnd()
 	}
 	if len(v.Lines) == 0 {
 		c.emptyCart.Show()
@@ -403,6 +410,7 @@ func (c *cashierWindow) lineRow(i int, l flow.LineView, locked bool) fyne.Canvas
 	}
 	sub := widget.NewLabel(detail)
 	sub.SizeName = theme.SizeNameCaptionText
+	sub.Alignment = fyne.TextAlignTrailing
 	minus := newButton("", theme.ContentRemoveIcon(), func() {
 		c.w.do(func(ctx context.Context) error { return c.w.opt.Till.SetQuantity(ctx, i, l.Quantity-1) })
 	})
@@ -418,7 +426,9 @@ func (c *cashierWindow) lineRow(i int, l flow.LineView, locked bool) fyne.Canvas
 	total := widget.NewLabelWithStyle(c.money(l.Total), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
 	amount := container.New(&fixedWidth{width: 150}, total)
 	controls := container.NewHBox(minus, container.New(&fixedWidth{width: 44}, qty), plus, amount)
-	return container.NewBorder(nil, widget.NewSeparator(), nil, controls, container.NewVBox(name, sub))
+	// One row a fingertip high: the name, its unit price beside it, then
+	// − quantity + and the line's total.
+	return container.NewBorder(nil, widget.NewSeparator(), nil, controls, container.NewBorder(nil, nil, nil, sub, name))
 }
 
 func (c *cashierWindow) renderPayment(v flow.View) {

@@ -147,3 +147,56 @@ func TestNoticeGoesWithTheSale(t *testing.T) {
 		t.Errorf("notice still shown after %v: %q", flow.NoticeLifetime, got)
 	}
 }
+
+// TestBigBasket: with 30 lines at 1024×768 the window keeps its size, both
+// screens show the newest line, a finger drags the cart, and each row is a
+// fingertip high.
+func TestBigBasket(t *testing.T) {
+	r := newRig(t, "nb", kari)
+	r.scan(kari.QR)
+	items := basket()
+	for _, p := range items[:29] {
+		if err := r.till.AddProduct(t.Context(), p.GTIN, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.pump()
+	r.keypad(items[29].GTIN + "\n") // the 30th as a cashier types it
+	r.layOut()
+	c := r.w.cashier
+	if min := r.w.Cashier.Content().MinSize(); min.Height > 768-2*theme.Padding() {
+		t.Errorf("30 lines make the window need %v", min)
+	}
+	if len(c.lineQty) != 30 {
+		t.Fatalf("%d lines in the cart", len(c.lineQty))
+	}
+	view := placed(r.w.Cashier.Content(), c.cartScroll)
+	last := c.lines.Objects[29]
+	at := c.lines.Position().Add(last.Position())
+	// The scroll shows its content moved up by the offset.
+	if at.Y < 0 || at.Y+last.Size().Height > view.h+1 {
+		t.Errorf("the newest line (at %v, scrolled %v) is not in the cart's view (%v high)", at, c.cartScroll.Offset(), view.h)
+	}
+	rows := 0
+	for i, row := range c.lines.Objects {
+		if h := row.Size().Height; h < MinTouch {
+			t.Errorf("row %d is %.0f high, less than a fingertip", i, h)
+		}
+		if y := c.lines.Position().Y + row.Position().Y; y >= 0 && y+row.Size().Height <= view.h+1 {
+			rows++
+		}
+	}
+	if rows < 6 {
+		t.Errorf("only %d whole rows fit in the cart at 1024×768", rows)
+	}
+	t.Logf("%d whole rows of %.0f dp show at 1024×768", rows, last.Size().Height)
+	before := c.cartScroll.Offset().Y
+	c.cartScroll.Dragged(&fyne.DragEvent{Dragged: fyne.Delta{DY: 200}})
+	if got := c.cartScroll.Offset().Y; got != before-200 {
+		t.Errorf("dragging the cart down by 200 moved it from %v to %v", before, got)
+	}
+	// The customer display, too, shows the newest line.
+	if !strings.Contains(r.displayText(), "Vare 30") {
+		t.Errorf("the customer display does not show the newest line:\n%s", r.displayText())
+	}
+}

@@ -2,6 +2,9 @@ package ui
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +28,28 @@ var (
 	ola  = shop.Customer{QR: "https://qr.vipps.no/p/ola", MSISDN: "4798765432", Name: "Ola Hansen", GivenName: "Ola"}
 	t0   = time.Date(2026, 11, 23, 14, 30, 0, 0, time.UTC)
 )
+
+// basket is 30 more items, for a big basket: "Vare 01" … "Vare 30".
+func basket() []flow.Product {
+	var out []flow.Product
+	for i := 1; i <= 30; i++ {
+		out = append(out, flow.Product{GTIN: gtin(fmt.Sprintf("700000000%03d", i)), Name: fmt.Sprintf("Vare %02d", i), Price: flow.Money(100 * i), VATRate: 15, Active: true})
+	}
+	return out
+}
+
+// gtin adds the check digit to 12 digits.
+func gtin(d string) string {
+	sum := 0
+	for i, c := range d {
+		n := int(c - '0')
+		if i%2 == 1 {
+			n *= 3
+		}
+		sum += n
+	}
+	return d + strconv.Itoa((10-sum%10)%10)
+}
 
 // phoneOf shows the shop's customer phones in the demo phone window.
 type phoneOf struct{ s *shop.Shop }
@@ -74,7 +99,7 @@ func newRig(t *testing.T, lang string, customers ...shop.Customer) *rig {
 func newRigWith(t *testing.T, lang string, more func(*Options), customers ...shop.Customer) *rig {
 	a := test.NewTempApp(t)
 	r := &rig{t: t, clock: flowtest.NewClock(t0)}
-	s, err := shop.Open(context.Background(), shop.Options{Products: products, Customers: customers, Clock: r.clock,
+	s, err := shop.Open(context.Background(), shop.Options{Products: append(slices.Clone(products), basket()...), Customers: customers, Clock: r.clock,
 		BindingMessage: func() string { return "KX7-42Q" }})
 	if err != nil {
 		t.Fatal(err)
