@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -50,7 +51,13 @@ func Run(ctx context.Context, cfg *Config) error {
 			Cashiers:    t.Session,
 			Reports:     t.Journal,
 			CanCloseDay: func() bool { return t.Session.Require(flow.PermZReport) == nil },
-			OnReport:    t.printReport,
+			OnReport: func(ctx context.Context, r flow.Report) error {
+				err := t.printReport(ctx, r)
+				if errors.Is(err, errNoPrinter) {
+					return ui.ErrNoPrinter
+				}
+				return err
+			},
 		},
 	}
 	if cfg.Demo && t.Sim != nil {
@@ -61,6 +68,8 @@ func Run(ctx context.Context, cfg *Config) error {
 		return err
 	}
 	opt.OnSettings = func(fyne.Window) { ui.ShowSettingsWindow(a, settings) }
+	// At the windows a cashier must be logged in before anything is scanned.
+	t.Checkout.RequireCashier(func() bool { _, ok := t.Session.Current(); return ok })
 	windows := ui.New(a, opt)
 	if cfg.Kiosk {
 		windows.Cashier.SetFullScreen(true)

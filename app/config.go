@@ -95,8 +95,8 @@ type PrinterConfig struct {
 type DisplayConfig struct {
 	Disabled   bool `json:"disabled,omitempty"`
 	Fullscreen bool `json:"fullscreen,omitempty"`
-	X          int  `json:"x,omitempty"` // top-left corner on the virtual desktop, -1: automatic
-	Y          int  `json:"y,omitempty"`
+	X          int  `json:"x"` // top-left corner on the virtual desktop, -1: automatic (0 is a place, so never omitted)
+	Y          int  `json:"y"`
 }
 
 // DefaultConfig is a working demo till: simulator, SQLite, Norwegian store.

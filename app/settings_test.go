@@ -243,3 +243,30 @@ func TestDemoModeEndsOnlyWhenRealVippsIsChosen(t *testing.T) {
 		t.Error("demo mode left on against production")
 	}
 }
+
+// TestSavingSettingsKeepsTheCustomerDisplayWhereItIs: a display at the top
+// of the screen (y 0) stays there after the settings are saved, instead of
+// falling back to "automatic" and opening behind the cashier window.
+func TestSavingSettingsKeepsTheCustomerDisplayWhereItIs(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"customerDisplay":{"x":1024,"y":0}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, err := NewSettingsManager(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Secrets.Keyring = &memKeyring{m: map[string]string{}}
+	if err := m.SaveSettings(validSettings()); err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	cfg.DataDir = dir
+	b, _ := os.ReadFile(m.File)
+	if err := cfg.Load(m.File, nil); err != nil && !strings.Contains(err.Error(), "configuration") {
+		t.Fatal(err)
+	}
+	if cfg.CustomerDisplay.X != 1024 || cfg.CustomerDisplay.Y != 0 {
+		t.Errorf("customer display after saving the settings: %+v\n%s", cfg.CustomerDisplay, b)
+	}
+}

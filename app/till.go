@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 
 	"fmt"
 	"io"
@@ -114,7 +115,7 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 				t.Settler.Kick() // receipt and capture now, not at the worker's next look
 			}
 		},
-		Print: func(ctx context.Context, s *flow.Sale) error { return t.Printer.Print(ctx, t.receipt(s, true)) },
+		Print: t.printCopy(),
 	})
 	t.closers = append(t.closers, t.Checkout.Close)
 	t.Till = &flow.JournaledTill{Till: t.Checkout, Journal: t.Journal, Sales: t.DB, Session: t.Session}
@@ -271,23 +272,33 @@ func (t *Till) Scan(ctx context.Context, s hardware.Scan) {
 	}
 }
 
+// printCopy prints a receipt copy; nil without a printer, so the checkout
+// says so and no copy is journaled that was never printed.
+func (t *Till) printCopy() func(ctx context.Context, s *flow.Sale) error {
+	if t.Cfg.Printer.Device == "" {
+		return nil
+	}
+	return func(ctx context.Context, s *flow.Sale) error { return t.Printer.Print(ctx, t.receipt(s, true)) }
+}
+
 // printReport prints an X or Z report on the receipt printer; the screen
 // shows it whether or not a printer is there.
-func (t *Till) printReport(r flow.Report) {
+func (t *Till) printReport(ctx context.Context, r flow.Report) error {
 	tp, ok := t.Printer.(hardware.TextPrinter)
-	if !ok {
-		return
+	if !ok || t.Cfg.Printer.Device == "" {
+		return errNoPrinter
 	}
 	width := t.Cfg.Printer.Width
 	text := r.Text(flow.ReportHeading{ShopName: t.Cfg.Store.Name, OrgNumber: t.Cfg.Store.OrgNumber, Installation: t.Installation, Location: time.Local}, width, "nb")
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := tp.PrintText(ctx, text); err != nil {
-			t.Log.Error("printing the report failed", "err", err)
-		}
-	}()
+	if err := tp.PrintText(ctx, text); err != nil {
+		t.Log.Error("printing the report failed", "err", err)
+		return err
+	}
+	return nil
 }
+
+// errNoPrinter: the till has no receipt printer configured.
+var errNoPrinter = errors.New("no receipt printer is set up")
 
 // receipt lays a sale out for the receipt printer.
 func (t *Till) receipt(s *flow.Sale, cp bool) hardware.Receipt {

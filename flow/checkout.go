@@ -79,22 +79,24 @@ type Checkout struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu         sync.Mutex
-	sale       *Sale                        // the live sale; nil when idle
-	custGen    int                          // increases with every customer QR: older exchanges are stale
-	enrolStops map[int64]context.CancelFunc // running enrolments by sale
-	polls      map[string]*poller           // by reference: one per payment request still open
-	lastPaid   int64
-	settlement SettlementStatus
-	parked     int
-	notice     *Notice
-	noticeSeq  int64
-	version    int64
-	view       View
-	subs       map[int]*subscriber
-	nextSub    int
-	settleTick Timer
-	closed     bool
+	mu          sync.Mutex
+	sale        *Sale                        // the live sale; nil when idle
+	custGen     int                          // increases with every customer QR: older exchanges are stale
+	enrolStops  map[int64]context.CancelFunc // running enrolments by sale
+	polls       map[string]*poller           // by reference: one per payment request still open
+	lastPaid    int64
+	settlement  SettlementStatus
+	parked      int
+	notice      *Notice
+	noticeSeq   int64
+	version     int64
+	view        View
+	subs        map[int]*subscriber
+	nextSub     int
+	settleTick  Timer
+	closed      bool
+	attended    func() bool // nil: the till takes scans without a cashier
+	noticeTimer Timer       // clears the notice after NoticeLifetime
 }
 
 var _ Till = (*Checkout)(nil)
@@ -125,6 +127,27 @@ func NewCheckout(opt Options) *Checkout {
 	return c
 }
 
+// RequireCashier makes the till refuse scans and items while loggedIn
+// reports nobody at the till: a code scanned at a till left alone must not
+// start a sale nobody is serving. Without it (a headless driver, a test)
+// scans are always taken.
+func (c *Checkout) RequireCashier(loggedIn func() bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.attended = loggedIn
+}
+
+// refuseUnattendedLocked says "log in first" when the till needs a cashier
+// and nobody is logged in.
+func (c *Checkout) refuseUnattendedLocked() error {
+	if c.attended == nil || c.attended() {
+		return nil
+	}
+	err := c.noticeLocked(NoticeWarning, "scan.log_in_first", "Nobody is logged in: log in first, then scan again.", nil)
+	c.publishLocked()
+	return err
+}
+
 // Close stops polling and background work and waits for it to end.
 func (c *Checkout) Close() {
 	c.mu.Lock()
@@ -135,6 +158,9 @@ func (c *Checkout) Close() {
 	}
 	if c.settleTick != nil {
 		c.settleTick.Stop()
+	}
+	if c.noticeTimer != nil {
+		c.noticeTimer.Stop()
 	}
 	for _, stop := range c.enrolStops {
 		stop()
@@ -170,17 +196,41 @@ func (c *Checkout) call(ctx context.Context) (context.Context, context.CancelFun
 
 func (c *Checkout) now() time.Time { return c.opt.Clock.Now() }
 
+// storeFailed is the cashier's side of a database error; what the
+// database said goes to the log.
+const storeFailed = "The till could not save or read its data: try again; if it happens again, ask a manager (the details are in the till's log)."
+
 // NoticedError is returned by an intent that was refused or failed; the
 // same notice is on the View.
 type NoticedError struct{ Notice Notice }
 
 func (e *NoticedError) Error() string { return e.Notice.Text }
 
+// NoticeLifetime is how long a notice stays on the View: long enough to
+// read, short enough that it does not sit under the next sale's work.
+// A new sale, a voided one and a new payment request clear it at once.
+const NoticeLifetime = 30 * time.Second
+
 // noticeLocked records a notice for the cashier and returns it as an error.
+// It clears itself after NoticeLifetime unless a newer one replaced it.
 func (c *Checkout) noticeLocked(kind NoticeKind, key, text string, args map[string]string) error {
 	c.noticeSeq++
 	n := Notice{Seq: c.noticeSeq, Kind: kind, Key: key, Args: args, Text: text}
 	c.notice = &n
+	if c.noticeTimer != nil {
+		c.noticeTimer.Stop()
+	}
+	if !c.closed {
+		seq := n.Seq
+		c.noticeTimer = c.opt.Clock.AfterFunc(NoticeLifetime, func() {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			if c.notice != nil && c.notice.Seq == seq && !c.closed {
+				c.notice = nil
+				c.publishLocked()
+			}
+		})
+	}
 	return &NoticedError{Notice: n}
 }
 
@@ -232,7 +282,7 @@ func (c *Checkout) commitLocked(ctx context.Context, ch SaleChange) error {
 		return err
 	} else if err != nil {
 		c.log.Error("storing a sale transition failed", "sale", ch.Sale.ID, "err", err)
-		nerr := c.noticeLocked(NoticeError, "store.failed", "The till could not save the sale: "+err.Error(), nil)
+		nerr := c.noticeLocked(NoticeError, "store.failed", storeFailed, nil)
 		c.publishLocked()
 		return nerr
 	}
@@ -264,7 +314,7 @@ func (c *Checkout) ensureSaleLocked(ctx context.Context) error {
 	s := &Sale{POSID: c.opt.POSID, Currency: c.opt.Currency, Stage: StageOpen, CreatedAt: now, UpdatedAt: now}
 	if err := c.opt.Store.CreateSale(ctx, s, JournalEntry{From: "idle", To: "open", At: now, Detail: "sale started"}); err != nil {
 		c.log.Error("starting a sale failed", "err", err)
-		return c.noticeLocked(NoticeError, "store.failed", "The till could not start a sale: "+err.Error(), nil)
+		return c.noticeLocked(NoticeError, "store.failed", storeFailed, nil)
 	}
 	c.log.Info("sale transition", "sale", s.ID, "from", "idle", "to", "open", "receipt", s.ReceiptNumber)
 	c.sale = s

@@ -8,6 +8,12 @@ import (
 
 // Scan handles a code from any scanner at any time during the sale.
 func (c *Checkout) Scan(ctx context.Context, s Scan) error {
+	c.mu.Lock()
+	err := c.refuseUnattendedLocked()
+	c.mu.Unlock()
+	if err != nil {
+		return err
+	}
 	switch s.Kind {
 	case ScanProduct:
 		return c.AddProduct(ctx, s.Code, 1)
@@ -16,7 +22,7 @@ func (c *Checkout) Scan(ctx context.Context, s Scan) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	err := c.noticeLocked(NoticeWarning, "scan.unknown_code", "This code is neither a product nor a customer QR.", nil)
+	err = c.noticeLocked(NoticeWarning, "scan.unknown_code", "This code is neither a product nor a customer QR.", nil)
 	c.publishLocked()
 	return err
 }
@@ -42,6 +48,9 @@ func (c *Checkout) AddProduct(ctx context.Context, gtin string, qty int) error {
 	p, lookupErr := c.opt.Store.ProductByGTIN(ctx, gtin)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := c.refuseUnattendedLocked(); err != nil {
+		return err
+	}
 	if err := c.refuseWhilePayingLocked(); err != nil {
 		return err
 	}
@@ -51,7 +60,8 @@ func (c *Checkout) AddProduct(ctx context.Context, gtin string, qty int) error {
 		c.publishLocked()
 		return err
 	case lookupErr != nil:
-		err := c.noticeLocked(NoticeError, "store.failed", "The catalogue could not be read: "+lookupErr.Error(), nil)
+		c.log.Error("reading the catalogue failed", "gtin", gtin, "err", lookupErr)
+		err := c.noticeLocked(NoticeError, "store.failed", storeFailed, nil)
 		c.publishLocked()
 		return err
 	case !p.Active:
@@ -86,7 +96,7 @@ func (c *Checkout) SetQuantity(ctx context.Context, line, qty int) error {
 	if err := c.refuseWhilePayingLocked(); err != nil {
 		return err
 	}
-	if c.sale == nil || c.sale.Stage != StageOpen || line < 0 || line >= len(c.sale.Lines) || qty < 0 {
+	if !mayChangeLines(c.sale) || line < 0 || line >= len(c.sale.Lines) || qty < 0 {
 		err := c.noticeLocked(NoticeWarning, "cart.no_such_line", "There is no such line to change.", nil)
 		c.publishLocked()
 		return err

@@ -65,7 +65,8 @@ func (c *Checkout) exchange(ctx context.Context, saleID int64, gen int, qr strin
 	}
 	m, err := c.opt.Store.MemberByMSISDN(ctx, msisdn)
 	if err != nil && !errors.Is(err, ErrNoRecord) {
-		c.noticeLocked(NoticeError, "store.failed", "The club could not be read: "+err.Error(), nil)
+		c.log.Error("reading the club failed", "sale", saleID, "err", err)
+		c.noticeLocked(NoticeError, "store.failed", storeFailed, nil)
 		c.publishLocked()
 		return
 	}
@@ -114,17 +115,8 @@ func (c *Checkout) Enrol(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := c.sale
-	var refuse string
-	switch {
-	case s == nil || (s.Stage != StageOpen && s.Stage != StagePaying) || s.Customer.MSISDN == "":
-		refuse = "Scan the customer's QR first."
-	case s.Customer.Member != nil:
-		refuse = "The customer is already a member."
-	case s.Enrolment != nil && s.Enrolment.Status == EnrolmentPending:
-		refuse = "The enrolment is already waiting for the customer."
-	}
-	if refuse != "" {
-		err := c.noticeLocked(NoticeWarning, "enrol.refused", refuse, nil)
+	if r := mayEnrol(s); !r.ok() {
+		err := c.noticeLocked(NoticeWarning, r.key, r.text, nil)
 		c.publishLocked()
 		return err
 	}
@@ -254,7 +246,7 @@ func (c *Checkout) endEnrolment(ctx context.Context, saleID int64, binding strin
 	default:
 		next.Enrolment.Status = EnrolmentFailed
 		c.log.Warn("enrolment failed", "sale", saleID, "kind", KindOf(err), "err", err)
-		c.noticeLocked(NoticeWarning, "enrol.failed", "The club enrolment could not be started or finished: "+err.Error(), nil)
+		c.noticeLocked(NoticeWarning, "enrol.could_not_finish", "The club enrolment could not be finished: tap Enrol in club to try again, or go on with the sale.", nil)
 	}
 	ch.Journal = []JournalEntry{c.entryTo(next, "enrolment/pending", "enrolment/"+string(next.Enrolment.Status), "the customer answered the consent request")}
 	if c.commitLocked(ctx, ch) != nil {

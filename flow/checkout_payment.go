@@ -26,22 +26,11 @@ func (c *Checkout) requestPayment(ctx context.Context, byQR bool) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := c.sale
-	if byQR && s != nil && s.Stage == StagePaying && s.Payment.Push && !s.Payment.Status.Final() {
+	if byQR && maySwitchToQR(s) {
 		return c.switchToQRLocked(ctx)
 	}
-	var key, text string
-	switch {
-	case s == nil || s.Stage == StagePaid || s.Stage == StageCancelled || len(s.Lines) == 0:
-		key, text = "payment.empty_sale", "Scan the wares first."
-	case s.Stage == StagePaying:
-		key, text = "payment.already_sent", "A payment request is already out."
-	case s.Total() < MinimumAmount(s.Currency):
-		key, text = "payment.amount_too_small", "The total is below the smallest amount Vipps accepts."
-	case !byQR && !s.Customer.Identified():
-		key, text = "payment.no_customer", "Scan the customer's Vipps QR first, or let them pay by QR code."
-	}
-	if key != "" {
-		err := c.noticeLocked(NoticeWarning, key, text, nil)
+	if r := mayRequestPayment(s, byQR); !r.ok() {
+		err := c.noticeLocked(NoticeWarning, r.key, r.text, nil)
 		c.publishLocked()
 		return err
 	}
@@ -198,8 +187,8 @@ func (c *Checkout) CancelPayment(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := c.sale
-	if s == nil || s.Stage != StagePaying || s.Payment == nil || s.Payment.Status.Final() {
-		err := c.noticeLocked(NoticeWarning, "payment.nothing_to_cancel", "There is no payment request to cancel.", nil)
+	if r := mayCancelPayment(s); !r.ok() {
+		err := c.noticeLocked(NoticeWarning, r.key, r.text, nil)
 		c.publishLocked()
 		return err
 	}

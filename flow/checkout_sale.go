@@ -2,7 +2,6 @@ package flow
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -13,12 +12,8 @@ func (c *Checkout) VoidSale(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := c.sale
-	if s == nil || s.Stage != StageOpen {
-		key, text := "sale.nothing_to_void", "There is no open sale to void."
-		if s != nil && s.Stage == StagePaying {
-			key, text = "sale.void_while_paying", "A payment request is out: cancel the payment before voiding the sale."
-		}
-		err := c.noticeLocked(NoticeWarning, key, text, nil)
+	if r := mayVoid(s); !r.ok() {
+		err := c.noticeLocked(NoticeWarning, r.key, r.text, nil)
 		c.publishLocked()
 		return err
 	}
@@ -49,8 +44,8 @@ func (c *Checkout) VoidSale(ctx context.Context) error {
 func (c *Checkout) NewSale(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if s := c.sale; s != nil && (s.Stage == StageOpen || s.Stage == StagePaying) {
-		err := c.noticeLocked(NoticeWarning, "sale.still_open", "Finish or void the current sale first.", nil)
+	if r := mayStartNewSale(c.sale); !r.ok() {
+		err := c.noticeLocked(NoticeWarning, r.key, r.text, nil)
 		c.publishLocked()
 		return err
 	}
@@ -85,10 +80,11 @@ func (c *Checkout) RetryParked(ctx context.Context, id int64) error {
 func (c *Checkout) Refund(ctx context.Context, saleID int64, lines map[int]int) error {
 	s, err := c.opt.Store.Sale(ctx, saleID)
 	if err != nil {
-		return err
+		c.log.Error("reading a sale to refund failed", "sale", saleID, "err", err)
+		return c.refuse(NoticeError, "store.failed", storeFailed, nil)
 	}
 	if s.Stage != StagePaid || s.Payment == nil || s.Payment.Status != PaymentAuthorized {
-		return fmt.Errorf("sale %s was not paid: nothing to refund", s.ReceiptNumber)
+		return c.refuse(NoticeWarning, "refund.not_paid", "Only a paid sale can be refunded: choose another receipt.", nil)
 	}
 	returned := map[int]int{}
 	if lines == nil {
@@ -100,7 +96,7 @@ func (c *Checkout) Refund(ctx context.Context, saleID int64, lines map[int]int) 
 	} else {
 		for i, q := range lines {
 			if i < 0 || i >= len(s.Lines) || q < 0 || q > s.Lines[i].Quantity-s.Lines[i].RefundedQty {
-				return fmt.Errorf("line %d: cannot return %d", i+1, q)
+				return c.refuse(NoticeWarning, "refund.bad_line", fmt.Sprintf("Line %d: cannot return %d. Check the quantities.", i+1, q), nil)
 			}
 			if q > 0 {
 				returned[i] = q
@@ -109,7 +105,7 @@ func (c *Checkout) Refund(ctx context.Context, saleID int64, lines map[int]int) 
 	}
 	amount, count := ReturnAmount(s, returned)
 	if amount <= 0 {
-		return errors.New("nothing left to refund on this sale")
+		return c.refuse(NoticeWarning, "refund.nothing_left", "Everything on this receipt has been refunded already.", nil)
 	}
 	// The key counts every item returned so far, so each refund of a
 	// sale has its own key and a retry of the same one does not.
@@ -125,10 +121,27 @@ func (c *Checkout) Refund(ctx context.Context, saleID int64, lines map[int]int) 
 	j := JournalEntry{SaleID: saleID, Reference: ref, From: "paid", To: "paid/refund-queued", At: now,
 		Detail: fmt.Sprintf("refund of %d item(s), %d øre", count, amount)}
 	if err := c.opt.Store.AddRefund(ctx, saleID, returned, job, j); err != nil {
-		return err
+		c.log.Error("queueing a refund failed", "sale", saleID, "reference", ref, "err", err)
+		return c.refuse(NoticeError, "store.failed", storeFailed, nil)
 	}
+	c.tell(NoticeInfo, "refund.queued", "The refund of receipt "+s.ReceiptNumber+" is on its way to the customer.", map[string]string{"receipt": s.ReceiptNumber})
 	c.RefreshSettlement(ctx)
 	return nil
+}
+
+// refuse records a notice for an intent that was turned down and returns
+// it as the intent's error.
+func (c *Checkout) refuse(kind NoticeKind, key, text string, args map[string]string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	err := c.noticeLocked(kind, key, text, args)
+	c.publishLocked()
+	return err
+}
+
+// tell records a notice for something that went well.
+func (c *Checkout) tell(kind NoticeKind, key, text string, args map[string]string) {
+	_ = c.refuse(kind, key, text, args)
 }
 
 // ReturnAmount is what returning qty (by line index) of s gives back: each
@@ -154,17 +167,19 @@ func ReturnAmount(s *Sale, returned map[int]int) (amount Money, items int) {
 // Reprint prints a copy of a finished sale's receipt.
 func (c *Checkout) Reprint(ctx context.Context, saleID int64) error {
 	if c.opt.Print == nil {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		err := c.noticeLocked(NoticeWarning, "print.no_printer", "No receipt printer is set up.", nil)
-		c.publishLocked()
-		return err
+		return c.refuse(NoticeWarning, "print.no_printer", "No receipt printer is set up: the customer's receipt is in the Vipps app.", nil)
 	}
 	s, err := c.opt.Store.Sale(ctx, saleID)
 	if err != nil {
-		return err
+		c.log.Error("reading a sale to reprint failed", "sale", saleID, "err", err)
+		return c.refuse(NoticeError, "store.failed", storeFailed, nil)
 	}
-	return c.opt.Print(ctx, s)
+	if err := c.opt.Print(ctx, s); err != nil {
+		c.log.Warn("printing a receipt copy failed", "sale", saleID, "err", err)
+		return c.refuse(NoticeError, "print.failed", "The printer did not print: check its paper and cable, then try again.", nil)
+	}
+	c.tell(NoticeInfo, "print.copy_printed", "A copy of receipt "+s.ReceiptNumber+" was printed.", map[string]string{"receipt": s.ReceiptNumber})
+	return nil
 }
 
 // RefreshSettlement re-reads the settlement status of the last paid sale

@@ -910,3 +910,114 @@ func TestTwoTillsShareTheClub(t *testing.T) {
 		}
 	})
 }
+
+// TestScansWhileNobodyIsLoggedIn: a till that needs a cashier takes no
+// scan while nobody is logged in, and says to log in first.
+func TestScansWhileNobodyIsLoggedIn(t *testing.T) {
+	each(t, func(t *testing.T, r *rig) {
+		in := false
+		r.till.RequireCashier(func() bool { return in })
+		for _, s := range []flow.Scan{{Kind: flow.ScanProduct, Code: melk}, {Kind: flow.ScanCustomerQR, Code: qrKari}} {
+			err := r.till.Scan(r.ctx, s)
+			var ne *flow.NoticedError
+			if !errors.As(err, &ne) || ne.Notice.Key != "scan.log_in_first" {
+				t.Fatalf("%s scanned while logged out: %v", s.Kind, err)
+			}
+		}
+		if err := r.till.AddProduct(r.ctx, melk, 2); err == nil {
+			t.Fatal("an item typed while logged out was taken")
+		}
+		if v := r.till.View(); v.Stage != flow.StageIdle || len(v.Lines) != 0 || v.Notice == nil || v.Notice.Key != "scan.log_in_first" {
+			t.Fatalf("after scans while logged out the till shows %+v", v)
+		}
+		if open, _ := r.db.OpenSales(r.ctx, "pos1"); len(open) != 0 {
+			t.Fatalf("a sale was started while logged out: %+v", open)
+		}
+		in = true
+		r.product(melk)
+		if v := r.till.View(); len(v.Lines) != 1 || v.Notice != nil {
+			t.Fatalf("after logging in the scan is %+v", v)
+		}
+	})
+}
+
+// TestViewSaysWhatMayBeDone: at every step of a sale the View's Can… answers
+// are exactly what the intents take.
+func TestViewSaysWhatMayBeDone(t *testing.T) {
+	each(t, func(t *testing.T, r *rig) {
+		type can struct{ lines, enrol, request, qr, cancel, void, newSale bool }
+		of := func(v flow.View) can {
+			return can{v.CanChangeLines, v.CanEnrol, v.CanRequestPayment, v.CanPayByQR, v.CanCancel, v.CanVoid, v.CanNewSale}
+		}
+		check := func(step string, want can) {
+			t.Helper()
+			if got := of(r.till.View()); got != want {
+				t.Errorf("%s: may %+v, want %+v", step, got, want)
+			}
+		}
+		check("idle", can{newSale: true})
+		r.product(melk)
+		check("wares, no customer", can{lines: true, qr: true, void: true})
+		r.customer(qrOla)
+		check("a non-member", can{lines: true, enrol: true, request: true, qr: true, void: true})
+		r.must(r.till.Enrol(r.ctx))
+		check("enrolment waiting", can{lines: true, request: true, qr: true, void: true})
+		r.paying()
+		check("paying", can{enrol: false, qr: true, cancel: true})
+		if err := r.till.Enrol(r.ctx); err == nil {
+			t.Error("a second enrolment was taken while one waits")
+		}
+		r.must(r.till.CancelPayment(r.ctx))
+		r.status(flow.PaymentCancelled)
+		check("cancelled payment", can{lines: true, request: true, qr: true, void: true})
+		r.paying()
+		ref := r.vipps.Requests()[len(r.vipps.Requests())-1].Reference
+		r.vipps.Approve(ref)
+		r.clock.Advance(time.Second)
+		r.status(flow.PaymentAuthorized)
+		check("paid", can{newSale: true})
+		for name, refused := range map[string]error{
+			"void": r.till.VoidSale(r.ctx), "request": r.till.RequestPayment(r.ctx), "cancel": r.till.CancelPayment(r.ctx),
+			"lines": r.till.SetQuantity(r.ctx, 0, 2),
+		} {
+			if refused == nil {
+				t.Errorf("%s was taken on a paid sale", name)
+			}
+		}
+	})
+}
+
+// TestNoticesClear: a notice goes with the next sale, or after
+// NoticeLifetime; a newer notice is not cleared by the older one's timer.
+func TestNoticesClear(t *testing.T) {
+	each(t, func(t *testing.T, r *rig) {
+		_ = r.scan(flow.ScanProduct, "7000000000003")
+		if v := r.till.View(); v.Notice == nil || v.Notice.Key != "scan.unknown_product" {
+			t.Fatalf("no notice for an unknown product: %+v", v.Notice)
+		}
+		r.clock.Advance(flow.NoticeLifetime - time.Second)
+		_ = r.till.VoidSale(r.ctx) // nothing to void: a newer notice
+		r.clock.Advance(2 * time.Second)
+		if v := r.till.View(); v.Notice == nil || v.Notice.Key != "sale.nothing_to_void" {
+			t.Fatalf("the older notice's timer cleared the newer one: %+v", v.Notice)
+		}
+		r.clock.Advance(flow.NoticeLifetime)
+		if v := r.till.View(); v.Notice != nil {
+			t.Fatalf("notice still there after %v: %+v", flow.NoticeLifetime, v.Notice)
+		}
+		// A paid sale's "approved" goes with the next sale.
+		r.product(melk)
+		r.customer(qrKari)
+		r.paying()
+		r.vipps.Approve(r.vipps.Requests()[0].Reference)
+		r.clock.Advance(time.Second)
+		r.status(flow.PaymentAuthorized)
+		if v := r.till.View(); v.Notice == nil || v.Notice.Key != "payment.approved" {
+			t.Fatalf("after approval: %+v", v.Notice)
+		}
+		r.must(r.till.NewSale(r.ctx))
+		if v := r.till.View(); v.Notice != nil {
+			t.Errorf("the paid sale's notice stays on the next sale: %+v", v.Notice)
+		}
+	})
+}

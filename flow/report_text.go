@@ -15,7 +15,7 @@ type ReportHeading struct {
 	// payment reference: with it an auditor finds the till's payments in
 	// the Vipps portal.
 	Installation string
-	Location  *time.Location // for the printed times; nil: UTC
+	Location     *time.Location // for the printed times; nil: UTC
 }
 
 // reportLabels are the printed words; Norwegian by default, since X and Z

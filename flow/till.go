@@ -101,6 +101,16 @@ type View struct {
 
 	Settlement SettlementStatus // for the last paid sale, "" before
 	Parked     int              // settlement jobs waiting for a manager (all sales)
+
+	// What the cashier may do now: exactly what the intents take. The
+	// windows enable and show buttons by these, never by rules of their own.
+	CanChangeLines    bool // SetQuantity (the wares of an open sale)
+	CanEnrol          bool // Enrol: a known non-member, no enrolment waiting
+	CanRequestPayment bool // RequestPayment: a push to the identified customer
+	CanPayByQR        bool // PayByQR: a QR on the display (also instead of a push still out)
+	CanCancel         bool // CancelPayment: a request is out, not answered
+	CanVoid           bool // VoidSale: an open sale with no request out
+	CanNewSale        bool // NewSale: the last sale is paid or voided
 }
 
 // LineView is one cart line.
@@ -147,6 +157,9 @@ type PaymentView struct {
 	ExpiresAt time.Time // for the countdown
 	QR        string    // when paying by QR: the content to render as a QR code
 	Push      bool      // true: sent to the customer's phone
+	// Cancelling: the cashier cancelled (or switched to QR); Vipps has not
+	// confirmed yet.
+	Cancelling bool
 }
 
 // NoticeKind says how loudly to show a notice.

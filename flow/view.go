@@ -82,6 +82,11 @@ func (c *Checkout) buildViewLocked() View {
 		v.Notice = &n
 	}
 	s := c.sale
+	v.CanChangeLines, v.CanEnrol = mayChangeLines(s), mayEnrol(s).ok()
+	v.CanRequestPayment = mayRequestPayment(s, false).ok()
+	v.CanPayByQR = mayRequestPayment(s, true).ok() || (maySwitchToQR(s) && !cancelAsked(s))
+	v.CanCancel = mayCancelPayment(s).ok() && !cancelAsked(s)
+	v.CanVoid, v.CanNewSale = mayVoid(s).ok(), mayStartNewSale(s).ok()
 	if s == nil {
 		return v
 	}
@@ -107,7 +112,7 @@ func (c *Checkout) buildViewLocked() View {
 	}
 	if p := s.Payment; p != nil {
 		v.Payment = &PaymentView{Status: p.Status, Reference: p.Reference, Amount: p.Amount,
-			ExpiresAt: p.ExpiresAt, QR: p.QR, Push: p.Push}
+			ExpiresAt: p.ExpiresAt, QR: p.QR, Push: p.Push, Cancelling: p.CancelRequested && !p.Status.Final()}
 	}
 	return v
 }

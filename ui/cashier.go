@@ -19,8 +19,9 @@ import (
 // the screen, so the cashier's hands learn where they are.
 const rightPanelWidth = 400
 
-// cashierWindow is the staff window: cart on the left, keypad and payment
-// on the right, customer and manager tools on top, notices at the bottom.
+// cashierWindow is the staff window: cart on the left with the latest
+// notice under it, keypad and payment on the right, customer and manager
+// tools on top.
 type cashierWindow struct {
 	w   *Windows
 	tr  tr
@@ -35,6 +36,7 @@ type cashierWindow struct {
 	sales       *touchButton
 
 	lines      *fyne.Container
+	cartScroll *touchScroll
 	lineQty    [][2]*touchButton // per cart line: − and +
 	linesKey   string
 	emptyCart  *widget.Label
@@ -57,7 +59,11 @@ type cashierWindow struct {
 	settlement *widget.Label
 
 	notice    *widget.Label
-	noticeSeq int64
+	flowSeq   int64 // Seq of the last notice of flow's shown, 0 none
+	ownNotice bool  // a notice of the window's own shows (a refusal from around the checkout)
+	ownSale   int64 // the sale it is about
+
+	ops *storeOps // nil without cashier login
 }
 
 func newCashierWindow(w *Windows) *cashierWindow {
@@ -73,7 +79,6 @@ func newCashierWindow(w *Windows) *cashierWindow {
 	c.badge.TextStyle.Bold = true
 	c.enrol = newButton(t("enrol.button"), theme.ContentAddIcon(), func() { w.do(w.opt.Till.Enrol) })
 	c.enrolStatus = widget.NewLabel("")
-	c.enrolStatus.Wrapping = fyne.TextWrapWord
 	c.parked = newButton(t("parked.button"), theme.WarningIcon(), c.showParked)
 	c.sales = newButton(t("sales.button"), theme.HistoryIcon(), c.showSales)
 	tools := container.NewHBox(c.sales, c.parked)
@@ -83,13 +88,17 @@ func newCashierWindow(w *Windows) *cashierWindow {
 	if w.opt.StoreOps != nil {
 		c.addStoreOps(tools, w.opt.StoreOps)
 	}
-	who := container.NewHBox(widget.NewIcon(theme.AccountIcon()), c.customer, c.badge, c.enrol)
+	// The enrolment's progress shares the customer's row, on one line, so
+	// the rows below never move when it shows.
+	c.enrolStatus.Wrapping = fyne.TextWrapOff
+	c.enrolStatus.Truncation = fyne.TextTruncateEllipsis
+	who := container.NewBorder(nil, nil,
+		container.NewHBox(widget.NewIcon(theme.AccountIcon()), c.customer, c.badge, c.enrol), nil, c.enrolStatus)
 	// Two rows, so the customer's row has room at 1024 px whatever the
 	// cashier tools: the store and tools, then who is paying.
 	top := container.NewVBox(
 		container.NewBorder(nil, nil, c.storeName, tools),
 		who,
-		c.enrolStatus,
 		widget.NewSeparator(),
 	)
 
@@ -102,8 +111,9 @@ func newCashierWindow(w *Windows) *cashierWindow {
 	c.total = widget.NewLabelWithStyle("", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
 	c.total.SizeName = theme.SizeNameHeadingText
 	totals := container.NewVBox(widget.NewSeparator(), c.vat, container.NewBorder(nil, nil, c.totalLabel, nil, c.total))
+	c.cartScroll = newTouchScroll(c.lines)
 	cart := container.NewBorder(nil, totals, nil, nil,
-		container.NewStack(container.NewVScroll(c.lines), container.NewCenter(c.emptyCart)))
+		container.NewStack(c.cartScroll, container.NewCenter(c.emptyCart)))
 
 	// Right: search, keypad, payment.
 	c.search = widget.NewEntry()
@@ -130,20 +140,27 @@ func newCashierWindow(w *Windows) *cashierWindow {
 	c.cancelPay.Importance = widget.DangerImportance
 	c.newSale = bigButton(t("sale.new"), theme.ContentAddIcon(), func() { w.do(w.opt.Till.NewSale) })
 	c.voidSale = newButton(t("sale.void"), theme.DeleteIcon(), c.confirmVoid)
-	pay := container.NewVBox(c.payStatus, c.countdown, c.settlement, c.payHint,
-		c.request, container.NewBorder(nil, nil, nil, c.voidSale, c.qr), c.cancelPay, c.newSale)
+	// The buttons keep their place at the bottom; the payment's status
+	// takes the room between them and the keypad, scrolling if a long
+	// translation needs more, so nothing a finger aims for ever moves.
+	status := container.NewVScroll(container.NewVBox(c.payStatus, c.countdown, c.settlement, c.payHint))
+	buttons := container.NewVBox(c.request, container.NewBorder(nil, nil, nil, c.voidSale, c.qr), c.cancelPay, c.newSale)
 
-	right := container.NewBorder(c.search, pay, nil, nil,
-		container.NewStack(container.NewVBox(c.keypad), container.NewVScroll(c.results)))
+	right := container.NewBorder(c.search, buttons, nil, nil,
+		container.NewBorder(container.NewStack(container.NewVBox(c.keypad), container.NewVScroll(c.results)), nil, nil, nil, status))
 	rightPanel := container.New(&fixedWidth{width: rightPanelWidth}, right)
 
 	// Bottom: the latest notice.
 	c.notice = widget.NewLabel("")
 	c.notice.Wrapping = fyne.TextWrapWord
+	c.notice.Truncation = fyne.TextTruncateEllipsis
 	c.notice.TextStyle.Bold = true
+	noticeArea := container.New(&fixedHeight{height: linesHeight(noticeLines, c.notice.TextStyle)}, c.notice)
 
-	c.win.SetContent(container.NewBorder(top, c.notice, nil, rightPanel,
-		container.NewPadded(cart)))
+	// The notice sits under the cart, beside the right panel, so however
+	// long it is the keypad and the payment buttons keep their height.
+	c.win.SetContent(container.NewBorder(top, nil, nil, rightPanel,
+		container.NewBorder(nil, noticeArea, nil, nil, container.NewPadded(cart))))
 	c.win.Resize(fyne.NewSize(1024, 768))
 	c.listenForKeys()
 	return c
@@ -167,6 +184,36 @@ func (l *fixedWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	}
 }
 
+// noticeLines is how many lines of a notice show; a longer one ends in "…".
+// The room is kept whether or not a notice shows, so the window's layout
+// never changes under the cashier's finger.
+const noticeLines = 2
+
+// linesHeight is the height of a label showing n lines of body text.
+func linesHeight(n int, style fyne.TextStyle) float32 {
+	one := widget.NewLabelWithStyle("X", fyne.TextAlignLeading, style).MinSize().Height
+	line := fyne.MeasureText("X", theme.TextSize(), style).Height
+	return one + float32(n-1)*line
+}
+
+// fixedHeight lays out one object at a set height and any width.
+type fixedHeight struct{ height float32 }
+
+func (l *fixedHeight) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	w := float32(0)
+	for _, o := range objs {
+		w = max(w, o.MinSize().Width)
+	}
+	return fyne.NewSize(w, l.height)
+}
+
+func (l *fixedHeight) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
+
 // listenForKeys hands keys no text field took to the wedge-scanner decoder,
 // or, without one, to the keypad so a plain keyboard works too.
 func (c *cashierWindow) listenForKeys() {
@@ -175,9 +222,7 @@ func (c *cashierWindow) listenForKeys() {
 			c.w.opt.OnKey(r, c.w.opt.Now())
 			return
 		}
-		if unicode.IsDigit(r) || r == '\r' || r == '\b' || r == '*' {
-			c.keypad.Press(r)
-		}
+		c.typed(r)
 	}
 	c.win.Canvas().SetOnTypedRune(send)
 	c.win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
@@ -188,6 +233,21 @@ func (c *cashierWindow) listenForKeys() {
 			send('\b')
 		}
 	})
+}
+
+// typed takes a key a person typed: the PIN while the login screen shows
+// (never the sale's keypad hidden behind it), else the keypad.
+func (c *cashierWindow) typed(r rune) {
+	if !(unicode.IsDigit(r) || r == '\r' || r == '\b' || r == '*') {
+		return
+	}
+	if c.ops != nil && c.ops.gated {
+		if r != '*' {
+			c.ops.screen.Press(r)
+		}
+		return
+	}
+	c.keypad.Press(r)
 }
 
 func (c *cashierWindow) money(m flow.Money) string {
@@ -221,19 +281,54 @@ func (c *cashierWindow) render(v flow.View) {
 	}
 	c.parked.Refresh()
 
-	if v.Notice != nil && v.Notice.Seq != c.noticeSeq {
-		c.noticeSeq = v.Notice.Seq
-		c.notice.SetText(c.tr.Notice(v.Notice))
-		switch v.Notice.Kind {
-		case flow.NoticeError:
-			c.notice.Importance = widget.DangerImportance
-		case flow.NoticeWarning:
-			c.notice.Importance = widget.WarningImportance
-		default:
-			c.notice.Importance = widget.MediumImportance
+	switch {
+	case v.Notice != nil && v.Notice.Seq != c.flowSeq:
+		c.flowSeq, c.ownNotice = v.Notice.Seq, false
+		c.setNotice(v.Notice)
+	case v.Notice == nil && c.flowSeq != 0:
+		// Flow cleared it: a new sale, or it was there long enough.
+		c.flowSeq = 0
+		if !c.ownNotice {
+			c.setNotice(nil)
 		}
-		c.notice.Refresh()
 	}
+	if c.ownNotice && v.SaleID != c.ownSale {
+		// The window's own notice goes with the sale it was about.
+		c.ownNotice = false
+		c.setNotice(nil)
+	}
+}
+
+// showNotice shows a notice for an intent that failed: flow's (already on
+// its way in a View, unless that came first) or the window's own.
+func (c *cashierWindow) showNotice(n *flow.Notice) {
+	if n.Seq > 0 {
+		if n.Seq > c.flowSeq {
+			c.flowSeq, c.ownNotice = n.Seq, false
+			c.setNotice(n)
+		}
+		return
+	}
+	c.ownNotice, c.ownSale = true, c.w.view.SaleID
+	c.setNotice(n)
+}
+
+// setNotice shows n; nil clears the notice.
+func (c *cashierWindow) setNotice(n *flow.Notice) {
+	if n == nil {
+		c.notice.SetText("")
+		return
+	}
+	c.notice.SetText(c.tr.Notice(n))
+	switch n.Kind {
+	case flow.NoticeError:
+		c.notice.Importance = widget.DangerImportance
+	case flow.NoticeWarning:
+		c.notice.Importance = widget.WarningImportance
+	default:
+		c.notice.Importance = widget.MediumImportance
+	}
+	c.notice.Refresh()
 }
 
 func (c *cashierWindow) renderCustomer(v flow.View) {
@@ -275,9 +370,7 @@ func (c *cashierWindow) renderCustomer(v flow.View) {
 		}
 		c.enrolStatus.Refresh()
 	}
-	canEnrol := !cu.Member && v.Stage == flow.StageOpen &&
-		(v.Enrolment == nil || v.Enrolment.Status != flow.EnrolmentPending && v.Enrolment.Status != flow.EnrolmentDone)
-	if canEnrol {
+	if v.CanEnrol {
 		c.enrol.Show()
 	}
 }
@@ -285,16 +378,21 @@ func (c *cashierWindow) renderCustomer(v flow.View) {
 // renderLines rebuilds the cart rows only when they changed, so a view that
 // only moves the payment along does not rebuild the list under a finger.
 func (c *cashierWindow) renderLines(v flow.View) {
-	key := fmt.Sprint(v.Stage, v.Currency, v.Lines)
+	key := fmt.Sprint(v.CanChangeLines, v.Currency, v.Lines)
 	if key == c.linesKey {
 		return
 	}
 	c.linesKey = key
+	grew := len(v.Lines) > len(c.lineQty)
 	c.lines.RemoveAll()
 	c.lineQty = c.lineQty[:0]
-	locked := v.Stage != flow.StageOpen
+	locked := !v.CanChangeLines
 	for i, l := range v.Lines {
 		c.lines.Add(c.lineRow(i, l, locked))
+	}
+	if grew {
+		// A new line is the one the cashier just scanned: show it.
+		c.cartScroll.showEnd()
 	}
 	if len(v.Lines) == 0 {
 		c.emptyCart.Show()
@@ -312,6 +410,7 @@ func (c *cashierWindow) lineRow(i int, l flow.LineView, locked bool) fyne.Canvas
 	}
 	sub := widget.NewLabel(detail)
 	sub.SizeName = theme.SizeNameCaptionText
+	sub.Alignment = fyne.TextAlignTrailing
 	minus := newButton("", theme.ContentRemoveIcon(), func() {
 		c.w.do(func(ctx context.Context) error { return c.w.opt.Till.SetQuantity(ctx, i, l.Quantity-1) })
 	})
@@ -327,15 +426,16 @@ func (c *cashierWindow) lineRow(i int, l flow.LineView, locked bool) fyne.Canvas
 	total := widget.NewLabelWithStyle(c.money(l.Total), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
 	amount := container.New(&fixedWidth{width: 150}, total)
 	controls := container.NewHBox(minus, container.New(&fixedWidth{width: 44}, qty), plus, amount)
-	return container.NewBorder(nil, widget.NewSeparator(), nil, controls, container.NewVBox(name, sub))
+	// One row a fingertip high: the name, its unit price beside it, then
+	// − quantity + and the line's total.
+	return container.NewBorder(nil, widget.NewSeparator(), nil, controls, container.NewBorder(nil, nil, nil, sub, name))
 }
 
 func (c *cashierWindow) renderPayment(v flow.View) {
 	t := c.tr.T
 	p := v.Payment
 	active := p != nil && (p.Status == flow.PaymentRequesting || p.Status == flow.PaymentWaiting)
-	open := v.Stage == flow.StageOpen
-	hasLines := len(v.Lines) > 0
+	finished := v.Stage == flow.StagePaid || v.Stage == flow.StageCancelled
 
 	show := func(o fyne.CanvasObject, on bool) {
 		if on {
@@ -344,15 +444,17 @@ func (c *cashierWindow) renderPayment(v flow.View) {
 			o.Hide()
 		}
 	}
-	show(c.request, !active && v.Stage != flow.StagePaid && v.Stage != flow.StageCancelled)
-	c.request.setEnabled(open && hasLines && v.Customer != nil)
-	show(c.payHint, open && hasLines && v.Customer == nil)
-	c.qr.setEnabled((open && hasLines) || (active && p.Push && p.QR == ""))
-	show(c.qr, v.Stage != flow.StagePaid && v.Stage != flow.StageCancelled)
-	show(c.voidSale, !active && open)
+	// Which buttons show follows the stage; whether they work is flow's
+	// answer in the View.
+	show(c.request, !active && !finished)
+	c.request.setEnabled(v.CanRequestPayment)
+	show(c.payHint, !active && v.CanPayByQR && !v.CanRequestPayment && v.Customer == nil)
+	show(c.qr, !finished)
+	c.qr.setEnabled(v.CanPayByQR)
+	show(c.voidSale, v.CanVoid)
 	show(c.cancelPay, active)
-	c.cancelPay.setEnabled(p != nil && p.Status == flow.PaymentWaiting)
-	show(c.newSale, v.Stage == flow.StagePaid || v.Stage == flow.StageCancelled)
+	c.cancelPay.setEnabled(v.CanCancel)
+	show(c.newSale, v.CanNewSale && finished)
 	// While a payment is out or done the cart is locked: the keypad and
 	// search give their room to the payment panel.
 	busy := v.Stage == flow.StagePaying || v.Stage == flow.StagePaid
@@ -368,6 +470,8 @@ func (c *cashierWindow) renderPayment(v flow.View) {
 	switch {
 	case p == nil:
 		c.payStatus.SetText("")
+	case p.Cancelling:
+		c.payStatus.SetText(t("pay.cancelling"))
 	case p.Status == flow.PaymentWaiting && p.QR != "":
 		c.payStatus.SetText(t("pay.waiting_qr"))
 	case p.Status == flow.PaymentWaiting:

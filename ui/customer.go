@@ -147,8 +147,9 @@ func (d *customerDisplay) cart(v flow.View, t func(string, ...map[string]string)
 			rows.Add(disc)
 		}
 	}
-	scroll := container.NewVScroll(rows)
-	scroll.ScrollToBottom()
+	// The newest line is the one the customer watches for.
+	scroll := newTouchScroll(rows)
+	scroll.follow = true
 	label, sum := big(t("cart.total"), sizeDisplayM, widget.MediumImportance), big(formatMoney(v.Total, v.Currency), sizeDisplayM, widget.MediumImportance)
 	label.Wrapping, sum.Wrapping = fyne.TextWrapOff, fyne.TextWrapOff
 	total := container.NewBorder(nil, nil, label, sum)

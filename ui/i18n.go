@@ -89,21 +89,19 @@ func (t tr) T(key string, args ...map[string]string) string {
 	return fill(s, args[0])
 }
 
-// Notice translates a flow notice with a key from NoticeKeys and shows any
-// other in flow's English.
+// Notice translates a flow notice by its key. A key the window does not
+// know says "that did not work" rather than show flow's English (or an
+// error's) text.
 func (t tr) Notice(n *flow.Notice) string {
 	if n == nil {
 		return ""
 	}
 	if _, ok := NoticeKeys[n.Key]; ok {
-		if _, ok := t.all[t.lang][n.Key]; ok {
+		if _, ok := t.all["en"][n.Key]; ok {
 			return t.T(n.Key, n.Args)
 		}
 	}
-	if n.Text != "" {
-		return n.Text
-	}
-	return t.T(n.Key, n.Args)
+	return t.T("action.failed")
 }
 
 func fill(s string, args map[string]string) string {

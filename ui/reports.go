@@ -27,9 +27,10 @@ type Reports interface {
 type ReportScreen struct {
 	widget.BaseWidget
 
-	// OnReport runs on the UI thread with every X or Z report taken, for
-	// the printer.
-	OnReport func(flow.Report)
+	// OnReport prints every X or Z report taken (off the UI thread). It
+	// returns ErrNoPrinter when the till has none: the report is shown,
+	// and the screen does not claim it was printed.
+	OnReport func(ctx context.Context, r flow.Report) error
 	// CanClose reports whether the cashier logged in may take the Z
 	// report; nil: anyone may.
 	CanClose func() bool
@@ -48,7 +49,7 @@ type ReportScreen struct {
 
 // NewReportScreen makes the screen in lang and loads the figures. async
 // runs queries off the UI thread; nil starts a goroutine.
-func NewReportScreen(r Reports, lang string, onReport func(flow.Report), async func(func())) *ReportScreen {
+func NewReportScreen(r Reports, lang string, onReport func(context.Context, flow.Report) error, async func(func())) *ReportScreen {
 	s := &ReportScreen{OnReport: onReport, Async: async, reports: r, lang: pickLang(lang), t: storeOpsText(lang)}
 	if s.lang == "" {
 		s.lang = "en"
@@ -94,7 +95,8 @@ func (s *ReportScreen) Reload() {
 		r, err := s.reports.PeekReport(ctx, flow.ReportX)
 		fyne.Do(func() {
 			if err != nil {
-				s.message.SetText(s.t("reports.failed") + ": " + err.Error())
+				fyne.LogError("reading the day's figures", err)
+				s.message.SetText(s.t("reports.failed"))
 				return
 			}
 			s.show(r)
@@ -131,24 +133,37 @@ func (s *ReportScreen) take(f func(context.Context) (flow.Report, error)) {
 	s.z.Disable()
 	s.run(func(ctx context.Context) {
 		r, err := f(ctx)
+		printErr := ErrNoPrinter
+		if err == nil && s.OnReport != nil {
+			printErr = s.OnReport(ctx, r)
+		}
 		fyne.Do(func() {
 			s.x.Enable()
 			s.z.Enable()
+			name := fmt.Sprintf("%s %d", r.Kind, r.Number)
 			switch {
 			case errors.Is(err, flow.ErrZReportTaken):
 				s.message.SetText(s.t("reports.z_taken"))
 			case err != nil:
-				s.message.SetText(s.t("reports.failed") + ": " + err.Error())
-			default:
-				s.message.SetText(fmt.Sprintf("%s: %s %d", s.t("reports.printed"), r.Kind, r.Number))
+				fyne.LogError("taking a report", err)
+				s.message.SetText(s.t("reports.failed"))
+			case printErr == nil:
+				s.message.SetText(s.t("reports.printed") + ": " + name)
 				s.show(r)
-				if s.OnReport != nil {
-					s.OnReport(r)
-				}
+			case errors.Is(printErr, ErrNoPrinter):
+				s.message.SetText(name + ": " + s.t("reports.no_printer"))
+				s.show(r)
+			default:
+				fyne.LogError("printing a report", printErr)
+				s.message.SetText(name + ": " + s.t("reports.print_failed"))
+				s.show(r)
 			}
 		})
 	})
 }
+
+// ErrNoPrinter is what a report printer says when the till has none.
+var ErrNoPrinter = errors.New("no receipt printer is set up")
 
 func (s *ReportScreen) show(r flow.Report) {
 	amt := func(m flow.Money) string { return flow.FormatAmount(m, s.lang) }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -47,7 +48,7 @@ func TestReportScreenShowsTheDayAndClosesItOnce(t *testing.T) {
 	test.NewTempApp(t)
 	j := journalReports(t)
 	var printed []flow.Report
-	s := NewReportScreen(j, "en", func(r flow.Report) { printed = append(printed, r) }, runNow)
+	s := NewReportScreen(j, "en", func(_ context.Context, r flow.Report) error { printed = append(printed, r); return nil }, runNow)
 	test.NewTempWindow(t, s)
 	if shown := labels(s.body); !strings.Contains(shown, "124.50") || !strings.Contains(shown, "Kari") || !strings.Contains(shown, "25 %") {
 		t.Fatalf("the screen does not show the day's sale:\n%s", shown)
@@ -75,7 +76,7 @@ func TestReportScreenShowsTheDayAndClosesItOnce(t *testing.T) {
 func TestOnlyAManagerClosesTheDay(t *testing.T) {
 	test.NewTempApp(t)
 	var printed []flow.Report
-	s := NewReportScreen(journalReports(t), "en", func(r flow.Report) { printed = append(printed, r) }, runNow)
+	s := NewReportScreen(journalReports(t), "en", func(_ context.Context, r flow.Report) error { printed = append(printed, r); return nil }, runNow)
 	s.CanClose = func() bool { return false }
 	test.Tap(s.z)
 	test.Tap(s.z)
@@ -84,5 +85,26 @@ func TestOnlyAManagerClosesTheDay(t *testing.T) {
 	}
 	if s.x.MinSize().Height < MinTouch || s.z.MinSize().Height < MinTouch {
 		t.Errorf("report buttons smaller than %d dp", MinTouch)
+	}
+}
+
+// TestReportsWithoutAPrinterSayNotPrinted: a till with no printer shows the
+// report it took and says it was not printed.
+func TestReportsWithoutAPrinterSayNotPrinted(t *testing.T) {
+	test.NewTempApp(t)
+	for _, print := range []func(context.Context, flow.Report) error{
+		nil,
+		func(context.Context, flow.Report) error { return ErrNoPrinter },
+	} {
+		s := NewReportScreen(journalReports(t), "en", print, runNow)
+		test.Tap(s.x)
+		if m := s.message.Text; strings.Contains(m, "Printed") || !strings.HasPrefix(m, "X ") || !strings.Contains(m, "no printer") {
+			t.Errorf("X report without a printer: %q", m)
+		}
+	}
+	s := NewReportScreen(journalReports(t), "en", func(context.Context, flow.Report) error { return errors.New("paper out") }, runNow)
+	test.Tap(s.x)
+	if m := s.message.Text; strings.Contains(m, "Printed") || strings.Contains(m, "paper out") || !strings.Contains(m, "did not print") {
+		t.Errorf("X report, printer failing: %q", m)
 	}
 }

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"context"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
@@ -17,8 +19,9 @@ type StoreOps struct {
 	Reports  Reports
 	// CanCloseDay reports whether the cashier logged in may take the Z report.
 	CanCloseDay func() bool
-	// OnReport prints a report that was taken (runs on the UI thread).
-	OnReport func(flow.Report)
+	// OnReport prints a report that was taken (off the UI thread);
+	// ErrNoPrinter when the till has no printer.
+	OnReport func(ctx context.Context, r flow.Report) error
 }
 
 // storeOps is the cashier window's login gate, cashier switch and reports.
@@ -28,12 +31,14 @@ type storeOps struct {
 	who    *touchButton // the cashier's name; tapping it switches cashier
 	gate   *dialog.CustomDialog
 	screen *LoginScreen
+	gated  bool // the login screen shows: typed keys are the PIN
 }
 
 // addStoreOps puts the cashier's name, "switch cashier" and "reports" in
 // the tool row and shows the PIN pad until someone logs in.
 func (c *cashierWindow) addStoreOps(tools *fyne.Container, ops *StoreOps) {
 	s := &storeOps{c: c, ops: ops}
+	c.ops = s
 	t := storeOpsText(c.w.opt.Lang)
 	s.who = newButton(t("login.switch"), theme.AccountIcon(), s.showLogin)
 	tools.Objects = append([]fyne.CanvasObject{s.who,
@@ -52,11 +57,13 @@ func (s *storeOps) showLogin() {
 	s.screen.Reload()
 	s.gate.Resize(fyne.NewSize(640, 600))
 	s.gate.Show()
+	s.gated = true
 }
 
 func (s *storeOps) loggedIn(c flow.Cashier) {
 	s.who.SetText(c.Name)
 	s.gate.Hide()
+	s.gated = false
 }
 
 func (s *storeOps) showReports() {

@@ -74,9 +74,9 @@ func (Theme) Size(n fyne.ThemeSizeName) float32 {
 	case theme.SizeNameInnerPadding:
 		return 12
 	case theme.SizeNameScrollBar:
-		return 16
+		return 24 // a bar a finger can take hold of
 	case theme.SizeNameScrollBarSmall:
-		return 6
+		return 12
 	case theme.SizeNameInputBorder:
 		return 2
 	case theme.SizeNameButtonRadius, theme.SizeNameInputRadius:

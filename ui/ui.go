@@ -157,11 +157,12 @@ func (w *Windows) stop() {
 // Quit closes every window; safe to call from any goroutine.
 func (w *Windows) Quit() { fyne.Do(w.app.Quit) }
 
-// PressKey types r on the cashier's keypad ('0'–'9', '*' for ×, '\b',
-// '\r' for Enter), for keys the wedge decoder found to be a person typing
-// rather than a scanner. Safe from any goroutine.
+// PressKey types r ('0'–'9', '*' for ×, '\b', '\r' for Enter) on the
+// cashier's keypad, or on the PIN pad while the login screen shows, for
+// keys the wedge decoder found to be a person typing rather than a scanner.
+// Safe from any goroutine.
 func (w *Windows) PressKey(r rune) {
-	fyne.Do(func() { w.cashier.keypad.Press(r) })
+	fyne.Do(func() { w.cashier.typed(r) })
 }
 
 // tickEverySecond keeps the payment countdown moving between views.
@@ -199,6 +200,11 @@ func (w *Windows) do(intent func(ctx context.Context) error) {
 		defer cancel()
 		if err := intent(ctx); err != nil {
 			fyne.LogError("till intent", err)
+			// A refusal from around the checkout (no notice on the View)
+			// must reach the screen too.
+			if n := noticeOf(err); n != nil {
+				fyne.Do(func() { w.cashier.showNotice(n) })
+			}
 		}
 	})
 }

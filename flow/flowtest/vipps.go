@@ -27,6 +27,8 @@ type Vipps struct {
 	CreateErrs []error
 	GetErrs    []error
 	CancelErrs []error
+	// Errors for the settlement worker's calls, in order.
+	ReceiptErrs, CaptureErrs, RefundErrs []error
 	// CreateLost makes failing creates still reach "Vipps" (a timeout
 	// after the request arrived).
 	CreateLost bool
@@ -38,10 +40,12 @@ type Vipps struct {
 	Cancels  []string
 	Gets     map[string]int
 	payments map[string]*payment
+	receipts map[string]flow.Receipt
 
 	StartLoginErr error
 	Logins        []Login
 	answers       map[string]chan loginAnswer
+	answered      map[string]bool
 	LoginExpiry   time.Time
 }
 
@@ -150,6 +154,10 @@ func (v *Vipps) FinishLogin(ctx context.Context, req flow.LoginRequest) (flow.Me
 func (v *Vipps) AnswerLogin(id string, claims flow.MemberClaims, err error) {
 	v.mu.Lock()
 	ch := v.answerChan(id)
+	if v.answered == nil {
+		v.answered = map[string]bool{}
+	}
+	v.answered[id] = true
 	v.mu.Unlock()
 	ch <- loginAnswer{claims, err}
 }
@@ -266,16 +274,85 @@ func (v *Vipps) CancelPayment(ctx context.Context, ref string, transactionOnly b
 	return flow.PaymentInfo{}, &flow.GatewayError{Kind: flow.ErrPermanent, Status: 400, Code: "6050", Message: "Cannot cancel"}
 }
 
+// Capture takes amount of an authorized payment, once per key.
 func (v *Vipps) Capture(ctx context.Context, ref string, amount flow.Money, key string) (flow.PaymentInfo, error) {
-	return flow.PaymentInfo{}, fmt.Errorf("flowtest: capture is the settlement worker's")
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if err := pop(&v.CaptureErrs); err != nil {
+		return flow.PaymentInfo{}, err
+	}
+	p, ok := v.payments[ref]
+	if !ok {
+		return flow.PaymentInfo{}, &flow.GatewayError{Kind: flow.ErrNotFound, Status: 404, Code: "5090"}
+	}
+	if p.done("CAPTURED", key) {
+		return p.info, nil
+	}
+	if p.info.State != flow.VippsAuthorized || amount > p.info.Authorized-p.info.Captured-p.info.Cancelled {
+		return flow.PaymentInfo{}, &flow.GatewayError{Kind: flow.ErrPermanent, Status: 400, Code: "6000", Message: "Cannot capture"}
+	}
+	p.info.Captured += amount
+	p.event("CAPTURED", amount, key)
+	return p.info, nil
 }
 
+// Refund gives back amount of what was captured, once per key.
 func (v *Vipps) Refund(ctx context.Context, ref string, amount flow.Money, key string) (flow.PaymentInfo, error) {
-	return flow.PaymentInfo{}, fmt.Errorf("flowtest: refund is the settlement worker's")
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if err := pop(&v.RefundErrs); err != nil {
+		return flow.PaymentInfo{}, err
+	}
+	p, ok := v.payments[ref]
+	if !ok {
+		return flow.PaymentInfo{}, &flow.GatewayError{Kind: flow.ErrNotFound, Status: 404, Code: "5090"}
+	}
+	if p.done("REFUNDED", key) {
+		return p.info, nil
+	}
+	if amount > p.info.Captured-p.info.Refunded {
+		return flow.PaymentInfo{}, &flow.GatewayError{Kind: flow.ErrPermanent, Status: 400, Code: "6100", Message: "Cannot refund more than captured"}
+	}
+	p.info.Refunded += amount
+	p.event("REFUNDED", amount, key)
+	return p.info, nil
 }
 
+func (p *payment) done(name, key string) bool {
+	for _, e := range p.events {
+		if e.Name == name && e.IdempotencyKey == key {
+			return true
+		}
+	}
+	return false
+}
+
+// AddReceipt attaches a receipt to a payment; receipts are write-once.
 func (v *Vipps) AddReceipt(ctx context.Context, ref string, r flow.Receipt) error {
-	return fmt.Errorf("flowtest: receipts are the settlement worker's")
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if err := pop(&v.ReceiptErrs); err != nil {
+		return err
+	}
+	if _, ok := v.payments[ref]; !ok {
+		return &flow.GatewayError{Kind: flow.ErrNotFound, Status: 404}
+	}
+	if _, ok := v.receipts[ref]; ok {
+		return &flow.GatewayError{Kind: flow.ErrConflict, Status: 409, Message: "receipt already attached"}
+	}
+	if v.receipts == nil {
+		v.receipts = map[string]flow.Receipt{}
+	}
+	v.receipts[ref] = r
+	return nil
+}
+
+// Receipt returns the receipt attached to a payment.
+func (v *Vipps) Receipt(ref string) (flow.Receipt, bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	r, ok := v.receipts[ref]
+	return r, ok
 }
 
 // Approve, Decline and Expire are what the customer (or time) does to a
@@ -296,6 +373,54 @@ func (v *Vipps) setState(ref, state string) {
 		p.info.Authorized = p.info.Amount
 	}
 	p.event(state, p.info.Amount, "")
+}
+
+// PendingLogins are the consent requests waiting for the customer's answer.
+func (v *Vipps) PendingLogins() []Login {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	var out []Login
+	for _, l := range v.Logins {
+		if !v.answered[l.AuthReqID] {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// PendingPushes are the push payment requests on customers' phones, oldest
+// first.
+func (v *Vipps) PendingPushes() []flow.PaymentRequest {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	var out []flow.PaymentRequest
+	for _, r := range v.Creates {
+		if p, ok := v.payments[r.Reference]; ok && !r.ByQR && p.info.State == flow.VippsCreated && p.req.IdempotencyKey == r.IdempotencyKey &&
+			!containsRef(out, r.Reference) {
+			out = append(out, p.req)
+		}
+	}
+	return out
+}
+
+func containsRef(rs []flow.PaymentRequest, ref string) bool {
+	for _, r := range rs {
+		if r.Reference == ref {
+			return true
+		}
+	}
+	return false
+}
+
+// LastEvent is the newest event of a payment, as a webhook would bring it.
+func (v *Vipps) LastEvent(ref string) (flow.PaymentEvent, bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	p, ok := v.payments[ref]
+	if !ok || len(p.events) == 0 {
+		return flow.PaymentEvent{}, false
+	}
+	return p.events[len(p.events)-1], true
 }
 
 // Requests returns the payment requests created so far.
@@ -334,6 +459,14 @@ func (v *Vipps) State(ref string) string {
 		return p.info.State
 	}
 	return ""
+}
+
+// SetSettlementErrs replaces the queued errors of receipts and captures
+// under the lock (for use mid-test).
+func (v *Vipps) SetSettlementErrs(receipt, capture []error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.ReceiptErrs, v.CaptureErrs = receipt, capture
 }
 
 // SetErrs replaces queued errors under the lock (for use mid-test).
