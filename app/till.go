@@ -81,6 +81,12 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 		return nil, fmt.Errorf("this till's id: %w; give each till its own id in the settings", err)
 	}
 	t.closers = append(t.closers, release)
+	t.DB.LeaseHolder = cfg.Store.POSID
+	if n, err := t.DB.ReclaimLeases(ctx, time.Now()); err != nil {
+		return nil, fmt.Errorf("settlement jobs of the last run: %w", err)
+	} else if n > 0 {
+		log.Info("settlement jobs of a stopped run taken up again", "count", n)
+	}
 	if cfg.Demo {
 		if err := loadDemoCatalog(ctx, t.DB); err != nil {
 			return nil, err

@@ -27,6 +27,9 @@ type DB struct {
 	postgres bool
 	// Now stamps rows; tests replace it.
 	Now func() time.Time
+	// LeaseHolder names the till whose settlement worker claims jobs
+	// through this handle (its till id); see ReclaimLeases.
+	LeaseHolder string
 }
 
 // sqlitePragmas make a crash lose nothing that was acknowledged: WAL with

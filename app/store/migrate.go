@@ -44,6 +44,9 @@ var migrations = []migration{
 	{4, "installation id, tills, versioned sales, payments that are not ours, renewed job keys", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&installationRow{}, &tillRow{}, &saleRow{}, &paymentRow{}, &OutboxJobRow{})
 	}},
+	{5, "a settlement lease names the till that holds it", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&OutboxJobRow{})
+	}},
 }
 
 // extraModels are tables other files of this package add (the settlement

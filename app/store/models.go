@@ -152,8 +152,10 @@ type OutboxJobRow struct {
 	Attempts       int       `gorm:"not null"`
 	NextAt         time.Time `gorm:"index:settlement_jobs_due,priority:2"`
 	LastError      string    `gorm:"size:1000"`
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// LeasedBy is the till whose worker holds the lease of a running job.
+	LeasedBy  string `gorm:"size:64;not null;default:''"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 func (OutboxJobRow) TableName() string { return "settlement_jobs" }

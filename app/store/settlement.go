@@ -30,25 +30,33 @@ func init() { registerModels(&settlementOutcomeRow{}) }
 
 // claimSQL moves due jobs in one state (queued, or running with an expired
 // lease) to running in one statement. A job waits while an earlier job of
-// its payment (reference) is unfinished, except a parked receipt: the money must not wait
-// for a receipt a manager has to fix. On PostgreSQL the candidate rows are
-// locked with SKIP LOCKED, so tills sharing the database take disjoint jobs
-// without waiting for each other; a row another till claimed meanwhile is
-// re-checked and dropped. SQLite has one writer
+// its payment (reference) is unfinished, except a parked receipt: the money
+// must not wait for a receipt a manager has to fix. SQLite has one writer
 // (BEGIN IMMEDIATE), which serialises claims anyway. One state at a time
 // lets the (state, next_at) index deliver candidates in order, so a claim
 // stops at the first free job instead of sorting the whole backlog.
-const claimSQL = `UPDATE settlement_jobs SET state = @running, next_at = @lease, updated_at = @now
-WHERE id IN (
-  SELECT j.id FROM settlement_jobs j
+const claimSQL = `UPDATE settlement_jobs SET state = @running, next_at = @lease, leased_by = @holder, updated_at = @now
+WHERE id IN (` + claimCandidates + `)
+RETURNING *`
+
+// pgClaimSQL is claimSQL for PostgreSQL: the candidates are locked with SKIP
+// LOCKED, so tills sharing the database take disjoint jobs without waiting
+// for each other, and they are chosen once, in a materialised CTE — as a
+// subquery of the UPDATE the planner may run the LIMIT again and claim more
+// jobs than asked for. A row another till claimed meanwhile is re-checked
+// and dropped.
+const pgClaimSQL = `WITH c AS MATERIALIZED (` + claimCandidates + ` FOR UPDATE SKIP LOCKED)
+UPDATE settlement_jobs s SET state = @running, next_at = @lease, leased_by = @holder, updated_at = @now
+FROM c WHERE s.id = c.id AND s.state = @from AND s.next_at <= @now
+RETURNING s.*`
+
+const claimCandidates = `SELECT j.id FROM settlement_jobs j
   WHERE j.state = @from AND j.next_at <= @now
     AND NOT EXISTS (SELECT 1 FROM settlement_jobs e
       WHERE e.reference = j.reference AND e.id < j.id AND e.state <> @done
         AND NOT (e.kind = @receipt AND e.state = @parked))
   ORDER BY j.next_at, j.id
-  LIMIT @limit %s)
-%s
-RETURNING *`
+  LIMIT @limit`
 
 // ClaimDue implements flow.SettlementStore. Jobs of a crashed worker (an
 // expired lease) are taken before queued ones.
@@ -56,9 +64,9 @@ func (db *DB) ClaimDue(ctx context.Context, now time.Time, limit int, lease time
 	// The outer re-check is for PostgreSQL only: on SQLite it would make
 	// the planner scan the due index for the UPDATE instead of taking the
 	// one or few ids, and with a single writer nothing can change between.
-	lock, recheck := "", ""
+	sql := claimSQL
 	if db.postgres {
-		lock, recheck = "FOR UPDATE SKIP LOCKED", "AND state = @from AND next_at <= @now"
+		sql = pgClaimSQL
 	}
 	now = now.UTC()
 	var rows []OutboxJobRow
@@ -67,9 +75,9 @@ func (db *DB) ClaimDue(ctx context.Context, now time.Time, limit int, lease time
 			break
 		}
 		var got []OutboxJobRow
-		err := db.gorm.WithContext(ctx).Raw(fmt.Sprintf(claimSQL, lock, recheck), map[string]any{
+		err := db.gorm.WithContext(ctx).Raw(sql, map[string]any{
 			"running": flow.JobRunning, "from": from, "done": flow.JobDone, "parked": flow.JobParked,
-			"receipt": flow.JobReceipt, "now": now, "lease": now.Add(lease), "limit": limit - len(rows),
+			"receipt": flow.JobReceipt, "now": now, "lease": now.Add(lease), "limit": limit - len(rows), "holder": db.LeaseHolder,
 		}).Scan(&got).Error
 		if err != nil {
 			return nil, fmt.Errorf("claiming settlement jobs: %w", err)
@@ -310,4 +318,19 @@ func (db *DB) PaymentCreateKey(ctx context.Context, reference string) (string, e
 		return "", flow.ErrNoRecord
 	}
 	return keys[0], nil
+}
+
+// ReclaimLeases makes the jobs this till's workers had leased when it last
+// stopped due again. Call it at start, once the till holds its id (and, on
+// SQLite, its data directory): a lease under this till's name can then only
+// be a dead process's, and waiting out its lease (minutes) would only keep
+// a paid sale from being captured.
+func (db *DB) ReclaimLeases(ctx context.Context, now time.Time) (int64, error) {
+	if db.LeaseHolder == "" {
+		return 0, nil
+	}
+	res := db.gorm.WithContext(ctx).Model(&OutboxJobRow{}).
+		Where("state = ? AND leased_by = ?", flow.JobRunning, db.LeaseHolder).
+		Updates(map[string]any{"state": flow.JobQueued, "next_at": now.UTC(), "leased_by": "", "updated_at": now.UTC()})
+	return res.RowsAffected, res.Error
 }

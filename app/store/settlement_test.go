@@ -343,3 +343,35 @@ func BenchmarkSettlementStore(b *testing.B) {
 		})
 	}
 }
+
+// A till killed while its worker held a job gets the job back at its next
+// start instead of waiting out the lease; jobs leased by other tills of a
+// shared database are left alone.
+func TestReclaimLeasesTakesBackOnlyThisTillsJobs(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := st0.Add(time.Minute)
+		paidSale(t, db, "pos2", 20000) // claimed first (jobs go in order)
+		mine := paidSale(t, db, "pos1", 10000).Payment.Reference
+		db.LeaseHolder = "pos2"
+		if got, err := db.ClaimDue(ctx, now, 1, 2*time.Minute); err != nil || len(got) != 1 {
+			t.Fatalf("claimed %d jobs (%v) when asking for one", len(got), err)
+		}
+		db.LeaseHolder = "pos1"
+		if _, err := db.ClaimDue(ctx, now, 1, 2*time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		// pos1 is killed and starts again a moment later.
+		n, err := db.ReclaimLeases(ctx, now.Add(time.Second))
+		if err != nil || n != 1 {
+			t.Fatalf("reclaimed %d, %v; want pos1's one job", n, err)
+		}
+		got, err := db.ClaimDue(ctx, now.Add(time.Second), 10, 2*time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].Reference != mine {
+			t.Errorf("claimable after the restart: %+v; want pos1's receipt only (pos2's is still leased)", got)
+		}
+	})
+}
