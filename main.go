@@ -10,6 +10,7 @@
 //	kasse cashier add|list   manage who may log in (the first cashier is a manager)
 //	kasse import-catalog F   add or update products from a CSV file
 //	kasse drive --sales N    scripted sales without windows (chaos runs, benchmarks)
+//	kasse hub                a store chain's webhook receiver (tills with --webhook-via hub)
 //
 // Run "kasse COMMAND --help" for the flags of each command.
 package main
@@ -20,6 +21,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -56,6 +58,7 @@ func commands() []command {
 		{"report", "report x|z: print an X report, or take the Z report that closes the day", reportCommand},
 		{"saft-export", "write the electronic journal as SAF-T Cash Register XML (--from, --to, -o)", saftCommand},
 		{"cashier", "cashier list | cashier add NAME: the people who may log in to the till", cashierCommand},
+		{"hub", "the chain's webhook receiver: verifies Vipps' webhooks, stores them in the shared PostgreSQL and wakes the tills", hubCommand},
 		{"drive", "run scripted sales headless against Vipps or the simulator (--sales N); resumes after a crash", driveCommand},
 		{"import-catalog", "import-catalog FILE: add or update products from a CSV file (gtin,name,price,vat,active)", importCatalogCommand},
 		{"settings", "open the settings (manager PIN) without starting the till, e.g. to enter the Vipps keys", settingsCommand},
@@ -452,5 +455,17 @@ func driveCommand(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		return app.RunDrive(ctx, cfg, opt, out)
+	}
+}
+
+func hubCommand(fs *flag.FlagSet) runFunc {
+	cfg := app.DefaultHubConfig()
+	cfg.RegisterFlags(fs)
+	return func(ctx context.Context, args []string, out io.Writer) error {
+		if err := noArgs(args); err != nil {
+			return err
+		}
+		log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+		return app.RunHub(ctx, cfg, log)
 	}
 }

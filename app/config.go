@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/kasse-pos/kasse/app/store"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,7 +75,14 @@ type StoreInfo struct {
 type WebhookConfig struct {
 	Listen    string `json:"listen,omitempty"`    // e.g. 127.0.0.1:8089
 	PublicURL string `json:"publicURL,omitempty"` // e.g. https://till1.example.no/vipps/webhook
+	// Via "hub": the chain's `kasse hub` receives Vipps' webhooks and the
+	// till reads its events from the shared PostgreSQL (LISTEN/NOTIFY); it
+	// registers no webhook of its own and polls only slowly, as a safety net.
+	Via string `json:"via,omitempty"`
 }
+
+// WebhookViaHub is WebhookConfig.Via for tills of a chain behind `kasse hub`.
+const WebhookViaHub = "hub"
 
 // ScannerConfig is one serial barcode/QR scanner.
 type ScannerConfig struct {
@@ -140,6 +148,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Vipps.ClientID, "client-id", c.Vipps.ClientID, "Vipps client_id (the secret and subscription key come from the keyring or environment)")
 	fs.StringVar(&c.Webhook.Listen, "webhook-listen", c.Webhook.Listen, "address for the Vipps webhook listener, e.g. 127.0.0.1:8089 (default: polling only)")
 	fs.StringVar(&c.Webhook.PublicURL, "webhook-url", c.Webhook.PublicURL, "public URL Vipps calls for webhooks")
+	fs.StringVar(&c.Webhook.Via, "webhook-via", c.Webhook.Via, `"hub": take Vipps' events from the chain's kasse hub through the shared PostgreSQL (--db)`)
 	fs.BoolVar(&c.Kiosk, "kiosk", c.Kiosk, "kiosk mode: the cashier window fills the screen")
 }
 
@@ -226,6 +235,18 @@ func (c *Config) Validate() error {
 		}
 	default:
 		problems = append(problems, fmt.Sprintf("unknown Vipps environment %q (use simulator, test or production)", c.Vipps.Env))
+	}
+	switch c.Webhook.Via {
+	case "":
+	case WebhookViaHub:
+		if !store.IsPostgresDSN(c.Database) {
+			problems = append(problems, "webhook.via \"hub\" needs the chain's PostgreSQL database (database or --db): the events come through it")
+		}
+		if c.Webhook.Listen != "" {
+			problems = append(problems, "webhook.via \"hub\" and webhook.listen exclude each other: the hub receives the webhooks")
+		}
+	default:
+		problems = append(problems, fmt.Sprintf("unknown webhook.via %q (leave it empty, or \"hub\")", c.Webhook.Via))
 	}
 	switch c.Lang {
 	case "", "nb", "da", "fi", "en":

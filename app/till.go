@@ -41,6 +41,7 @@ type Till struct {
 	Printer      hardware.Printer
 	Drawer       hardware.Drawer
 
+	hub     hubFollower // behind the chain's hub: what it delivered
 	cancel  context.CancelFunc
 	closers []func()
 }
@@ -149,7 +150,9 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 	})
 	go func() { _ = t.Settler.Run(ctx) }() // Run reconciles with Vipps first
 
-	if cfg.Webhook.Listen != "" {
+	if cfg.Webhook.Via == WebhookViaHub {
+		go t.followHub(ctx)
+	} else if cfg.Webhook.Listen != "" {
 		l, _, err := startWebhooks(ctx, t.Vipps, cfg.Webhook.Listen, cfg.Webhook.PublicURL, t.Checkout.HandlePaymentEvent, log)
 		if err != nil {
 			return nil, err
@@ -195,7 +198,7 @@ func (t *Till) startVipps(ctx context.Context) error {
 		t.closers = append(t.closers, stop)
 		t.Sim, base = s, url
 		cfg.Vipps.ClientID, cfg.Vipps.ClientSecret, cfg.Vipps.SubscriptionKey = sc.ClientID, sc.ClientSecret, sc.SubscriptionKey
-		if cfg.Webhook.Listen == "" {
+		if cfg.Webhook.Listen == "" && cfg.Webhook.Via == "" {
 			cfg.Webhook.Listen = "127.0.0.1:0" // the simulator signs webhooks like Vipps: use them
 		}
 		t.Log.Info("built-in Vipps simulator", "url", base, "phones", base+"/sim/")
@@ -344,3 +347,15 @@ func newLogger(dataDir string, stderr io.Writer) (*slog.Logger, func(), error) {
 	}
 	return slog.New(slog.NewTextHandler(io.MultiWriter(stderr, f), nil)), func() { f.Close() }, nil
 }
+
+// pollDelaysFor is the polling schedule of the till's payment requests:
+// flow's own, or the slow safety net of a till behind the chain's hub.
+func pollDelaysFor(cfg *Config) []time.Duration {
+	if cfg.Webhook.Via == WebhookViaHub {
+		return hubPollDelays
+	}
+	return nil
+}
+
+// HubDelivered counts the events the chain's hub delivered to this till.
+func (t *Till) HubDelivered() int64 { return t.hub.delivered.Load() }

@@ -31,6 +31,10 @@ type Options struct {
 	LoginScopes []string
 	// CallTimeout bounds every Vipps call (default 20 s).
 	CallTimeout time.Duration
+	// PollDelays replaces the polling schedule of an open request (the
+	// waits before the 1st, 2nd, … read; the last repeats). A till whose
+	// events come through the chain's hub polls only as a safety net.
+	PollDelays []time.Duration
 
 	// OnSaleClosed is called after a sale was paid or voided and stored
 	// (the electronic journal hooks in here). It runs on a flow goroutine.

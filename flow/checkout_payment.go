@@ -129,7 +129,7 @@ func (c *Checkout) afterCreate(ctx context.Context, saleID int64, ref string, tr
 		if c.commitLocked(ctx, SaleChange{Sale: next, Journal: []JournalEntry{c.entry(next, from, "Vipps has the payment request")}}) != nil {
 			return
 		}
-		c.startPollLocked(saleID, ref, time.Second, try)
+		c.startPollLocked(saleID, ref, c.pollDelay(0), try)
 		if p.CancelRequested {
 			c.startCancelLocked(saleID, ref)
 		}
@@ -274,6 +274,12 @@ func (c *Checkout) afterCancel(ctx context.Context, saleID int64, ref string, in
 // has not yet confirmed as ours, except its CREATED with our key; the
 // poller reads such a request's event log instead.
 func (c *Checkout) HandlePaymentEvent(ctx context.Context, ev PaymentEvent) error {
+	return c.HandleEvent(ctx, ev, "webhook")
+}
+
+// HandleEvent is HandlePaymentEvent for an event that came another way
+// (source names it in the journal, e.g. "hub").
+func (c *Checkout) HandleEvent(ctx context.Context, ev PaymentEvent, source string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := c.sale
@@ -311,7 +317,7 @@ func (c *Checkout) HandlePaymentEvent(ctx context.Context, ev PaymentEvent) erro
 	if !ev.Success {
 		name = "" // a failed operation changes nothing; it is kept all the same
 	}
-	return c.applyLocked(ctx, s.ID, ev.Reference, name, ev.Amount, []PaymentEvent{ev}, "webhook")
+	return c.applyLocked(ctx, s.ID, ev.Reference, name, ev.Amount, []PaymentEvent{ev}, source)
 }
 
 // legacyReference: references made before installation ids ("pos1-000123").
@@ -408,7 +414,7 @@ func (c *Checkout) applyLocked(ctx context.Context, saleID int64, ref, name stri
 	case st == PaymentWaiting:
 		if c.polls[ref] == nil {
 			// Webhooks may be lost: polling runs whoever said "created".
-			c.startPollLocked(next.ID, ref, time.Second, 0)
+			c.startPollLocked(next.ID, ref, c.pollDelay(0), 0)
 		}
 		if p.CancelRequested {
 			// Asked for while the request was on its way; now it can go.

@@ -155,7 +155,16 @@ func (c *Checkout) nextPollDelay(p *poller) time.Duration {
 		// Vipps declares the expiry itself; until it does, look less often.
 		return pollAfterExpiry
 	}
-	return pollDelays[min(p.reads-1, len(pollDelays)-1)]
+	return c.pollDelay(p.reads - 1)
+}
+
+// pollDelay is the wait before the (i+1)-th read of an open request.
+func (c *Checkout) pollDelay(i int) time.Duration {
+	d := pollDelays
+	if len(c.opt.PollDelays) > 0 {
+		d = c.opt.PollDelays
+	}
+	return d[max(0, min(i, len(d)-1))]
 }
 
 // recreateLocked handles a payment Vipps does not know: a create that was
