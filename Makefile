@@ -76,7 +76,7 @@ lint: deps
 BENCH_COUNT ?= 1
 BENCH_OUT   ?= bin/bench.txt
 bench: deps test-deps
-	@mkdir -p $(dir $(BENCH_OUT)); ( $(GO) test -run '^$$' -bench . -benchmem -count=$(BENCH_COUNT) -timeout 30m ./... 2>&1; echo $$? > $(BENCH_OUT).status ) | tee $(BENCH_OUT); \
+	@mkdir -p $(dir $(BENCH_OUT)); ( .ci/with-postgres $(GO) test -run '^$$' -bench . -benchmem -count=$(BENCH_COUNT) -timeout 30m ./... 2>&1; echo $$? > $(BENCH_OUT).status ) | tee $(BENCH_OUT); \
 	  s=$$(cat $(BENCH_OUT).status); rm -f $(BENCH_OUT).status; exit $$s
 
 # Sales through real till processes killed with SIGKILL and restarted, against the

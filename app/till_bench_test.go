@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/kasse-pos/kasse/app/store"
+	"github.com/kasse-pos/kasse/app/store/storetest"
 	"github.com/kasse-pos/kasse/flow"
 	"github.com/kasse-pos/kasse/hardware"
 	"github.com/kasse-pos/kasse/vipps/sim"
@@ -126,6 +128,9 @@ func benchTill(b *testing.B, dsn, base, listen string) *Till {
 	cfg.DataDir = b.TempDir()
 	cfg.Database = dsn
 	cfg.Webhook.Listen = listen
+	if listen == WebhookViaHub {
+		cfg.Webhook.Listen, cfg.Webhook.Via = "", WebhookViaHub
+	}
 	if base != "" {
 		d := sim.DefaultConfig()
 		cfg.Vipps.BaseURL, cfg.Vipps.ClientSecret, cfg.Vipps.SubscriptionKey = base, d.ClientSecret, d.SubscriptionKey
@@ -243,8 +248,12 @@ func waitStage(b *testing.B, c *flow.Checkout, ok func(flow.View) bool) flow.Vie
 // round-trip time injected on every Vipps call.
 func BenchmarkApproveToPaid(b *testing.B) {
 	for _, rtt := range []time.Duration{0, 50 * time.Millisecond} {
-		for _, how := range []string{"webhook", "polling"} {
+		for _, how := range []string{"webhook", "polling", "hub"} {
 			b.Run(fmt.Sprintf("%s/rtt=%s", how, rtt), func(b *testing.B) {
+				pg := os.Getenv("KASSE_TEST_POSTGRES")
+				if how == "hub" && pg == "" {
+					b.Skip("the hub needs PostgreSQL (KASSE_TEST_POSTGRES; make bench runs under .ci/with-postgres)")
+				}
 				cfg := sim.DefaultConfig()
 				cfg.AuthorizingWindow = 0
 				cfg.MutatingPerMinute, cfg.ReadsPerMinute = -1, -1
@@ -252,11 +261,17 @@ func BenchmarkApproveToPaid(b *testing.B) {
 					cfg.Faults.Endpoints = map[string]sim.EndpointFaults{"*": {Latency: sim.Duration(rtt)}}
 				}
 				s := newCountingSim(b, cfg)
-				listen := ""
-				if how == "webhook" {
+				listen, dsn := "", ""
+				switch how {
+				case "webhook":
 					listen = "127.0.0.1:0"
+				case "hub":
+					// The chain's hub in front: webhook → hub → PostgreSQL
+					// (stored, NOTIFY) → the till's LISTEN → PAID.
+					dsn, listen = storetest.NewPostgresSchema(b, pg), WebhookViaHub
+					startBenchHub(b, s.url, dsn)
 				}
-				t := benchTill(b, "", s.url, listen)
+				t := benchTill(b, dsn, s.url, listen)
 				ctx := context.Background()
 				msisdn := "4791234567"
 				var lat []time.Duration
@@ -350,4 +365,28 @@ func BenchmarkVippsCallsPerMemberSale(b *testing.B) {
 	b.ReportMetric(float64(atTill)/float64(sales), "calls-at-till/sale")
 	b.ReportMetric(float64(inSettlement)/float64(sales), "calls-settling/sale")
 	b.ReportMetric(float64(atTill+inSettlement)/float64(sales), "vipps-calls/sale")
+}
+
+// startBenchHub runs a kasse hub for the simulator at base on dsn.
+func startBenchHub(b *testing.B, base, dsn string) {
+	b.Helper()
+	d := sim.DefaultConfig()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	b.Cleanup(cancel)
+	h, err := StartHub(ctx, HubConfig{Listen: addr, PublicURL: "http://" + addr + "/vipps", Database: dsn, MSNs: []string{d.MSN},
+		BaseURL: base, ClientID: d.ClientID, ClientSecret: d.ClientSecret, SubscriptionKey: d.SubscriptionKey}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); !h.Health(ctx).OK; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			b.Fatal("the hub did not register its webhook")
+		}
+	}
 }

@@ -65,6 +65,16 @@ type Options struct {
 	SameTillID bool
 	Reinstall  bool
 	SharedDB   string
+	// Hub puts a `kasse hub` process in front of the tills (SharedDB is
+	// needed): it receives every webhook and the tills take their events
+	// from the database. HubKillEvery SIGKILLs and restarts it that often;
+	// DBKillEvery cuts every connection of the tills and the hub to the
+	// database that often (pg_terminate_backend). 0: never.
+	Hub          bool
+	HubKillEvery time.Duration
+	DBKillEvery  time.Duration
+	// NoFaults turns the simulator's faults off (the happy path).
+	NoFaults bool
 }
 
 // Mode names the run's modes for the log and the table.
@@ -78,6 +88,18 @@ func (o Options) Mode() string {
 	}
 	if o.SharedDB != "" {
 		m = append(m, "shared PostgreSQL")
+	}
+	if o.Hub {
+		m = append(m, "kasse hub")
+	}
+	if o.HubKillEvery > 0 {
+		m = append(m, "hub killed every "+o.HubKillEvery.String())
+	}
+	if o.DBKillEvery > 0 {
+		m = append(m, "database connections cut every "+o.DBKillEvery.String())
+	}
+	if o.NoFaults {
+		m = append(m, "no faults")
 	}
 	if len(m) == 0 {
 		return "own till ids and databases"
@@ -107,6 +129,7 @@ type Result struct {
 	OrphanReceipts       int // a receipt at Vipps for a payment the till has not paid
 	MissingReceipts      int // paid sale without a receipt at Vipps
 	Kills, Restarts      int
+	HubKills             int
 	FailedLives          int        // kasse drive ended with an error (e.g. could not register its webhook) and was restarted
 	WebhooksSent         ForgeCount // bad deliveries sent to the tills' listeners
 	WebhooksRejected     ForgeCount // as counted by the tills
@@ -118,6 +141,7 @@ type Result struct {
 	ZMismatch            int // tills whose Z total ≠ what Vipps captured for them
 	Tills                []TillResult
 	Mode                 string
+	Interrupted          bool // the hub was killed or the database cut on purpose
 	Elapsed              time.Duration
 	Problems             []string // one line per lost or double capture, for the person reading the logs
 }
@@ -146,8 +170,13 @@ func (r Result) Failed() bool {
 }
 
 // WebhooksCarried reports whether webhooks did their job: genuine
-// deliveries were accepted and most authorizations arrived by webhook.
+// deliveries were accepted and most authorizations arrived by webhook (or
+// through the hub). A run that kills the hub or cuts the database
+// connections on purpose only asks that some did.
 func (r Result) WebhooksCarried() bool {
+	if r.Interrupted {
+		return r.AuthByWebhook > 0
+	}
 	return r.RealWebhooksAccepted > 0 && r.AuthByWebhook > r.AuthByPoll
 }
 
@@ -179,6 +208,9 @@ func (r Result) Print(w io.Writer) {
 	row("orphan receipts", r.OrphanReceipts)
 	row("missing receipts", r.MissingReceipts)
 	row("SIGKILLs / restarts", fmt.Sprintf("%d / %d", r.Kills, r.Restarts))
+	if r.HubKills > 0 {
+		row("hub SIGKILLs", r.HubKills)
+	}
 	row("till exits with an error", r.FailedLives)
 	row("forged webhooks rejected", fmt.Sprintf("%d of %d", r.WebhooksRejected.Forged, r.WebhooksSent.Forged))
 	row("tampered webhooks rejected", fmt.Sprintf("%d of %d", r.WebhooksRejected.Tampered, r.WebhooksSent.Tampered))
@@ -235,13 +267,33 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	defer cancel()
 	fmt.Fprintf(o.Log, "chaos: %d sales on %d tills (%s), seed %d, in %s\n", o.Sales, o.Tills, o.Mode(), o.Seed, o.Dir)
 	res.Mode = o.Mode()
+	res.Interrupted = o.HubKillEvery > 0 || o.DBKillEvery > 0
 
 	o.webhookSecret = fmt.Sprintf("chaos-webhook-secret-%d", o.Seed)
+	if o.NoFaults {
+		o.Error5xx, o.TooMany, o.LatencyMax, o.Burst429, o.WebhookDrop, o.WebhookDup, o.WebhookReorder = 0, 0, 0, 0, 0, 0, 0
+	}
+	if o.Hub && o.SharedDB == "" {
+		return res, errors.New("chaos: the hub needs the chain's PostgreSQL (-shared-db)")
+	}
 	simURL, stopSim, err := startSim(ctx, o)
 	if err != nil {
 		return res, err
 	}
 	defer stopSim()
+	var hub *hubProc
+	if o.Hub {
+		if hub, err = startHub(ctx, o, simURL); err != nil {
+			return res, err
+		}
+		defer hub.stop()
+		if o.HubKillEvery > 0 {
+			go hub.killEvery(ctx, o.HubKillEvery, rand.New(rand.NewPCG(uint64(o.Seed), 99)))
+		}
+	}
+	if o.DBKillEvery > 0 {
+		go cutConnections(ctx, o, rand.New(rand.NewPCG(uint64(o.Seed), 98)))
+	}
 
 	var (
 		mu       sync.Mutex
@@ -305,6 +357,21 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		res.WebhooksSent.add(t.sent)
 		res.WebhooksRejected.add(t.rejected)
 		res.RealWebhooksAccepted += t.accepted
+	}
+	if hub != nil {
+		hub.mu.Lock()
+		res.HubKills = hub.kills
+		hub.mu.Unlock()
+		var hh struct {
+			Units []struct {
+				Verified, Refused int64
+			} `json:"salesUnits"`
+		}
+		if err := getJSON(context.WithoutCancel(ctx), "http://"+hub.addr+"/healthz", &hh); err == nil {
+			for _, u := range hh.Units {
+				res.RealWebhooksAccepted += u.Verified
+			}
+		}
 	}
 	err = compare(context.WithoutCancel(ctx), simURL, tills, &res)
 	res.Elapsed = time.Since(start)
@@ -565,8 +632,13 @@ func (t *till) runPhase(ctx context.Context, out *os.File) error {
 		}
 		_ = os.Remove(t.statusFile())
 		args := []string{"drive", "--data-dir", t.dir, "--vipps-env", "simulator", "--vipps-url", t.simURL,
-			"--webhook-listen", t.listen, "--sales", strconv.Itoa(t.target), "--seed", strconv.FormatInt(t.rng.Int64(), 10),
+			"--sales", strconv.Itoa(t.target), "--seed", strconv.FormatInt(t.rng.Int64(), 10),
 			"--sale-timeout", "2m", "--drain", "10m"}
+		if t.o.Hub {
+			args = append(args, "--webhook-via", "hub")
+		} else {
+			args = append(args, "--webhook-listen", t.listen)
+		}
 		if t.o.SharedDB != "" {
 			args = append(args, "--db", t.o.SharedDB)
 		}
@@ -593,7 +665,7 @@ func (t *till) runPhase(ctx context.Context, out *os.File) error {
 			case werr = <-exited:
 				break life
 			case <-forge.C:
-				if t.o.ForgeEvery > 0 {
+				if t.o.ForgeEvery > 0 && !t.o.Hub {
 					t.forgeBatch(ctx)
 				}
 			case <-killAt.C:
@@ -888,7 +960,7 @@ func (t *till) books(ctx context.Context, dsn string, ledger map[string]crashtes
 		Source string
 		N      int
 	}
-	if err := g.Raw(`SELECT CASE WHEN j.detail LIKE '%(from webhook)%' THEN 'webhook' ELSE 'poll' END AS source, COUNT(*) AS n
+	if err := g.Raw(`SELECT CASE WHEN j.detail LIKE '%(from webhook)%' OR j.detail LIKE '%(from hub)%' THEN 'webhook' ELSE 'poll' END AS source, COUNT(*) AS n
 		FROM journal j JOIN sales s ON s.id = j.sale_id
 		WHERE s.pos_id = ? AND j.to_state = 'paid/authorized' AND j.from_state <> 'paid/authorized'
 		GROUP BY 1`, t.posID()).Scan(&by).Error; err != nil {
@@ -902,4 +974,103 @@ func (t *till) books(ctx context.Context, dsn string, ledger map[string]crashtes
 		}
 	}
 	return nil
+}
+
+// hubProc is the `kasse hub` process of a hub run, restarted after a kill.
+type hubProc struct {
+	addr  string
+	mu    sync.Mutex
+	cmd   *exec.Cmd
+	start func() (*exec.Cmd, error)
+	kills int
+}
+
+func startHub(ctx context.Context, o Options, simURL string) (*hubProc, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	logf, err := os.OpenFile(filepath.Join(o.Dir, "hub.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	d := sim.DefaultConfig()
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	h := &hubProc{addr: addr}
+	h.start = func() (*exec.Cmd, error) {
+		cmd := exec.Command(o.Bin, "hub", "--listen", addr, "--public-url", "http://"+addr+"/vipps", "--db", o.SharedDB,
+			"--msn", d.MSN, "--vipps-url", simURL, "--client-id", d.ClientID)
+		cmd.Env = append(os.Environ(), "KASSE_VIPPS_CLIENT_SECRET="+d.ClientSecret, "KASSE_VIPPS_SUBSCRIPTION_KEY="+d.SubscriptionKey)
+		cmd.Stdout, cmd.Stderr = logf, logf
+		if err := cmd.Start(); err != nil {
+			return nil, err
+		}
+		go func() { _ = cmd.Wait() }()
+		// Ready once its health says the webhook is registered.
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && ctx.Err() == nil; time.Sleep(50 * time.Millisecond) {
+			var hh struct {
+				OK bool `json:"ok"`
+			}
+			if err := getJSON(ctx, "http://"+addr+"/healthz", &hh); err == nil && hh.OK {
+				break
+			}
+		}
+		return cmd, nil
+	}
+	if h.cmd, err = h.start(); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+func (h *hubProc) stop() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.cmd != nil && h.cmd.Process != nil {
+		_ = h.cmd.Process.Signal(syscall.SIGTERM)
+	}
+}
+
+// killEvery SIGKILLs the hub at random moments (mean every) and starts it again.
+func (h *hubProc) killEvery(ctx context.Context, every time.Duration, rng *rand.Rand) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every/2 + time.Duration(rng.Int64N(int64(every)))):
+		}
+		h.mu.Lock()
+		_ = h.cmd.Process.Kill()
+		h.kills++
+		cmd, err := h.start()
+		if err == nil {
+			h.cmd = cmd
+		}
+		h.mu.Unlock()
+	}
+}
+
+// cutConnections ends every other connection to the chain's database at
+// random moments (mean every): tills and the hub lose their pools and the
+// tills their LISTEN, as when the database restarts or a network drops.
+func cutConnections(ctx context.Context, o Options, rng *rand.Rand) {
+	db, err := store.Open(o.SharedDB)
+	if err != nil {
+		return
+	}
+	defer db.Close()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every(o.DBKillEvery, rng)):
+		}
+		_ = db.Gorm().WithContext(ctx).Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`).Error
+		fmt.Fprintln(o.Log, "chaos: cut every connection to the database")
+	}
+}
+
+func every(d time.Duration, rng *rand.Rand) time.Duration {
+	return d/2 + time.Duration(rng.Int64N(int64(d)))
 }

@@ -58,6 +58,26 @@ func shortOptions(t *testing.T) Options {
 }
 
 func runShort(t *testing.T, o Options) {
+	t.Helper()
+	res := runShortResult(t, o)
+	if res.Kills == 0 {
+		t.Error("no till was killed: the pass proved nothing about crashes")
+	}
+	// Every bad delivery must be rejected. A till whose webhook registration
+	// failed (the simulator answers 5xx) starts on polling and, until it has
+	// registered, has no secret to judge tampering or age with: it rejects
+	// everything as forged. So deliveries may move into "forged" (so may the
+	// simulator's retries signed for a till's previous registration), and
+	// replays are counted for the simulator's own duplicates too; tampered
+	// and stale ones come only from us.
+	sent, rej := res.WebhooksSent, res.WebhooksRejected
+	if sent.Total() == 0 || rej.Total() < sent.Total() || rej.Tampered > sent.Tampered || rej.Stale > sent.Stale {
+		t.Errorf("bad webhooks sent %+v, counted by the tills %+v", sent, rej)
+	}
+}
+
+func runShortResult(t *testing.T, o Options) Result {
+	t.Helper()
 	dir, err := os.MkdirTemp("", "kasse-chaos-test-")
 	if err != nil {
 		t.Fatal(err)
@@ -86,18 +106,24 @@ func runShort(t *testing.T, o Options) {
 		t.Errorf("webhooks did not carry most authorizations (%d by webhook, %d by polling, %d genuine deliveries)",
 			res.AuthByWebhook, res.AuthByPoll, res.RealWebhooksAccepted)
 	}
-	if res.Kills == 0 {
-		t.Error("no till was killed: the pass proved nothing about crashes")
+	return res
+}
+
+// A chain behind `kasse hub`, on the happy path: every authorization
+// reaches its own till through the hub, none through polling.
+func TestChaosHubHappyPath(t *testing.T) {
+	dsn := os.Getenv("KASSE_TEST_POSTGRES")
+	if dsn == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("KASSE_TEST_POSTGRES is not set: run the tests under .ci/with-postgres")
+		}
+		t.Skip("needs PostgreSQL (KASSE_TEST_POSTGRES)")
 	}
-	// Every bad delivery must be rejected. A till whose webhook registration
-	// failed (the simulator answers 5xx) starts on polling and, until it has
-	// registered, has no secret to judge tampering or age with: it rejects
-	// everything as forged. So deliveries may move into "forged" (so may the
-	// simulator's retries signed for a till's previous registration), and
-	// replays are counted for the simulator's own duplicates too; tampered
-	// and stale ones come only from us.
-	sent, rej := res.WebhooksSent, res.WebhooksRejected
-	if sent.Total() == 0 || rej.Total() < sent.Total() || rej.Tampered > sent.Tampered || rej.Stale > sent.Stale {
-		t.Errorf("bad webhooks sent %+v, counted by the tills %+v", sent, rej)
+	o := shortOptions(t)
+	o.Sales, o.Tills, o.Kills = 15, 3, 0
+	o.SharedDB, o.Hub, o.NoFaults = storetest.NewPostgresSchema(t, dsn), true, true
+	res := runShortResult(t, o)
+	if res.AuthByPoll != 0 || res.AuthByWebhook != o.Sales {
+		t.Errorf("authorizations through the hub %d, by polling %d; want all %d through the hub", res.AuthByWebhook, res.AuthByPoll, o.Sales)
 	}
 }

@@ -46,6 +46,10 @@ func main() {
 	flag.BoolVar(&o.SameTillID, "same-till-id", false, `every till has the id "pos1": several installations on one sales unit, each with its own database`)
 	flag.BoolVar(&o.Reinstall, "reinstall", false, "till 1's database is deleted halfway through its sales and it keeps selling")
 	flag.StringVar(&o.SharedDB, "shared-db", "", "PostgreSQL DSN: every till on this one (empty) database, as a chain's tills are")
+	flag.BoolVar(&o.Hub, "hub", false, "a kasse hub receives the webhooks and the tills take their events from the shared database (needs -shared-db)")
+	flag.DurationVar(&o.HubKillEvery, "hub-kill-every", 0, "SIGKILL and restart the hub about this often (0: never)")
+	flag.DurationVar(&o.DBKillEvery, "db-kill-every", 0, "cut every connection to the shared database about this often (0: never)")
+	flag.BoolVar(&o.NoFaults, "no-faults", false, "the simulator without faults (the happy path)")
 	flag.Parse()
 	if o.Dir == "" {
 		d, err := os.MkdirTemp("", "kasse-chaos-")
