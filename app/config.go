@@ -145,6 +145,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Vipps.Env, "vipps-env", c.Vipps.Env, "Vipps environment: simulator, test or production")
 	fs.StringVar(&c.Vipps.BaseURL, "vipps-url", c.Vipps.BaseURL, "override the Vipps API base URL (e.g. an external simulator)")
 	fs.StringVar(&c.Vipps.MSN, "msn", c.Vipps.MSN, "Merchant Serial Number of the sales unit")
+	fs.StringVar(&c.Store.POSID, "till-id", c.Store.POSID, "this till's id, unique in the chain (store.posID); it leads every payment reference")
 	fs.StringVar(&c.Vipps.ClientID, "client-id", c.Vipps.ClientID, "Vipps client_id (the secret and subscription key come from the keyring or environment)")
 	fs.StringVar(&c.Webhook.Listen, "webhook-listen", c.Webhook.Listen, "address for the Vipps webhook listener, e.g. 127.0.0.1:8089 (default: polling only)")
 	fs.StringVar(&c.Webhook.PublicURL, "webhook-url", c.Webhook.PublicURL, "public URL Vipps calls for webhooks")
