@@ -26,6 +26,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"github.com/kasse-pos/kasse/app"
@@ -263,19 +264,23 @@ func reportCommand(fs *flag.FlagSet) runFunc {
 	cashier := fs.Int64("cashier", 0, "id of the cashier taking the report (a manager for Z)")
 	pin := fs.String("pin", os.Getenv("KASSE_PIN"), "the cashier's PIN (default: $KASSE_PIN)")
 	lang := fs.String("report-lang", "nb", "language of the printed report: nb or en")
+	chain := fs.Bool("chain", false, "x only: an overview of every till on the (shared) database since its last Z")
 	return func(ctx context.Context, args []string, out io.Writer) error {
 		args, err := flagsAfter(fs, args, 1)
 		if err != nil {
 			return err
 		}
-		if len(args) != 1 || (args[0] != "x" && args[0] != "z") {
-			return usageError{"usage: kasse report x|z [--cashier ID --pin PIN]"}
+		if len(args) != 1 || (args[0] != "x" && args[0] != "z") || (*chain && args[0] != "x") {
+			return usageError{"usage: kasse report x|z [--cashier ID --pin PIN] | kasse report x --chain"}
 		}
 		cfg, db, err := open()
 		if err != nil {
 			return err
 		}
 		defer db.Close()
+		if *chain {
+			return chainOverview(ctx, db, out, *lang)
+		}
 		j := flow.NewElectronicJournal(db, cfg.Store.POSID, time.Local, nil)
 		if *cashier != 0 || args[0] == "z" {
 			session := flow.NewCashierSession(db, nil, nil)
@@ -468,4 +473,32 @@ func hubCommand(fs *flag.FlagSet) runFunc {
 		log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 		return app.RunHub(ctx, cfg, log)
 	}
+}
+
+// chainOverview prints every till's open period (since its last Z) and the
+// chain's totals: an overview for the office, not a till's X report (it is
+// not journaled).
+func chainOverview(ctx context.Context, db *store.DB, out io.Writer, lang string) error {
+	heads, err := db.JournalHeads(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "till\tsales\tamount\treturns\tnet\t")
+	var sales, returns flow.Tally
+	var net flow.Money
+	for _, h := range heads {
+		r, err := flow.NewElectronicJournal(db, h.TillID, time.Local, nil).PeekReport(ctx, flow.ReportX)
+		if err != nil {
+			return fmt.Errorf("till %s: %w", h.TillID, err)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t\n", h.TillID, r.Sales.Count, flow.FormatAmount(r.Sales.Amount, lang),
+			flow.FormatAmount(r.Returns.Amount, lang), flow.FormatAmount(r.Net, lang))
+		sales.Count, sales.Amount = sales.Count+r.Sales.Count, sales.Amount+r.Sales.Amount
+		returns.Count, returns.Amount = returns.Count+r.Returns.Count, returns.Amount+r.Returns.Amount
+		net += r.Net
+	}
+	fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t\n", "all", sales.Count, flow.FormatAmount(sales.Amount, lang),
+		flow.FormatAmount(returns.Amount, lang), flow.FormatAmount(net, lang))
+	return tw.Flush()
 }

@@ -112,3 +112,35 @@ func TestCashierCommand(t *testing.T) {
 		t.Errorf("add without a name: exit %d, want 2", code)
 	}
 }
+
+// The office's overview of a chain: every till's period since its last Z,
+// and the totals, from one shared database.
+func TestChainOverviewOfEveryTill(t *testing.T) {
+	t.Setenv("KASSE_VIPPS_CLIENT_SECRET", "")
+	dir := t.TempDir()
+	db, err := store.Open(filepath.Join(dir, "kasse.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i, till := range []string{"butikk1", "butikk2"} {
+		j := flow.NewElectronicJournal(db, till, time.Local, nil)
+		total := flow.Money(1000 * (i + 1))
+		sale := flow.SaleRecord{SaleID: int64(i + 1), ReceiptNumber: "000001", Currency: "NOK", Total: total,
+			Lines:    []flow.SaleRecordLine{{GTIN: "7038010000737", Name: "Melk", Quantity: 1, UnitPrice: total, Total: total, Net: total - flow.VATOf(total, 15), VAT: flow.VATOf(total, 15), VATRate: 15}},
+			Payments: []flow.SaleRecordPayment{{Method: flow.PaymentVipps, Amount: total, Reference: till + "-000001"}}}
+		if _, err := j.RecordSale(ctx, sale); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	var out, errb bytes.Buffer
+	if code := run([]string{"report", "x", "--chain", "--data-dir", dir}, &out, &errb); code != 0 {
+		t.Fatalf("report x --chain: %d %q", code, errb.String())
+	}
+	for _, want := range []string{"butikk1", "10,00", "butikk2", "20,00", "all", "30,00"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("overview lacks %q:\n%s", want, out.String())
+		}
+	}
+}
