@@ -1,9 +1,11 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -12,6 +14,7 @@ import (
 	"github.com/kasse-pos/kasse/app/store"
 	"github.com/kasse-pos/kasse/app/store/storetest"
 	"github.com/kasse-pos/kasse/flow"
+	"github.com/kasse-pos/kasse/vipps"
 	"github.com/kasse-pos/kasse/vipps/sim"
 )
 
@@ -132,4 +135,35 @@ func TestTillsOfAChainTakeTheirPaymentsFromTheHub(t *testing.T) {
 	if st == nil || st.Undelivered != 0 || st.Stored == 0 {
 		t.Errorf("hub's events: %+v, want all delivered", st)
 	}
+
+	// A forged delivery is refused and counted.
+	unitURL := fmt.Sprintf("http://127.0.0.1:%d/vipps/%s", port, sc.MSN)
+	body := []byte(`{"msn":"` + sc.MSN + `","reference":"x-pos9-000001","pspReference":"p1","name":"AUTHORIZED","amount":{"currency":"NOK","value":100},"timestamp":"2026-12-01T10:00:00Z","success":true}`)
+	forged, err := vipps.SignWebhook(unitURL, "not-the-secret", body, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := postHook(t, unitURL, forged, body); code != http.StatusUnauthorized {
+		t.Errorf("forged delivery answered %d, want 401", code)
+	}
+	if u := hub.Health(ctx).Units[0]; u.Refused == 0 {
+		t.Errorf("the forged delivery was not counted: %+v", u)
+	}
+}
+
+func postHook(t *testing.T, url string, h http.Header, body []byte) int {
+	t.Helper()
+	req, err := http.NewRequest("POST", url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range h {
+		req.Header[k] = v
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
 }
