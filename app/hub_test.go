@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -23,13 +22,7 @@ import (
 // takes in the events of its own sales only, and none of its payments is
 // settled by polling on the happy path.
 func TestTillsOfAChainTakeTheirPaymentsFromTheHub(t *testing.T) {
-	dsn := os.Getenv("KASSE_TEST_POSTGRES")
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("KASSE_TEST_POSTGRES is not set: run the tests under .ci/with-postgres")
-		}
-		t.Skip("needs PostgreSQL (KASSE_TEST_POSTGRES)")
-	}
+	dsn := storetest.PostgresDSN(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	chainDB := storetest.NewPostgresSchema(t, dsn)

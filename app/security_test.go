@@ -124,18 +124,7 @@ func TestBadWebhooksAreRejectedAndCounted(t *testing.T) {
 			Amount: vipps.Amount{Currency: "NOK", Value: int64(sale.Total())}, Timestamp: now, Success: true})
 		return b
 	}
-	send := func(h http.Header, b []byte) int {
-		req, _ := http.NewRequest("POST", l.registeredURL, bytes.NewReader(b))
-		for k, v := range h {
-			req.Header[k] = v
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		return res.StatusCode
-	}
+	send := func(h http.Header, b []byte) int { return postHook(t, l.registeredURL, h, b) }
 	sign := func(secret string, b []byte, at time.Time) http.Header {
 		h, err := vipps.SignWebhook(l.registeredURL, secret, b, at)
 		if err != nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -140,10 +139,7 @@ func TestAuthorizationAndJobsCommitTogether(t *testing.T) {
 // and payments for their own: the second is refused, naming the first; once
 // the first is gone (however it ended), the id is free again.
 func TestATillIDRunsOnceOnASharedDatabase(t *testing.T) {
-	dsn := os.Getenv("KASSE_TEST_POSTGRES")
-	if dsn == "" {
-		t.Skip("needs PostgreSQL (KASSE_TEST_POSTGRES)")
-	}
+	dsn := storetest.PostgresDSN(t)
 	ctx := context.Background()
 	db := storetest.OpenPostgres(t, dsn)
 	release, err := db.ClaimTill(ctx, "pos1")
@@ -187,10 +183,7 @@ func TestInstallationIDIsMadeOnceAndKept(t *testing.T) {
 // The tills of a chain start at once on a new shared database: every one
 // of them opens it (one migrates, the others wait), none fails.
 func TestTillsOpeningANewSharedDatabaseTogether(t *testing.T) {
-	dsn := os.Getenv("KASSE_TEST_POSTGRES")
-	if dsn == "" {
-		t.Skip("needs PostgreSQL (KASSE_TEST_POSTGRES)")
-	}
+	dsn := storetest.PostgresDSN(t)
 	schemaDSN := storetest.NewPostgresSchema(t, dsn)
 	errs := make(chan error, 4)
 	for range 4 {

@@ -33,13 +33,7 @@ func TestChaosInstallationsWithOneTillIDAndAReinstall(t *testing.T) {
 // Three tills of a chain on one PostgreSQL, each with its webhooks on:
 // every till gets every event; each acts on its own alone.
 func TestChaosThreeTillsOnOneSharedPostgres(t *testing.T) {
-	dsn := os.Getenv("KASSE_TEST_POSTGRES")
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("KASSE_TEST_POSTGRES is not set: run the tests under .ci/with-postgres")
-		}
-		t.Skip("needs PostgreSQL (KASSE_TEST_POSTGRES)")
-	}
+	dsn := storetest.PostgresDSN(t)
 	o := shortOptions(t)
 	o.Sales, o.Tills, o.Kills = 24, 3, 3
 	o.SharedDB = storetest.NewPostgresSchema(t, dsn)
@@ -112,13 +106,7 @@ func runShortResult(t *testing.T, o Options) Result {
 // A chain behind `kasse hub`, on the happy path: every authorization
 // reaches its own till through the hub, none through polling.
 func TestChaosHubHappyPath(t *testing.T) {
-	dsn := os.Getenv("KASSE_TEST_POSTGRES")
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("KASSE_TEST_POSTGRES is not set: run the tests under .ci/with-postgres")
-		}
-		t.Skip("needs PostgreSQL (KASSE_TEST_POSTGRES)")
-	}
+	dsn := storetest.PostgresDSN(t)
 	o := shortOptions(t)
 	o.Sales, o.Tills, o.Kills = 15, 3, 0
 	o.SharedDB, o.Hub, o.NoFaults = storetest.NewPostgresSchema(t, dsn), true, true

@@ -37,6 +37,20 @@ func Backends(t testing.TB) []Backend {
 	return bs
 }
 
+// PostgresDSN is KASSE_TEST_POSTGRES for a test that needs PostgreSQL
+// itself (a chain, the hub): it skips without one, and fails under CI=true.
+func PostgresDSN(t testing.TB) string {
+	t.Helper()
+	dsn := os.Getenv("KASSE_TEST_POSTGRES")
+	if dsn == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("KASSE_TEST_POSTGRES is not set: run the tests under .ci/with-postgres")
+		}
+		t.Skip("needs PostgreSQL (KASSE_TEST_POSTGRES; make test runs under .ci/with-postgres)")
+	}
+	return dsn
+}
+
 // Each runs fn as a subtest once per backend, each with a fresh database.
 func Each(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	for _, b := range Backends(t) {
