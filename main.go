@@ -7,6 +7,8 @@
 //	kasse journal verify     check the electronic journal's hash chains
 //	kasse report x|z         print an X report, or take the Z report that closes the day
 //	kasse saft-export        write the journal as SAF-T Cash Register XML
+//	kasse saft-keys export   print the tills' public signing keys for an auditor
+//	kasse saft-verify F.xml  check every signature of an export with a public key
 //	kasse cashier add|list   manage who may log in (the first cashier is a manager)
 //	kasse import-catalog F   add or update products from a CSV file
 //	kasse drive --sales N    scripted sales without windows (chaos runs, benchmarks)
@@ -55,6 +57,8 @@ func commands() []command {
 		{"journal", "journal verify: check the electronic journal for edited, deleted or reordered records", journalCommand},
 		{"report", "report x|z: print an X report, or take the Z report that closes the day", reportCommand},
 		{"saft-export", "write the electronic journal as SAF-T Cash Register XML (--from, --to, -o)", saftCommand},
+		{"saft-keys", "saft-keys export | rotate: the tills' public SAF-T signing keys (PEM) for an auditor, or a new key version", saftKeysCommand},
+		{"saft-verify", "saft-verify FILE.xml --key public.pem: check every signature of a SAF-T export with the public key only", saftVerifyCommand},
 		{"cashier", "cashier list | cashier add NAME: the people who may log in to the till", cashierCommand},
 		{"drive", "run scripted sales headless against Vipps or the simulator (--sales N); resumes after a crash", driveCommand},
 		{"import-catalog", "import-catalog FILE: add or update products from a CSV file (gtin,name,price,vat,active)", importCatalogCommand},

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/kasse-pos/kasse/app/saft"
 	"github.com/kasse-pos/kasse/app/store"
 	"github.com/kasse-pos/kasse/flow"
 	"github.com/kasse-pos/kasse/hardware"
@@ -99,6 +100,13 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 	gw := newVippsGateway(t.Vipps, cfg.Vipps.ClubName, cfg.Vipps.Currency)
 
 	t.Journal = flow.NewElectronicJournal(t.DB, cfg.Store.POSID, time.Local, nil)
+	// Sales and returns are signed for SAF-T with this till's own key,
+	// made on its first start; the key stays in the data directory.
+	signer, err := saft.OpenKeyRing(ctx, filepath.Join(cfg.DataDir, saft.KeysDirName), t.Journal)
+	if err != nil {
+		return nil, fmt.Errorf("SAF-T signing key: %w", err)
+	}
+	t.Journal.Signer = signer
 	t.Session = flow.NewCashierSession(t.DB, t.Journal, nil)
 	t.Session.Lockout = t.DB // wrong PINs count across processes and restarts
 	if cfg.Demo {

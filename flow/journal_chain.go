@@ -54,9 +54,14 @@ type JournalRecord struct {
 	// Data is canonical JSON with the event's details: a JournalSale for
 	// sales and returns, a Report for X and Z reports. It is hashed exactly
 	// as stored.
-	Data     string
-	PrevHash string // hex SHA-256
-	Hash     string // hex SHA-256
+	Data string
+	// Signature and KeyVersion are the SAF-T signature of a sale or return
+	// (see SignatureText) and the version of the till's key that made it;
+	// empty on other records and on sales journaled before signing began.
+	Signature  string
+	KeyVersion string
+	PrevHash   string // hex SHA-256
+	Hash       string // hex SHA-256
 }
 
 // JournalHead is the last record of a till's chain.
@@ -110,6 +115,9 @@ type canonicalJournal struct {
 	Amount      int64  `json:"amount"`
 	Text        string `json:"text"`
 	Data        string `json:"data"`
+	// Left out when empty, so records from before signing keep their hash.
+	Signature  string `json:"sig,omitempty"`
+	KeyVersion string `json:"keyVersion,omitempty"`
 }
 
 // JournalHash is hex(SHA-256(PrevHash ‖ canonical JSON of the record)).
@@ -118,6 +126,7 @@ func JournalHash(r JournalRecord) string {
 		V: 1, TillID: r.TillID, Seq: r.Seq, AtMicros: r.At.UnixMicro(), Day: r.Day,
 		Event: string(r.Event), CashierID: r.CashierID, CashierName: r.CashierName,
 		SaleID: r.SaleID, Receipt: r.Receipt, Amount: int64(r.Amount), Text: r.Text, Data: r.Data,
+		Signature: r.Signature, KeyVersion: r.KeyVersion,
 	}
 	b, err := json.Marshal(c)
 	if err != nil { // cannot happen: plain strings and integers

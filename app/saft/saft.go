@@ -79,6 +79,7 @@ var eventTypes = map[flow.JournalEvent]struct{ id, code, desc string }{
 	flow.JournalVoid:        {"VOIDREC", "13028", "Void receipt"},
 	flow.JournalLineDeleted: {"LINEDELETE", "13999", "Delete line"},
 	flow.JournalPayCancel:   {"PAYCANCEL", "13999", "Payment request cancelled or refused"},
+	flow.JournalSigningKey:  {"SIGNKEY", "13999", "New SAF-T signing key (public key in the journal)"},
 }
 
 // artGroup is our article group for a VAT rate: products carry no group
@@ -111,10 +112,12 @@ func vatCode(rate int) (code, desc string) {
 	return "", ""
 }
 
-// KeyVersion names what is in each cashtransaction's signature: the base64
-// SHA-256 hash of the journal record (see flow.JournalHash), not the RSA or
-// HMAC signature of Skatteetaten's signing guideline.
-const KeyVersion = "kasse-journal-sha256-1"
+// LegacyKeyVersion marks a transaction journaled before its till signed:
+// its signature is the base64 SHA-256 hash of the journal record (see
+// flow.JournalHash), not an RSA signature. Signed transactions carry the
+// till's key version ("1", "2" …) and the RSA-SHA1 signature of
+// flow.SignatureText, chained per register in transaction order.
+const LegacyKeyVersion = "kasse-journal-sha256-1"
 
 // Build turns journal records into the audit file.
 func Build(in Input, opt Options) (*AuditFile, error) {
@@ -269,16 +272,21 @@ func eventText(r flow.JournalRecord) string {
 
 func (b *builder) transaction(r flow.JournalRecord, s flow.SaleRecord) CashTransaction {
 	b.anySale = true
-	nr := strconv.FormatInt(r.Seq, 10)
+	// nr is the receipt number, as signed (flow.SignatureText); transID is
+	// the journal record, which events refer to.
+	nr, transID := s.ReceiptNumber, strconv.FormatInt(r.Seq, 10)
 	emp := b.emp(r.CashierID)
 	tp, transType, lineType, desc := "C", transSale, lineSale, "Receipt "+s.ReceiptNumber
 	if s.Return {
 		tp, transType, lineType, desc = "D", transRet, lineReturn, "Return receipt "+s.ReceiptNumber
 	}
-	hash, _ := hex.DecodeString(r.Hash)
-	ct := CashTransaction{Nr: nr, TransID: nr, TransType: transType, TransAmntIn: Amount(s.Total), AmntTp: tp, EmpID: emp,
+	ct := CashTransaction{Nr: nr, TransID: transID, TransType: transType, TransAmntIn: Amount(s.Total), AmntTp: tp, EmpID: emp,
 		TransDate: b.date(r.At), TransTime: b.clock(r.At), RefID: s.OriginalReceipt, Desc: desc,
-		Signature: base64.StdEncoding.EncodeToString(hash), KeyVersion: KeyVersion, ReceiptNum: 1}
+		Signature: r.Signature, KeyVersion: r.KeyVersion, ReceiptNum: 1}
+	if r.Signature == "" {
+		hash, _ := hex.DecodeString(r.Hash)
+		ct.Signature, ct.KeyVersion = base64.StdEncoding.EncodeToString(hash), LegacyKeyVersion
+	}
 	type vatSum struct{ vat, net flow.Money }
 	sums := map[int]*vatSum{}
 	var net flow.Money
@@ -538,6 +546,13 @@ func Export(ctx context.Context, js flow.JournalStore, cs flow.CashierStore, opt
 	}
 	if err := CheckReferences(af); err != nil {
 		return nil, err
+	}
+	keys, err := JournaledKeys(ctx, js, "")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := VerifyAuditFile(af, keys); err != nil {
+		return nil, fmt.Errorf("the export's signatures do not verify with the journaled public keys (was it written in another time zone than the till's?): %w", err)
 	}
 	return af, Write(w, af)
 }

@@ -86,6 +86,19 @@ func aDayOfSales(t *testing.T) (*flow.MemoryJournal, flow.Report) {
 	paper := flow.SaleLine{GTIN: "9771234567003", Name: "Avis", Quantity: 1, UnitPrice: 4500, VATRate: 0}
 	ticket := flow.SaleLine{GTIN: "2000000000015", Name: "Bussbillett", Quantity: 3, UnitPrice: 4000, VATRate: 12}
 
+	// Each till signs with the test key committed in testdata (both use the
+	// same key here; a real till makes its own on first start).
+	clk.at("07:50")
+	keys := testKeyDir(t, "pos1", "pos2")
+	j2 := flow.NewElectronicJournal(m, "pos2", oslo, clk.Now)
+	for _, jj := range []*flow.ElectronicJournal{j, j2} {
+		ring, err := OpenKeyRing(ctx, keys, jj)
+		must(err)
+		if ring.Version != "1" {
+			t.Fatalf("till %s signs with key version %s, want 1", jj.TillID, ring.Version)
+		}
+		jj.Signer = ring
+	}
 	rec("07:55", flow.JournalAppStart, 0, "", 0, "kasse test")
 	j.SetCashier(kari)
 	rec("08:00", flow.JournalLogin, 0, "", 0, "cashier")
@@ -106,7 +119,6 @@ func aDayOfSales(t *testing.T) (*flow.MemoryJournal, flow.Report) {
 	rec("10:11", flow.JournalDrawerOpen, 0, "", 0, "manual")
 
 	// The second till sells once; it has its own chain.
-	j2 := flow.NewElectronicJournal(m, "pos2", oslo, clk.Now)
 	j2.SetCashier(kari)
 	clk.at("12:00")
 	s6 := sale(6, "000001", false, bread)
