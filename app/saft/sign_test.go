@@ -2,7 +2,6 @@ package saft
 
 import (
 	"bytes"
-	"crypto/rsa"
 	"encoding/base64"
 	"errors"
 	"io"
@@ -25,19 +24,6 @@ const (
 	testPubKeyFile = "testdata/signing-key-test.pub.pem"
 	goldenExport   = "testdata/saft-2026-03-02.xml"
 )
-
-func testKey(t *testing.T) *rsa.PrivateKey {
-	t.Helper()
-	b, err := os.ReadFile(testKeyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := parsePrivateKey(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
 
 // testKeyDir is a data directory's saft-keys folder holding the test key as
 // version 1 of each till (0600, as the till writes it).
