@@ -129,7 +129,9 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 				t.Settler.Kick() // receipt and capture now, not at the worker's next look
 			}
 		},
-		Print: t.printCopy(),
+		Print:            t.printReceipt(),
+		Receipts:         t.DB,
+		OnReceiptPrinted: t.Journal.ReceiptPrinted,
 	})
 	t.closers = append(t.closers, t.Checkout.Close)
 	t.Till = &flow.JournaledTill{Till: t.Checkout, Journal: t.Journal, Sales: t.DB, Session: t.Session}
@@ -286,13 +288,16 @@ func (t *Till) Scan(ctx context.Context, s hardware.Scan) {
 	}
 }
 
-// printCopy prints a receipt copy; nil without a printer, so the checkout
-// says so and no copy is journaled that was never printed.
-func (t *Till) printCopy() func(ctx context.Context, s *flow.Sale) error {
+// printReceipt prints a paper receipt of the kind the checkout decided; nil
+// without a printer, so the checkout says so and no receipt is journaled
+// that was never printed.
+func (t *Till) printReceipt() func(ctx context.Context, s *flow.Sale, kind flow.ReceiptKind) error {
 	if t.Cfg.Printer.Device == "" {
 		return nil
 	}
-	return func(ctx context.Context, s *flow.Sale) error { return t.Printer.Print(ctx, t.receipt(s, true)) }
+	return func(ctx context.Context, s *flow.Sale, kind flow.ReceiptKind) error {
+		return t.Printer.Print(ctx, t.receipt(s, kind))
+	}
 }
 
 // printReport prints an X or Z report on the receipt printer; the screen
@@ -315,11 +320,11 @@ func (t *Till) printReport(ctx context.Context, r flow.Report) error {
 var errNoPrinter = errors.New("no receipt printer is set up")
 
 // receipt lays a sale out for the receipt printer.
-func (t *Till) receipt(s *flow.Sale, cp bool) hardware.Receipt {
+func (t *Till) receipt(s *flow.Sale, kind flow.ReceiptKind) hardware.Receipt {
 	r := hardware.Receipt{
 		StoreName: t.Cfg.Store.Name, StoreAddress: t.Cfg.Store.Address, OrgNumber: t.Cfg.Store.OrgNumber,
 		POSID: s.POSID, ReceiptNumber: s.ReceiptNumber, Time: s.ClosedAt, Currency: s.Currency,
-		Total: int64(s.Total()), PaymentMethod: "Vipps", Copy: cp,
+		Total: int64(s.Total()), PaymentMethod: "Vipps", Kind: hardware.ReceiptKind(kind),
 	}
 	if r.Time.IsZero() {
 		r.Time = s.UpdatedAt

@@ -38,8 +38,15 @@ type Options struct {
 	// OnRelease is called when a release of a stranded approval was queued
 	// (the settlement worker should run it now).
 	OnRelease func()
-	// Print prints a receipt copy; nil: the till has no printer.
-	Print func(ctx context.Context, s *Sale) error
+	// Print prints a paper receipt of a finished sale as kind; nil: the
+	// till has no printer.
+	Print func(ctx context.Context, s *Sale, kind ReceiptKind) error
+	// Receipts records paper receipts, so a sale has one Salgskvittering
+	// and one copy across every till; nil: every print is a copy, unchecked.
+	Receipts ReceiptPrints
+	// OnReceiptPrinted is called after a paper receipt came out (the
+	// electronic journal records copies here).
+	OnReceiptPrinted func(ctx context.Context, s *Sale, kind ReceiptKind)
 
 	Log *slog.Logger
 }

@@ -31,6 +31,13 @@ const (
 	JournalVoid        JournalEvent = "void"          // 13028: a sale abandoned before payment
 	JournalLineDeleted JournalEvent = "line-deleted"  // 13999: a scanned line removed (a correction)
 	JournalPayCancel   JournalEvent = "pay-cancelled" // 13999: a payment request withdrawn or refused
+
+	JournalReceiptPrinted   JournalEvent = "receipt-printed"    // 13012: a paper Salgskvittering (no Vipps receipt)
+	JournalNoReceiptPrinted JournalEvent = "no-receipt-printed" // 13030: sale concluded without a printed receipt
+	JournalSoftwareUpdate   JournalEvent = "software-update"    // 13007: the till runs a new version
+	JournalPriceChange      JournalEvent = "price-change"       // 13021: a product's price changed
+	JournalSaleParked       JournalEvent = "sale-parked"        // 13010: a sale put aside
+	JournalSaleResumed      JournalEvent = "sale-resumed"       // 13011: a parked sale taken up again
 )
 
 // JournalGenesis is the previous hash of a till's first record.

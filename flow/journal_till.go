@@ -17,8 +17,12 @@ func (j *ElectronicJournal) SaleClosed(ctx context.Context, s *Sale) {
 func (j *ElectronicJournal) saleClosed(ctx context.Context, s *Sale) error {
 	switch s.Stage {
 	case StagePaid:
-		_, err := j.RecordSale(ctx, SaleRecordOf(s))
-		return err
+		if _, err := j.RecordSale(ctx, SaleRecordOf(s)); err != nil {
+			return err
+		}
+		// The customer's receipt is the one attached in the Vipps app; the
+		// till prints none unless asked (ReceiptPrinted).
+		return j.RecordEvent(ctx, JournalNoReceiptPrinted, s.ID, s.ReceiptNumber, s.Total(), "sale concluded, receipt in the Vipps app, none printed")
 	case StageCancelled:
 		return j.RecordEvent(ctx, JournalVoid, s.ID, s.ReceiptNumber, s.Total(), fmt.Sprintf("%d line(s) voided", len(s.Lines)))
 	}
@@ -64,10 +68,23 @@ type SaleLoader interface {
 	Sale(ctx context.Context, id int64) (*Sale, error)
 }
 
+// ReceiptPrinted journals a paper receipt the checkout printed
+// (Options.OnReceiptPrinted): the copy (13014) or a paper Salgskvittering
+// (13012) when the Vipps app had none.
+func (j *ElectronicJournal) ReceiptPrinted(ctx context.Context, s *Sale, kind ReceiptKind) {
+	ev, text := JournalCopyReceipt, "copy receipt printed"
+	if kind == ReceiptSale {
+		ev, text = JournalReceiptPrinted, "sales receipt printed on paper"
+	}
+	if err := j.RecordEvent(ctx, ev, s.ID, s.ReceiptNumber, s.Total(), text); err != nil {
+		j.logger().Error("electronic journal: receipt print not journaled", "sale", s.ID, "receipt", s.ReceiptNumber, "kind", kind, "err", err)
+	}
+}
+
 // JournaledTill is the Till the UI drives: it passes every intent to the
 // checkout and journals the ones the regulation asks for that the checkout
 // does not report itself (lines deleted, payment requests withdrawn,
-// returns, copy receipts). With a Session it also keeps refunds and parked
+// returns; receipts printed come through ReceiptPrinted). With a Session it also keeps refunds and parked
 // settlement jobs to managers.
 type JournaledTill struct {
 	Till
@@ -149,18 +166,6 @@ func (t *JournaledTill) Refund(ctx context.Context, saleID int64, lines map[int]
 		return fmt.Errorf("the refund is queued, but the return was not journaled: %w", err)
 	}
 	return nil
-}
-
-// Reprint prints the copy and journals it with the sale's amount.
-func (t *JournaledTill) Reprint(ctx context.Context, saleID int64) error {
-	if err := t.Till.Reprint(ctx, saleID); err != nil {
-		return err
-	}
-	s, err := t.Sales.Sale(ctx, saleID)
-	if err != nil {
-		return err
-	}
-	return t.Journal.RecordEvent(ctx, JournalCopyReceipt, saleID, s.ReceiptNumber, s.Total(), "copy receipt printed")
 }
 
 // RetryParked is a manager's decision.

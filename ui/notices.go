@@ -46,6 +46,8 @@ var NoticeKeys = map[string][]string{
 	"print.no_printer":             nil,
 	"print.failed":                 nil,
 	"print.copy_printed":           {"receipt"},
+	"print.sale_printed":           {"receipt"},
+	"print.copy_taken":             {"Receipt"},
 	"store.failed":                 nil,
 	"action.manager_only":          nil,
 	"action.failed":                nil,

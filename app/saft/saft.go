@@ -80,6 +80,13 @@ var eventTypes = map[flow.JournalEvent]struct{ id, code, desc string }{
 	flow.JournalLineDeleted: {"LINEDELETE", "13999", "Delete line"},
 	flow.JournalPayCancel:   {"PAYCANCEL", "13999", "Payment request cancelled or refused"},
 	flow.JournalSigningKey:  {"SIGNKEY", "13999", "New SAF-T signing key (public key in the journal)"},
+
+	flow.JournalReceiptPrinted:   {"SALRECPAPER", "13012", "Sales receipt printed on paper"},
+	flow.JournalNoReceiptPrinted: {"NORECEIPT", "13030", "Concluded sale without receipt printed (receipt in the Vipps app)"},
+	flow.JournalSoftwareUpdate:   {"POSUPDATE", "13007", "Update of POS application"},
+	flow.JournalPriceChange:      {"PRICECHANGE", "13021", "Price change"},
+	flow.JournalSaleParked:       {"SUSPEND", "13010", "Suspend transaction (sale parked)"},
+	flow.JournalSaleResumed:      {"RESUME", "13011", "Resume transaction (parked sale)"},
 }
 
 // artGroup is our article group for a VAT rate: products carry no group
@@ -227,7 +234,7 @@ func (b *builder) register(till string, recs []flow.JournalRecord) (CashRegister
 		switch r.Event {
 		case flow.JournalSale, flow.JournalReturn:
 			ev.TransID = strconv.FormatInt(r.Seq, 10)
-		case flow.JournalCopyReceipt:
+		case flow.JournalCopyReceipt, flow.JournalReceiptPrinted, flow.JournalNoReceiptPrinted:
 			ev.TransID = transOf[r.Receipt] // empty when the sale is outside the period
 		}
 		switch r.Event {
