@@ -278,6 +278,7 @@ func reportCommand(fs *flag.FlagSet) runFunc {
 		}
 		defer db.Close()
 		j := flow.NewElectronicJournal(db, cfg.Store.POSID, time.Local, nil)
+		j.Work = db
 		if *cashier != 0 || args[0] == "z" {
 			session := flow.NewCashierSession(db, nil, nil)
 			session.Lockout = db
@@ -378,11 +379,23 @@ func importCatalogCommand(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		defer db.Close()
-		n, err := db.ImportCatalogCSV(ctx, f)
+		ps, err := flow.ParseCatalogCSV(f)
 		if err != nil {
 			return fmt.Errorf("%s: %w", args[0], err)
 		}
-		fmt.Fprintf(out, "imported %d products from %s\n", n, args[0])
+		// Price changes are journaled (13021) by the till that imports.
+		changes, err := flow.PriceChanges(ctx, db, ps)
+		if err != nil {
+			return err
+		}
+		if err := db.UpsertProducts(ctx, ps); err != nil {
+			return fmt.Errorf("storing the catalogue: %w", err)
+		}
+		j := flow.NewElectronicJournal(db, cfg.Store.POSID, time.Local, nil)
+		if err := j.RecordPriceChanges(ctx, changes); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "imported %d products from %s (%d price changes journaled)\n", len(ps), args[0], len(changes))
 		return nil
 	}
 }

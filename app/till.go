@@ -107,6 +107,7 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 		return nil, fmt.Errorf("SAF-T signing key: %w", err)
 	}
 	t.Journal.Signer = signer
+	t.Journal.Work = t.DB // no Z report while a sale is open or a refund parked
 	t.Session = flow.NewCashierSession(t.DB, t.Journal, nil)
 	t.Session.Lockout = t.DB // wrong PINs count across processes and restarts
 	if cfg.Demo {
@@ -149,7 +150,7 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 	} else if n > 0 {
 		log.Warn("journaled sales closed before the last stop", "count", n)
 	}
-	if err := t.Journal.RecordEvent(ctx, flow.JournalAppStart, 0, "", 0, "kasse "+Version); err != nil {
+	if err := t.Journal.Started(ctx, Version); err != nil {
 		return nil, fmt.Errorf("electronic journal: %w", err)
 	}
 	t.closers = append(t.closers, func() {

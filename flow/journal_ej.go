@@ -102,6 +102,9 @@ type ElectronicJournal struct {
 	// Signer signs sales and returns for SAF-T; nil leaves them unsigned
 	// (the SHA-256 chain still covers them).
 	Signer TransactionSigner
+	// Work is asked before a Z report whether a sale is open or a refund
+	// parked; nil: not checked.
+	Work OpenWork
 
 	mu      sync.Mutex
 	cashier Cashier

@@ -260,7 +260,8 @@ func (j *ElectronicJournal) XReport(ctx context.Context) (Report, error) {
 
 // ZReport closes the business day: it sums the period since the last Z
 // report, journals the report (so the next period starts after it) and
-// returns it. A till takes one Z report per business day (ErrZReportTaken).
+// returns it. A till takes one Z report per business day (ErrZReportTaken),
+// and none while a sale is open or a refund parked (*ZBlockedError).
 func (j *ElectronicJournal) ZReport(ctx context.Context) (Report, error) {
 	zrec, _, err := j.lastZ(ctx)
 	if err != nil {
@@ -268,6 +269,9 @@ func (j *ElectronicJournal) ZReport(ctx context.Context) (Report, error) {
 	}
 	if zrec != nil && zrec.Day == j.Now().In(j.Location).Format(time.DateOnly) {
 		return Report{}, ErrZReportTaken
+	}
+	if err := j.checkDayClosable(ctx); err != nil {
+		return Report{}, err
 	}
 	return j.takeReport(ctx, ReportZ)
 }

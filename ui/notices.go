@@ -48,6 +48,8 @@ var NoticeKeys = map[string][]string{
 	"print.copy_printed":           {"receipt"},
 	"print.sale_printed":           {"receipt"},
 	"print.copy_taken":             {"Receipt"},
+	"reports.z_open_sale":          {"Receipt"},
+	"reports.z_parked_refund":      {"Count"},
 	"store.failed":                 nil,
 	"action.manager_only":          nil,
 	"action.failed":                nil,

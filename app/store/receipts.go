@@ -52,3 +52,15 @@ func (db *DB) VippsReceiptSent(ctx context.Context, saleID int64) (bool, error) 
 		Where("sale_id = ? AND kind = ? AND state = ?", saleID, flow.JobReceipt, flow.JobDone).Count(&n).Error
 	return n > 0, err
 }
+
+var _ flow.OpenWork = (*DB)(nil)
+
+// ParkedRefunds counts the refund jobs of the till's sales that are parked
+// for a manager.
+func (db *DB) ParkedRefunds(ctx context.Context, posID string) (int, error) {
+	var n int64
+	err := db.gorm.WithContext(ctx).Model(&OutboxJobRow{}).
+		Where("kind = ? AND state = ? AND sale_id IN (?)", flow.JobRefund, flow.JobParked,
+			db.gorm.Model(&saleRow{}).Select("id").Where("pos_id = ?", posID)).Count(&n).Error
+	return int(n), err
+}
