@@ -133,6 +133,8 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 		Print:            t.printReceipt(),
 		Receipts:         t.DB,
 		OnReceiptPrinted: t.Journal.ReceiptPrinted,
+		Parking:          t.DB,
+		OnSaleParked:     t.Journal.SaleParked,
 	})
 	t.closers = append(t.closers, t.Checkout.Close)
 	t.Till = &flow.JournaledTill{Till: t.Checkout, Journal: t.Journal, Sales: t.DB, Session: t.Session}

@@ -47,6 +47,11 @@ type Options struct {
 	// OnReceiptPrinted is called after a paper receipt came out (the
 	// electronic journal records copies here).
 	OnReceiptPrinted func(ctx context.Context, s *Sale, kind ReceiptKind)
+	// Parking lists parked sales; nil: sales cannot be parked.
+	Parking ParkedSales
+	// OnSaleParked is called after a sale was parked or resumed (the
+	// electronic journal records both).
+	OnSaleParked func(ctx context.Context, s *Sale, resumed bool)
 
 	Log *slog.Logger
 }
@@ -92,6 +97,7 @@ type Checkout struct {
 	enrolStops  map[int64]context.CancelFunc // running enrolments by sale
 	polls       map[string]*poller           // by reference: one per payment request still open
 	lastPaid    int64
+	parkedSales int // this till's parked sales
 	settlement  SettlementStatus
 	parked      int
 	notice      *Notice

@@ -81,6 +81,18 @@ func (j *ElectronicJournal) ReceiptPrinted(ctx context.Context, s *Sale, kind Re
 	}
 }
 
+// SaleParked journals a sale parked (13010) or resumed (13011) with its
+// amount; it fits Options.OnSaleParked.
+func (j *ElectronicJournal) SaleParked(ctx context.Context, s *Sale, resumed bool) {
+	ev, text := JournalSaleParked, fmt.Sprintf("sale parked with %d line(s)", len(s.Lines))
+	if resumed {
+		ev, text = JournalSaleResumed, "parked sale resumed"
+	}
+	if err := j.RecordEvent(ctx, ev, s.ID, s.ReceiptNumber, s.Total(), text); err != nil {
+		j.logger().Error("electronic journal: park not journaled", "sale", s.ID, "receipt", s.ReceiptNumber, "err", err)
+	}
+}
+
 // JournaledTill is the Till the UI drives: it passes every intent to the
 // checkout and journals the ones the regulation asks for that the checkout
 // does not report itself (lines deleted, payment requests withdrawn,

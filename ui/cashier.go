@@ -56,6 +56,9 @@ type cashierWindow struct {
 	cancelPay  *touchButton
 	newSale    *touchButton
 	voidSale   *touchButton
+	park       *touchButton // park the open sale
+	resume     *touchButton // the parked sales, to resume one
+	parkRow    *fyne.Container
 	settlement *widget.Label
 
 	notice    *widget.Label
@@ -144,7 +147,11 @@ func newCashierWindow(w *Windows) *cashierWindow {
 	// takes the room between them and the keypad, scrolling if a long
 	// translation needs more, so nothing a finger aims for ever moves.
 	status := container.NewVScroll(container.NewVBox(c.payStatus, c.countdown, c.settlement, c.payHint))
-	buttons := container.NewVBox(c.request, container.NewBorder(nil, nil, nil, c.voidSale, c.qr), c.cancelPay, c.newSale)
+	c.park = newButton(t("sale.park"), theme.MediaPauseIcon(), func() { w.do(w.opt.Till.ParkSale) })
+	c.resume = newButton(t("sale.parked"), theme.MediaPlayIcon(), c.showParkedSales)
+	c.parkRow = container.NewGridWithColumns(2, c.park, c.resume)
+	c.parkRow.Hide()
+	buttons := container.NewVBox(c.request, container.NewBorder(nil, nil, nil, c.voidSale, c.qr), c.cancelPay, c.newSale, c.parkRow)
 
 	right := container.NewBorder(c.search, buttons, nil, nil,
 		container.NewBorder(container.NewStack(container.NewVBox(c.keypad), container.NewVScroll(c.results)), nil, nil, nil, status))
@@ -452,6 +459,10 @@ func (c *cashierWindow) renderPayment(v flow.View) {
 	show(c.qr, !finished)
 	c.qr.setEnabled(v.CanPayByQR)
 	show(c.voidSale, v.CanVoid)
+	show(c.park, v.CanPark)
+	show(c.resume, v.CanResume)
+	show(c.parkRow, v.CanPark || v.CanResume)
+	c.resume.SetText(fmt.Sprintf("%s (%d)", t("sale.parked"), v.ParkedSales))
 	show(c.cancelPay, active)
 	c.cancelPay.setEnabled(v.CanCancel)
 	show(c.newSale, v.CanNewSale && finished)

@@ -50,6 +50,8 @@ var NoticeKeys = map[string][]string{
 	"print.copy_taken":             {"Receipt"},
 	"reports.z_open_sale":          {"Receipt"},
 	"reports.z_parked_refund":      {"Count"},
+	"reports.z_parked_sale":        {"Receipt"},
+	"sale.cannot_park":             nil,
 	"store.failed":                 nil,
 	"action.manager_only":          nil,
 	"action.failed":                nil,

@@ -115,7 +115,8 @@ type openWork struct{}
 func (openWork) OpenSales(context.Context, string) ([]*flow.Sale, error) {
 	return []*flow.Sale{{ReceiptNumber: "000007"}}, nil
 }
-func (openWork) ParkedRefunds(context.Context, string) (int, error) { return 0, nil }
+func (openWork) ParkedSales(context.Context, string) ([]*flow.Sale, error) { return nil, nil }
+func (openWork) ParkedRefunds(context.Context, string) (int, error)        { return 0, nil }
 
 func TestTheZWaitsForAnOpenSaleAndSaysWhatToDo(t *testing.T) {
 	test.NewTempApp(t)

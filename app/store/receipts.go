@@ -64,3 +64,24 @@ func (db *DB) ParkedRefunds(ctx context.Context, posID string) (int, error) {
 			db.gorm.Model(&saleRow{}).Select("id").Where("pos_id = ?", posID)).Count(&n).Error
 	return int(n), err
 }
+
+var _ flow.ParkedSales = (*DB)(nil)
+
+// ParkedSales returns the till's parked sales, oldest first.
+func (db *DB) ParkedSales(ctx context.Context, posID string) ([]*flow.Sale, error) {
+	var ids []int64
+	err := db.gorm.WithContext(ctx).Model(&saleRow{}).Where("pos_id = ? AND stage = ?", posID, string(flow.StageParked)).
+		Order("id").Pluck("id", &ids).Error
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*flow.Sale, 0, len(ids))
+	for _, id := range ids {
+		s, err := db.Sale(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
