@@ -234,7 +234,7 @@ func (b *builder) register(till string, recs []flow.JournalRecord) (CashRegister
 		switch r.Event {
 		case flow.JournalSale, flow.JournalReturn:
 			ev.TransID = strconv.FormatInt(r.Seq, 10)
-		case flow.JournalCopyReceipt, flow.JournalReceiptPrinted, flow.JournalNoReceiptPrinted:
+		case flow.JournalCopyReceipt, flow.JournalReceiptPrinted, flow.JournalNoReceiptPrinted, flow.JournalSaleParked, flow.JournalSaleResumed:
 			ev.TransID = transOf[r.Receipt] // empty when the sale is outside the period
 		}
 		switch r.Event {

@@ -99,7 +99,12 @@ func aDayOfSales(t *testing.T) (*flow.MemoryJournal, flow.Report) {
 		}
 		jj.Signer = ring
 	}
-	rec("07:55", flow.JournalAppStart, 0, "", 0, "kasse test")
+	clk.at("07:54")
+	must(j.Started(ctx, "0.9.0"))
+	clk.at("07:55")
+	must(j.Started(ctx, "1.0.0")) // an update since yesterday: 13007, then 13001
+	clk.at("07:56")
+	must(j.RecordPriceChanges(ctx, []flow.PriceChange{{GTIN: "7020650000014", Name: "Grovbrød", Old: 3790, New: 3990}}))
 	j.SetCashier(kari)
 	rec("08:00", flow.JournalLogin, 0, "", 0, "cashier")
 	s1 := sale(1, "000001", false, milk, bread)
@@ -110,11 +115,20 @@ func aDayOfSales(t *testing.T) (*flow.MemoryJournal, flow.Report) {
 	rec("09:00", flow.JournalLineDeleted, 3, "000003", 2500, "GTIN 7040110569908 qty 1")
 	rec("09:02", flow.JournalVoid, 3, "000003", 5980, "sale abandoned")
 	rec("09:10", flow.JournalPayCancel, 4, "000004", 12000, "declined on the phone")
-	sold("09:15", flow.SaleRecordOf(sale(4, "000004", true, ticket)))
+	// Sale 000004 is parked while a customer asks something, then resumed
+	// and paid; the till closes it, so no receipt was printed (13030).
+	s4 := sale(4, "000004", true, ticket)
+	clk.at("09:12")
+	j.SaleParked(ctx, s4, false)
+	clk.at("09:14")
+	j.SaleParked(ctx, s4, true)
+	clk.at("09:15")
+	must(j.SaleClosedErr(ctx, s4))
 	rec("10:00", flow.JournalLogout, 0, "", 0, "")
 	j.SetCashier(ola)
 	rec("10:00", flow.JournalLogin, 0, "", 0, "manager")
-	rec("10:05", flow.JournalCopyReceipt, 2, "000002", s2.Total(), "")
+	clk.at("10:05")
+	j.ReceiptPrinted(ctx, s2, flow.ReceiptCopy)
 	sold("10:10", flow.ReturnRecordOf(s1, map[int]int{0: 1}, "000005", "pos1-000001-1"))
 	rec("10:11", flow.JournalDrawerOpen, 0, "", 0, "manual")
 
