@@ -48,3 +48,31 @@ func TestStartsAfterAnUpdateAndPriceChangesAreJournaled(t *testing.T) {
 		t.Errorf("price change amount %d", recs[4].Amount)
 	}
 }
+
+// The whole X report is kept in the journal, not only the time it was
+// taken (Skatteetaten: "heile rapporten skal visast i elektronisk journal").
+func TestTheWholeXReportIsJournaled(t *testing.T) {
+	ctx := context.Background()
+	clk := &stepClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	mj := NewMemoryJournal()
+	j := NewElectronicJournal(mj, "pos1", time.UTC, clk.Now)
+	j.SetCashier(Cashier{ID: 1, Name: "Kari"})
+	if _, err := j.RecordSale(ctx, SaleRecord{SaleID: 1, ReceiptNumber: "000001", Currency: "NOK", Total: 12450,
+		Lines:    []SaleRecordLine{{Name: "Kaffe", Quantity: 1, UnitPrice: 12450, Total: 12450, Net: 9960, VAT: 2490, VATRate: 25}},
+		Payments: []SaleRecordPayment{{Method: PaymentVipps, Amount: 12450}}}); err != nil {
+		t.Fatal(err)
+	}
+	x, err := j.XReport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := mj.LastJournalRecord(ctx, "pos1", JournalXReport)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := ReportOfJournal(rec)
+	if err != nil || kept.Net != 12450 || kept.Sales.Count != 1 || len(kept.VAT) != 1 || kept.VAT[0].VAT != 2490 ||
+		len(kept.Cashiers) != 1 || kept.Cashiers[0].Name != "Kari" || kept.Net != x.Net {
+		t.Errorf("journaled X report %+v, %v", kept, err)
+	}
+}
