@@ -15,7 +15,9 @@ func (j *ElectronicJournal) SaleClosed(ctx context.Context, s *Sale) {
 }
 
 // SaleClosedErr is SaleClosed returning the error instead of logging it.
-func (j *ElectronicJournal) SaleClosedErr(ctx context.Context, s *Sale) error { return j.saleClosed(ctx, s) }
+func (j *ElectronicJournal) SaleClosedErr(ctx context.Context, s *Sale) error {
+	return j.saleClosed(ctx, s)
+}
 
 func (j *ElectronicJournal) saleClosed(ctx context.Context, s *Sale) error {
 	switch s.Stage {
