@@ -35,13 +35,18 @@ type Till struct {
 	Checkout     *flow.Checkout
 	Journal      *flow.ElectronicJournal // the electronic journal (kassasystemforskriften)
 	Session      *flow.CashierSession    // who is logged in at this till
-	Till         flow.Till               // what the cashier drives: the checkout, journaled
-	Settler      *flow.Settler
-	Webhooks     *webhookListener // nil: status by polling only
-	Bus          *hardware.Bus
-	Printer      hardware.Printer
-	Drawer       hardware.Drawer
+	Till         flow.Till               // what the cashier drives: the checkout, journaled, with training mode
+	Training     *flow.TrainingTill      // switches Till to the training checkout
+	// TrainingSim is the training checkout's own simulator, started the
+	// first time training mode is switched on.
+	TrainingSim *sim.Sim
+	Settler     *flow.Settler
+	Webhooks    *webhookListener // nil: status by polling only
+	Bus         *hardware.Bus
+	Printer     hardware.Printer
+	Drawer      hardware.Drawer
 
+	ctx     context.Context // lives until Close
 	cancel  context.CancelFunc
 	closers []func()
 }
@@ -53,7 +58,7 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 		return nil, fmt.Errorf("creating the data directory: %w", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	t = &Till{Cfg: cfg, Log: log, cancel: cancel}
+	t = &Till{Cfg: cfg, Log: log, ctx: ctx, cancel: cancel}
 	started := t
 	defer func() {
 		if err != nil {
@@ -137,7 +142,10 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 		OnSaleParked:     t.Journal.SaleParked,
 	})
 	t.closers = append(t.closers, t.Checkout.Close)
-	t.Till = &flow.JournaledTill{Till: t.Checkout, Journal: t.Journal, Sales: t.DB, Session: t.Session}
+	t.Training = &flow.TrainingTill{Real: &flow.JournaledTill{Till: t.Checkout, Journal: t.Journal, Sales: t.DB, Session: t.Session},
+		NewTraining: t.newTrainingTill, Journal: t.Journal, Session: t.Session}
+	t.closers = append(t.closers, t.Training.Close)
+	t.Till = t.Training
 
 	t.Settler = flow.NewSettler(t.DB, gw, log)
 	t.Settler.OnParked = func(flow.OutboxJob) { go t.Checkout.RefreshSettlement(ctx) }

@@ -20,6 +20,7 @@ type SaleRecord struct {
 	ReceiptNumber   string
 	Return          bool
 	OriginalReceipt string `json:",omitempty"` // for returns: the sale's receipt number
+	Training        bool   `json:",omitempty"` // a training sale (training mode): counted apart, SAF-T trainingID
 	Member          bool
 	Currency        string
 	Lines           []SaleRecordLine

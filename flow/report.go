@@ -58,6 +58,7 @@ type Report struct {
 	LineDeletions  Tally // lines removed from a sale being scanned
 	PriceLookups   Tally
 	CancelledPays  Tally // payment requests withdrawn or refused
+	Training       Tally // training sales, in none of the figures above
 
 	// Grand totals since the till's first record (the previous Z's plus this period).
 	GrandTotalSales   Money
@@ -118,6 +119,10 @@ func BuildReport(kind ReportKind, tillID string, records []JournalRecord, prevZ 
 			s, err := SaleRecordOfJournal(rec)
 			if err != nil {
 				return r, fmt.Errorf("journal record %d: %w", rec.Seq, err)
+			}
+			if s.Training {
+				r.Training.add(s.Total)
+				continue
 			}
 			if r.Currency == "" {
 				r.Currency = s.Currency

@@ -115,6 +115,10 @@ type View struct {
 	ParkedSales int  // sales this till has put aside, to resume
 	CanPark     bool // ParkSale: the live sale may be parked now
 	CanResume   bool // ResumeSale: a sale is parked and none is open
+
+	// Training: the till is in training mode; both screens and every
+	// receipt say so, and nothing reaches Vipps.
+	Training bool
 }
 
 // LineView is one cart line.

@@ -67,6 +67,9 @@ type cashierWindow struct {
 	ownSale   int64 // the sale it is about
 
 	ops *storeOps // nil without cashier login
+
+	training    *widget.Label // the training-mode banner
+	trainingBtn *touchButton  // the manager's switch; nil without store operations
 }
 
 func newCashierWindow(w *Windows) *cashierWindow {
@@ -95,8 +98,13 @@ func newCashierWindow(w *Windows) *cashierWindow {
 	// the rows below never move when it shows.
 	c.enrolStatus.Wrapping = fyne.TextWrapOff
 	c.enrolStatus.Truncation = fyne.TextTruncateEllipsis
+	// The training banner shares the customer's row too, so training mode
+	// changes no layout.
+	c.training = widget.NewLabelWithStyle(t("training.banner"), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
+	c.training.Importance = widget.DangerImportance
+	c.training.Hide()
 	who := container.NewBorder(nil, nil,
-		container.NewHBox(widget.NewIcon(theme.AccountIcon()), c.customer, c.badge, c.enrol), nil, c.enrolStatus)
+		container.NewHBox(widget.NewIcon(theme.AccountIcon()), c.customer, c.badge, c.enrol), c.training, c.enrolStatus)
 	// Two rows, so the customer's row has room at 1024 px whatever the
 	// cashier tools: the store and tools, then who is paying.
 	top := container.NewVBox(
@@ -263,6 +271,20 @@ func (c *cashierWindow) money(m flow.Money) string {
 
 func (c *cashierWindow) render(v flow.View) {
 	t := c.tr.T
+	if v.Training != c.training.Visible() {
+		if v.Training {
+			c.training.Show()
+		} else {
+			c.training.Hide()
+		}
+	}
+	if c.trainingBtn != nil {
+		if v.Training {
+			c.trainingBtn.SetText(t("training.stop"))
+		} else {
+			c.trainingBtn.SetText(t("training.start"))
+		}
+	}
 	c.renderCustomer(v)
 	c.renderLines(v)
 

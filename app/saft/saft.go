@@ -87,6 +87,8 @@ var eventTypes = map[flow.JournalEvent]struct{ id, code, desc string }{
 	flow.JournalPriceChange:      {"PRICECHANGE", "13021", "Price change"},
 	flow.JournalSaleParked:       {"SUSPEND", "13010", "Suspend transaction (sale parked)"},
 	flow.JournalSaleResumed:      {"RESUME", "13011", "Resume transaction (parked sale)"},
+	flow.JournalTrainingOn:       {"TRAINON", "13023", "Training mode on"},
+	flow.JournalTrainingOff:      {"TRAINOFF", "13024", "Training mode off"},
 }
 
 // artGroup is our article group for a VAT rate: products carry no group
@@ -287,9 +289,12 @@ func (b *builder) transaction(r flow.JournalRecord, s flow.SaleRecord) CashTrans
 	if s.Return {
 		tp, transType, lineType, desc = "D", transRet, lineReturn, "Return receipt "+s.ReceiptNumber
 	}
+	if s.Training {
+		desc = "Training receipt " + s.ReceiptNumber + " (training mode, not a sale)"
+	}
 	ct := CashTransaction{Nr: nr, TransID: transID, TransType: transType, TransAmntIn: Amount(s.Total), AmntTp: tp, EmpID: emp,
 		TransDate: b.date(r.At), TransTime: b.clock(r.At), RefID: s.OriginalReceipt, Desc: desc,
-		Signature: r.Signature, KeyVersion: r.KeyVersion, ReceiptNum: 1}
+		Signature: r.Signature, KeyVersion: r.KeyVersion, ReceiptNum: 1, Training: s.Training}
 	if r.Signature == "" {
 		hash, _ := hex.DecodeString(r.Hash)
 		ct.Signature, ct.KeyVersion = base64.StdEncoding.EncodeToString(hash), LegacyKeyVersion
@@ -355,9 +360,10 @@ func (b *builder) report(r flow.Report, rec flow.JournalRecord) *EventReport {
 		ReturnNum: r.Returns.Count, ReturnAmnt: Amount(r.Returns.Amount),
 		DiscountNum: r.Discounts.Count, DiscountAmnt: Amount(r.Discounts.Amount),
 		VoidTransNum: r.Voids.Count, VoidTransAmnt: Amount(r.Voids.Amount),
-		CorrLines:       []ReportCorrLine{{"Delete line", r.LineDeletions.Count, Amount(r.LineDeletions.Amount)}},
-		PriceInquiries:  []ReportPriceInq{{"All", r.PriceLookups.Count, Amount(r.PriceLookups.Amount)}},
-		OtherCorrs:      []ReportOtherCorr{{"Cancelled payment", r.CancelledPays.Count, Amount(r.CancelledPays.Amount)}},
+		CorrLines:      []ReportCorrLine{{"Delete line", r.LineDeletions.Count, Amount(r.LineDeletions.Amount)}},
+		PriceInquiries: []ReportPriceInq{{"All", r.PriceLookups.Count, Amount(r.PriceLookups.Amount)}},
+		OtherCorrs:     []ReportOtherCorr{{"Cancelled payment", r.CancelledPays.Count, Amount(r.CancelledPays.Amount)}},
+		TrainingNum:    r.Training.Count, TrainingAmnt: Amount(r.Training.Amount),
 		GrandTotalSales: Amount(r.GrandTotalSales), GrandTotalReturn: Amount(r.GrandTotalReturns), GrandTotalSalesNet: Amount(r.GrandTotalNet),
 	}
 	groups := map[string]*ReportArtGroup{}
