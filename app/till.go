@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
 	"time"
 
 	"github.com/kasse-pos/kasse/app/saft"
@@ -142,7 +143,10 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 		OnSaleParked:     t.Journal.SaleParked,
 	})
 	t.closers = append(t.closers, t.Checkout.Close)
-	t.Training = &flow.TrainingTill{Real: &flow.JournaledTill{Till: t.Checkout, Journal: t.Journal, Sales: t.DB, Session: t.Session},
+	t.Training = &flow.TrainingTill{Real: &flow.JournaledTill{Till: t.Checkout, Journal: t.Journal, Sales: t.DB, Session: t.Session,
+		OnReturn: func(ctx context.Context, r flow.SaleRecord, at time.Time) error {
+			return t.Printer.Print(ctx, t.returnReceipt(r, at))
+		}},
 		NewTraining: t.newTrainingTill, Journal: t.Journal, Session: t.Session}
 	t.closers = append(t.closers, t.Training.Close)
 	t.Till = t.Training
@@ -356,6 +360,39 @@ func (t *Till) receipt(s *flow.Sale, kind flow.ReceiptKind) hardware.Receipt {
 		r.QR = s.Payment.Reference
 	}
 	return r
+}
+
+// returnReceipt is the Returkvittering of a journaled return: its lines
+// and amounts negative, the refund's Vipps reference as transaction id.
+func (t *Till) returnReceipt(r flow.SaleRecord, at time.Time) hardware.Receipt {
+	out := hardware.Receipt{
+		StoreName: t.Cfg.Store.Name, StoreAddress: t.Cfg.Store.Address, OrgNumber: t.Cfg.Store.OrgNumber,
+		POSID: t.Cfg.Store.POSID, ReceiptNumber: r.ReceiptNumber, Time: at.In(time.Local), Currency: r.Currency,
+		Total: int64(r.Total), PaymentMethod: "Vipps", Kind: hardware.KindReturn,
+	}
+	vat := map[int]*hardware.VATRow{}
+	var rates []int
+	for _, l := range r.Lines {
+		out.Lines = append(out.Lines, hardware.ReceiptLine{Name: l.Name, Quantity: l.Quantity, UnitPrice: int64(l.UnitPrice),
+			Discount: -int64(l.Discount), Total: int64(l.Total), VATRate: l.VATRate * 100})
+		v := vat[l.VATRate]
+		if v == nil {
+			v = &hardware.VATRow{Rate: l.VATRate * 100}
+			vat[l.VATRate] = v
+			rates = append(rates, l.VATRate)
+		}
+		v.Base += int64(l.Net)
+		v.VAT += int64(l.VAT)
+		v.Total += int64(l.Total)
+	}
+	sort.Sort(sort.Reverse(sort.IntSlice(rates)))
+	for _, rate := range rates {
+		out.VAT = append(out.VAT, *vat[rate])
+	}
+	if len(r.Payments) > 0 {
+		out.PaymentRef = r.Payments[0].Reference
+	}
+	return out
 }
 
 // newLogger writes to stderr and to kasse.log in the data directory.

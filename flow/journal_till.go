@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 )
 
 // SaleClosed journals a sale the checkout closed: a paid sale (with its
@@ -108,6 +109,9 @@ type JournaledTill struct {
 	Journal *ElectronicJournal
 	Sales   SaleLoader
 	Session *CashierSession // nil: no role checks
+	// OnReturn prints the return receipt (Returkvittering) of a refund once
+	// it is journaled; nil: none is printed.
+	OnReturn func(ctx context.Context, r SaleRecord, at time.Time) error
 }
 
 var _ Till = (*JournaledTill)(nil)
@@ -179,8 +183,15 @@ func (t *JournaledTill) Refund(ctx context.Context, saleID int64, lines map[int]
 	// One return receipt per refund: numbered after the sale and the items
 	// returned so far, as the refund's idempotency key is.
 	receipt := fmt.Sprintf("%s-R%d", s.ReceiptNumber, done+count)
-	if _, err := t.Journal.RecordSale(ctx, ReturnRecordOf(s, returned, receipt, ref)); err != nil {
+	ret := ReturnRecordOf(s, returned, receipt, ref)
+	rec, err := t.Journal.RecordSale(ctx, ret)
+	if err != nil {
 		return fmt.Errorf("the refund is queued, but the return was not journaled: %w", err)
+	}
+	if t.OnReturn != nil {
+		if err := t.OnReturn(ctx, ret, rec.At); err != nil {
+			return fmt.Errorf("the refund is queued and journaled, but the return receipt was not printed: %w", err)
+		}
 	}
 	return nil
 }
