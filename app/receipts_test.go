@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/kasse-pos/kasse/app/store"
 	"github.com/kasse-pos/kasse/flow"
 	"github.com/kasse-pos/kasse/hardware"
 )
@@ -70,5 +71,42 @@ func TestCopyAndReturnReceiptsOfARunningTill(t *testing.T) {
 	if r.Kind != hardware.KindReturn || r.Total != -int64(paid.Total) || r.PaymentRef != paid.Payment.Reference ||
 		len(r.Lines) != 1 || r.Lines[0].Quantity != -1 || len(r.VAT) != 1 || r.VAT[0].Total != -int64(paid.Total) || r.ReceiptNumber != paid.ReceiptNumber+"-R1" {
 		t.Errorf("the return receipt: %+v", r)
+	}
+}
+
+// When Vipps will not take a sale's receipt, the till that made the sale
+// prints the Salgskvittering on paper by itself.
+func TestAParkedVippsReceiptIsPrintedOnPaper(t *testing.T) {
+	tl := startDemoTill(t)
+	ctx := t.Context()
+	roll := &paperRoll{}
+	tl.Printer = roll
+	tl.Cfg.Printer.Device = "/dev/usb/lp0" // a configured printer (the roll stands in for it)
+	till := tl.Till
+	if err := till.Scan(ctx, flow.Scan{Kind: flow.ScanProduct, Code: "7038800010014", Source: "cashier"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := till.Scan(ctx, flow.Scan{Kind: flow.ScanCustomerQR, Code: "https://qr.vipps.no/28/2/01/031/4798765432?v=1", Source: "customer"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, tl, "the customer", func(v flow.View) bool { return v.Customer != nil && v.Customer.MaskedPhone != "" })
+	if err := till.RequestPayment(ctx); err != nil {
+		t.Fatal(err)
+	}
+	paid := waitFor(t, tl, "paid and settled", func(v flow.View) bool { return v.Stage == flow.StagePaid && v.Settlement == flow.SettlementDone })
+	// As if the receipt job had been parked: Vipps never had the receipt.
+	if err := tl.DB.Gorm().Model(&store.OutboxJobRow{}).Where("sale_id = ? AND kind = ?", paid.SaleID, flow.JobReceipt).Update("state", flow.JobParked).Error; err != nil {
+		t.Fatal(err)
+	}
+	tl.receiptJobParked(ctx, flow.OutboxJob{SaleID: paid.SaleID, Kind: flow.JobReceipt, Reference: paid.Payment.Reference})
+	roll.mu.Lock()
+	got := append([]hardware.Receipt(nil), roll.receipts...)
+	roll.mu.Unlock()
+	if len(got) != 1 || got[0].Kind != hardware.KindSale || got[0].ReceiptNumber != paid.ReceiptNumber {
+		t.Fatalf("printed %+v, want the sales receipt of %s", got, paid.ReceiptNumber)
+	}
+	rec, err := tl.DB.LastJournalRecord(ctx, tl.Cfg.Store.POSID, flow.JournalReceiptPrinted)
+	if err != nil || rec.SaleID != paid.SaleID {
+		t.Errorf("paper sales receipt journaled: %+v %v", rec, err)
 	}
 }

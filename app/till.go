@@ -152,7 +152,12 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 	t.Till = t.Training
 
 	t.Settler = flow.NewSettler(t.DB, gw, log)
-	t.Settler.OnParked = func(flow.OutboxJob) { go t.Checkout.RefreshSettlement(ctx) }
+	t.Settler.OnParked = func(j flow.OutboxJob) {
+		go t.Checkout.RefreshSettlement(ctx)
+		if j.Kind == flow.JobReceipt {
+			go t.receiptJobParked(ctx, j)
+		}
+	}
 	t.Settler.OnSettled = func(int64, flow.SettlementStatus) { go t.Checkout.RefreshSettlement(ctx) }
 
 	if err := t.Checkout.Resume(ctx); err != nil {
@@ -360,6 +365,23 @@ func (t *Till) receipt(s *flow.Sale, kind flow.ReceiptKind) hardware.Receipt {
 		r.QR = s.Payment.Reference
 	}
 	return r
+}
+
+// receiptJobParked prints the Salgskvittering on paper when Vipps would
+// not take a sale's receipt: without it the customer would leave with no
+// receipt at all (kassasystemforskrifta § 2-6 (4)). Only the till that made
+// the sale prints it, and only when it has a printer.
+func (t *Till) receiptJobParked(ctx context.Context, j flow.OutboxJob) {
+	if t.Cfg.Printer.Device == "" {
+		return
+	}
+	s, err := t.DB.Sale(ctx, j.SaleID)
+	if err != nil || s.POSID != t.Cfg.Store.POSID {
+		return
+	}
+	if err := t.Checkout.Reprint(ctx, j.SaleID); err != nil {
+		t.Log.Warn("the Vipps receipt was refused and the paper one was not printed", "sale", j.SaleID, "reference", j.Reference, "err", err)
+	}
 }
 
 // returnReceipt is the Returkvittering of a journaled return: its lines
