@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"sync"
 	"testing"
 
@@ -10,6 +11,12 @@ import (
 	"github.com/kasse-pos/kasse/flow"
 	"github.com/kasse-pos/kasse/hardware"
 )
+
+// withPrinter configures a printer device (a file), so the till prints;
+// the test then puts a paperRoll in its place.
+func withPrinter(t *testing.T) func(*Config) {
+	return func(c *Config) { c.Printer.Device = filepath.Join(t.TempDir(), "printer") }
+}
 
 // paperRoll records what the till printed.
 type paperRoll struct {
@@ -28,7 +35,7 @@ func (p *paperRoll) Print(_ context.Context, r hardware.Receipt) error {
 // the copy, a second copy is refused, and a refund prints a Returkvittering
 // with the refund's amounts and Vipps reference.
 func TestCopyAndReturnReceiptsOfARunningTill(t *testing.T) {
-	tl := startDemoTill(t)
+	tl := startDemoTill(t, withPrinter(t))
 	ctx := t.Context()
 	roll := &paperRoll{}
 	tl.Printer = roll
@@ -77,11 +84,10 @@ func TestCopyAndReturnReceiptsOfARunningTill(t *testing.T) {
 // When Vipps will not take a sale's receipt, the till that made the sale
 // prints the Salgskvittering on paper by itself.
 func TestAParkedVippsReceiptIsPrintedOnPaper(t *testing.T) {
-	tl := startDemoTill(t)
+	tl := startDemoTill(t, withPrinter(t))
 	ctx := t.Context()
 	roll := &paperRoll{}
 	tl.Printer = roll
-	tl.Cfg.Printer.Device = "/dev/usb/lp0" // a configured printer (the roll stands in for it)
 	till := tl.Till
 	if err := till.Scan(ctx, flow.Scan{Kind: flow.ScanProduct, Code: "7038800010014", Source: "cashier"}); err != nil {
 		t.Fatal(err)

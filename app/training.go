@@ -66,15 +66,19 @@ func (t *Till) newTrainingTill(ctx context.Context) (flow.Till, error) {
 	gw := newVippsGateway(c, t.Cfg.Vipps.ClubName, t.Cfg.Vipps.Currency)
 	ts := trainingStore{DB: db, catalog: t.DB}
 	settler := flow.NewSettler(ts, gw, t.Log)
-	co := flow.NewCheckout(flow.Options{
+	var printTraining func(ctx context.Context, s *flow.Sale, kind flow.ReceiptKind) error
+	if t.Cfg.Printer.Device != "" {
+		// Every receipt of training mode is a training receipt.
+		printTraining = func(ctx context.Context, s *flow.Sale, _ flow.ReceiptKind) error {
+			return t.Printer.Print(ctx, t.receipt(s, flow.ReceiptTraining))
+		}
+	}
+	co := flow.NewCheckout(flow.Options{Print: printTraining,
 		POSID: t.Cfg.Store.POSID, Installation: inst, Currency: t.Cfg.Vipps.Currency, StoreName: t.Cfg.Store.Name,
 		Store: ts, Vipps: gw, Log: t.Log, Parking: db,
 		OnSaleClosed: func(ctx context.Context, s *flow.Sale) {
 			t.Journal.TrainingSaleClosed(ctx, s)
 			settler.Kick()
-		},
-		Print: func(ctx context.Context, s *flow.Sale, _ flow.ReceiptKind) error {
-			return t.Printer.Print(ctx, t.receipt(s, flow.ReceiptTraining))
 		},
 	})
 	t.closers = append(t.closers, co.Close)
