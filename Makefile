@@ -24,8 +24,9 @@ BUILD_PKGS := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr
 BUILD_HEADERS := GL/gl.h X11/Xlib.h X11/Xcursor/Xcursor.h X11/extensions/Xrandr.h \
 	X11/extensions/Xinerama.h X11/extensions/XInput2.h X11/extensions/xf86vmode.h \
 	wayland-client.h xkbcommon/xkbcommon.h
-# Programs the tests drive: serial ptys, a throw-away PostgreSQL, a virtual X server.
-TEST_PKGS  := socat postgresql xvfb xauth xdotool x11-utils imagemagick libxml2-utils
+# Programs the tests drive: serial ptys, a throw-away PostgreSQL, a virtual X server,
+# xmllint (the SAF-T schema) and openssl (an independent check of the SAF-T signatures).
+TEST_PKGS  := socat postgresql xvfb xauth xdotool x11-utils imagemagick libxml2-utils openssl
 
 .PHONY: all build run sim test test-go lint bench chaos fuzz deps test-deps clean
 
@@ -40,7 +41,7 @@ deps:
 	fi
 
 test-deps:
-	@missing=""; for c in socat Xvfb xdotool xmllint; do command -v $$c >/dev/null || missing="$$missing $$c"; done; \
+	@missing=""; for c in socat Xvfb xdotool xmllint openssl; do command -v $$c >/dev/null || missing="$$missing $$c"; done; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing initdb"; \
 	if [ -n "$$missing" ]; then \
 	  echo "test-deps: missing programs:$$missing"; \

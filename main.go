@@ -7,6 +7,8 @@
 //	kasse journal verify     check the electronic journal's hash chains
 //	kasse report x|z         print an X report, or take the Z report that closes the day
 //	kasse saft-export        write the journal as SAF-T Cash Register XML
+//	kasse saft-keys export   print the tills' public signing keys for an auditor
+//	kasse saft-verify F.xml  check every signature of an export with a public key
 //	kasse cashier add|list   manage who may log in (the first cashier is a manager)
 //	kasse import-catalog F   add or update products from a CSV file
 //	kasse drive --sales N    scripted sales without windows (chaos runs, benchmarks)
@@ -58,6 +60,8 @@ func commands() []command {
 		{"journal", "journal verify: check the electronic journal for edited, deleted or reordered records", journalCommand},
 		{"report", "report x|z: print an X report, or take the Z report that closes the day", reportCommand},
 		{"saft-export", "write the electronic journal as SAF-T Cash Register XML (--from, --to, -o)", saftCommand},
+		{"saft-keys", "saft-keys export | rotate: the tills' public SAF-T signing keys (PEM) for an auditor, or a new key version", saftKeysCommand},
+		{"saft-verify", "saft-verify FILE.xml --key public.pem: check every signature of a SAF-T export with the public key only", saftVerifyCommand},
 		{"cashier", "cashier list | cashier add NAME: the people who may log in to the till", cashierCommand},
 		{"hub", "the chain's webhook receiver: verifies Vipps' webhooks, stores them in the shared PostgreSQL and wakes the tills", hubCommand},
 		{"drive", "run scripted sales headless against Vipps or the simulator (--sales N); resumes after a crash", driveCommand},
@@ -282,6 +286,7 @@ func reportCommand(fs *flag.FlagSet) runFunc {
 			return chainOverview(ctx, db, out, *lang)
 		}
 		j := flow.NewElectronicJournal(db, cfg.Store.POSID, time.Local, nil)
+		j.Work = db
 		if *cashier != 0 || args[0] == "z" {
 			session := flow.NewCashierSession(db, nil, nil)
 			session.Lockout = db
@@ -382,11 +387,23 @@ func importCatalogCommand(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		defer db.Close()
-		n, err := db.ImportCatalogCSV(ctx, f)
+		ps, err := flow.ParseCatalogCSV(f)
 		if err != nil {
 			return fmt.Errorf("%s: %w", args[0], err)
 		}
-		fmt.Fprintf(out, "imported %d products from %s\n", n, args[0])
+		// Price changes are journaled (13021) by the till that imports.
+		changes, err := flow.PriceChanges(ctx, db, ps)
+		if err != nil {
+			return err
+		}
+		if err := db.UpsertProducts(ctx, ps); err != nil {
+			return fmt.Errorf("storing the catalogue: %w", err)
+		}
+		j := flow.NewElectronicJournal(db, cfg.Store.POSID, time.Local, nil)
+		if err := j.RecordPriceChanges(ctx, changes); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "imported %d products from %s (%d price changes journaled)\n", len(ps), args[0], len(changes))
 		return nil
 	}
 }

@@ -58,6 +58,7 @@ func Run(ctx context.Context, cfg *Config) error {
 				}
 				return err
 			},
+			SetTraining: t.Training.SetTraining,
 		},
 	}
 	if cfg.Demo && t.Sim != nil {

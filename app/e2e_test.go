@@ -11,11 +11,14 @@ import (
 // startDemoTill starts a whole till — SQLite, the built-in simulator over
 // real HTTP, webhooks, checkout and settlement worker — with the simulated
 // customers approving everything.
-func startDemoTill(t *testing.T) *Till {
+func startDemoTill(t *testing.T, configure ...func(*Config)) *Till {
 	t.Helper()
 	cfg := DefaultConfig()
 	cfg.DataDir = t.TempDir()
 	cfg.Demo = true
+	for _, f := range configure {
+		f(cfg)
+	}
 	tl, err := Start(t.Context(), cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)

@@ -9,8 +9,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
 	"time"
 
+	"github.com/kasse-pos/kasse/app/saft"
 	"github.com/kasse-pos/kasse/app/store"
 	"github.com/kasse-pos/kasse/flow"
 	"github.com/kasse-pos/kasse/hardware"
@@ -34,14 +36,19 @@ type Till struct {
 	Checkout     *flow.Checkout
 	Journal      *flow.ElectronicJournal // the electronic journal (kassasystemforskriften)
 	Session      *flow.CashierSession    // who is logged in at this till
-	Till         flow.Till               // what the cashier drives: the checkout, journaled
-	Settler      *flow.Settler
-	Webhooks     *webhookListener // nil: status by polling only
-	Bus          *hardware.Bus
-	Printer      hardware.Printer
-	Drawer       hardware.Drawer
+	Till         flow.Till               // what the cashier drives: the checkout, journaled, with training mode
+	Training     *flow.TrainingTill      // switches Till to the training checkout
+	// TrainingSim is the training checkout's own simulator, started the
+	// first time training mode is switched on.
+	TrainingSim *sim.Sim
+	Settler     *flow.Settler
+	Webhooks    *webhookListener // nil: status by polling only
+	Bus         *hardware.Bus
+	Printer     hardware.Printer
+	Drawer      hardware.Drawer
 
-	hub     hubFollower // behind the chain's hub: what it delivered
+	hub     hubFollower     // behind the chain's hub: what it delivered
+	ctx     context.Context // lives until Close
 	cancel  context.CancelFunc
 	closers []func()
 }
@@ -53,7 +60,7 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 		return nil, fmt.Errorf("creating the data directory: %w", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	t = &Till{Cfg: cfg, Log: log, cancel: cancel}
+	t = &Till{Cfg: cfg, Log: log, ctx: ctx, cancel: cancel}
 	started := t
 	defer func() {
 		if err != nil {
@@ -100,6 +107,14 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 	gw := newVippsGateway(t.Vipps, cfg.Vipps.ClubName, cfg.Vipps.Currency)
 
 	t.Journal = flow.NewElectronicJournal(t.DB, cfg.Store.POSID, time.Local, nil)
+	// Sales and returns are signed for SAF-T with this till's own key,
+	// made on its first start; the key stays in the data directory.
+	signer, err := saft.OpenKeyRing(ctx, filepath.Join(cfg.DataDir, saft.KeysDirName), t.Journal)
+	if err != nil {
+		return nil, fmt.Errorf("SAF-T signing key: %w", err)
+	}
+	t.Journal.Signer = signer
+	t.Journal.Work = t.DB // no Z report while a sale is open or a refund parked
 	t.Session = flow.NewCashierSession(t.DB, t.Journal, nil)
 	t.Session.Lockout = t.DB // wrong PINs count across processes and restarts
 	if cfg.Demo {
@@ -122,13 +137,31 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 				t.Settler.Kick() // receipt and capture now, not at the worker's next look
 			}
 		},
-		Print: t.printCopy(),
+		Print:            t.printReceipt(),
+		Receipts:         t.DB,
+		OnReceiptPrinted: t.Journal.ReceiptPrinted,
+		Parking:          t.DB,
+		OnSaleParked:     t.Journal.SaleParked,
 	})
 	t.closers = append(t.closers, t.Checkout.Close)
-	t.Till = &flow.JournaledTill{Till: t.Checkout, Journal: t.Journal, Sales: t.DB, Session: t.Session}
+	t.Training = &flow.TrainingTill{Real: &flow.JournaledTill{Till: t.Checkout, Journal: t.Journal, Sales: t.DB, Session: t.Session,
+		OnReturn: func(ctx context.Context, r flow.SaleRecord, at time.Time) error {
+			if t.Cfg.Printer.Device == "" {
+				return nil // no printer: the refund shows in the customer's Vipps app
+			}
+			return t.Printer.Print(ctx, t.returnReceipt(r, at))
+		}},
+		NewTraining: t.newTrainingTill, Journal: t.Journal, Session: t.Session}
+	t.closers = append(t.closers, t.Training.Close)
+	t.Till = t.Training
 
 	t.Settler = flow.NewSettler(t.DB, gw, log)
-	t.Settler.OnParked = func(flow.OutboxJob) { go t.Checkout.RefreshSettlement(ctx) }
+	t.Settler.OnParked = func(j flow.OutboxJob) {
+		go t.Checkout.RefreshSettlement(ctx)
+		if j.Kind == flow.JobReceipt {
+			go t.receiptJobParked(ctx, j)
+		}
+	}
 	t.Settler.OnSettled = func(int64, flow.SettlementStatus) { go t.Checkout.RefreshSettlement(ctx) }
 
 	if err := t.Checkout.Resume(ctx); err != nil {
@@ -140,7 +173,7 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 	} else if n > 0 {
 		log.Warn("journaled sales closed before the last stop", "count", n)
 	}
-	if err := t.Journal.RecordEvent(ctx, flow.JournalAppStart, 0, "", 0, "kasse "+Version); err != nil {
+	if err := t.Journal.Started(ctx, Version); err != nil {
 		return nil, fmt.Errorf("electronic journal: %w", err)
 	}
 	t.closers = append(t.closers, func() {
@@ -259,7 +292,7 @@ func (t *Till) forwardScans(ctx context.Context) {
 	}
 }
 
-// Scan hands one classified scan to the checkout.
+// Scan hands one classified scan to the till the cashier drives.
 func (t *Till) Scan(ctx context.Context, s hardware.Scan) {
 	var kind flow.ScanKind
 	switch s.Kind {
@@ -276,18 +309,22 @@ func (t *Till) Scan(ctx context.Context, s hardware.Scan) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := t.Checkout.Scan(ctx, flow.Scan{Kind: kind, Code: code, Source: s.Source}); err != nil {
+	// Through Till, so a scan in training mode reaches the training checkout.
+	if err := t.Till.Scan(ctx, flow.Scan{Kind: kind, Code: code, Source: s.Source}); err != nil {
 		t.Log.Info("scan refused", "source", s.Source, "kind", s.Kind, "err", err)
 	}
 }
 
-// printCopy prints a receipt copy; nil without a printer, so the checkout
-// says so and no copy is journaled that was never printed.
-func (t *Till) printCopy() func(ctx context.Context, s *flow.Sale) error {
+// printReceipt prints a paper receipt of the kind the checkout decided; nil
+// without a printer, so the checkout says so and no receipt is journaled
+// that was never printed.
+func (t *Till) printReceipt() func(ctx context.Context, s *flow.Sale, kind flow.ReceiptKind) error {
 	if t.Cfg.Printer.Device == "" {
 		return nil
 	}
-	return func(ctx context.Context, s *flow.Sale) error { return t.Printer.Print(ctx, t.receipt(s, true)) }
+	return func(ctx context.Context, s *flow.Sale, kind flow.ReceiptKind) error {
+		return t.Printer.Print(ctx, t.receipt(s, kind))
+	}
 }
 
 // printReport prints an X or Z report on the receipt printer; the screen
@@ -310,11 +347,11 @@ func (t *Till) printReport(ctx context.Context, r flow.Report) error {
 var errNoPrinter = errors.New("no receipt printer is set up")
 
 // receipt lays a sale out for the receipt printer.
-func (t *Till) receipt(s *flow.Sale, cp bool) hardware.Receipt {
+func (t *Till) receipt(s *flow.Sale, kind flow.ReceiptKind) hardware.Receipt {
 	r := hardware.Receipt{
 		StoreName: t.Cfg.Store.Name, StoreAddress: t.Cfg.Store.Address, OrgNumber: t.Cfg.Store.OrgNumber,
 		POSID: s.POSID, ReceiptNumber: s.ReceiptNumber, Time: s.ClosedAt, Currency: s.Currency,
-		Total: int64(s.Total()), PaymentMethod: "Vipps", Copy: cp,
+		Total: int64(s.Total()), PaymentMethod: "Vipps", Kind: hardware.ReceiptKind(kind),
 	}
 	if r.Time.IsZero() {
 		r.Time = s.UpdatedAt
@@ -334,6 +371,56 @@ func (t *Till) receipt(s *flow.Sale, cp bool) hardware.Receipt {
 		r.QR = s.Payment.Reference
 	}
 	return r
+}
+
+// receiptJobParked prints the Salgskvittering on paper when Vipps would
+// not take a sale's receipt: without it the customer would leave with no
+// receipt at all (kassasystemforskrifta § 2-6 (4)). Only the till that made
+// the sale prints it, and only when it has a printer.
+func (t *Till) receiptJobParked(ctx context.Context, j flow.OutboxJob) {
+	if t.Cfg.Printer.Device == "" {
+		return
+	}
+	s, err := t.DB.Sale(ctx, j.SaleID)
+	if err != nil || s.POSID != t.Cfg.Store.POSID {
+		return
+	}
+	if err := t.Checkout.Reprint(ctx, j.SaleID); err != nil {
+		t.Log.Warn("the Vipps receipt was refused and the paper one was not printed", "sale", j.SaleID, "reference", j.Reference, "err", err)
+	}
+}
+
+// returnReceipt is the Returkvittering of a journaled return: its lines
+// and amounts negative, the refund's Vipps reference as transaction id.
+func (t *Till) returnReceipt(r flow.SaleRecord, at time.Time) hardware.Receipt {
+	out := hardware.Receipt{
+		StoreName: t.Cfg.Store.Name, StoreAddress: t.Cfg.Store.Address, OrgNumber: t.Cfg.Store.OrgNumber,
+		POSID: t.Cfg.Store.POSID, ReceiptNumber: r.ReceiptNumber, Time: at.In(time.Local), Currency: r.Currency,
+		Total: int64(r.Total), PaymentMethod: "Vipps", Kind: hardware.KindReturn,
+	}
+	vat := map[int]*hardware.VATRow{}
+	var rates []int
+	for _, l := range r.Lines {
+		out.Lines = append(out.Lines, hardware.ReceiptLine{Name: l.Name, Quantity: l.Quantity, UnitPrice: int64(l.UnitPrice),
+			Discount: -int64(l.Discount), Total: int64(l.Total), VATRate: l.VATRate * 100})
+		v := vat[l.VATRate]
+		if v == nil {
+			v = &hardware.VATRow{Rate: l.VATRate * 100}
+			vat[l.VATRate] = v
+			rates = append(rates, l.VATRate)
+		}
+		v.Base += int64(l.Net)
+		v.VAT += int64(l.VAT)
+		v.Total += int64(l.Total)
+	}
+	sort.Sort(sort.Reverse(sort.IntSlice(rates)))
+	for _, rate := range rates {
+		out.VAT = append(out.VAT, *vat[rate])
+	}
+	if len(r.Payments) > 0 {
+		out.PaymentRef = r.Payments[0].Reference
+	}
+	return out
 }
 
 // newLogger writes to stderr and to kasse.log in the data directory.

@@ -42,8 +42,20 @@ type Options struct {
 	// OnRelease is called when a release of a stranded approval was queued
 	// (the settlement worker should run it now).
 	OnRelease func()
-	// Print prints a receipt copy; nil: the till has no printer.
-	Print func(ctx context.Context, s *Sale) error
+	// Print prints a paper receipt of a finished sale as kind; nil: the
+	// till has no printer.
+	Print func(ctx context.Context, s *Sale, kind ReceiptKind) error
+	// Receipts records paper receipts, so a sale has one Salgskvittering
+	// and one copy across every till; nil: every print is a copy, unchecked.
+	Receipts ReceiptPrints
+	// OnReceiptPrinted is called after a paper receipt came out (the
+	// electronic journal records copies here).
+	OnReceiptPrinted func(ctx context.Context, s *Sale, kind ReceiptKind)
+	// Parking lists parked sales; nil: sales cannot be parked.
+	Parking ParkedSales
+	// OnSaleParked is called after a sale was parked or resumed (the
+	// electronic journal records both).
+	OnSaleParked func(ctx context.Context, s *Sale, resumed bool)
 
 	Log *slog.Logger
 }
@@ -89,6 +101,7 @@ type Checkout struct {
 	enrolStops  map[int64]context.CancelFunc // running enrolments by sale
 	polls       map[string]*poller           // by reference: one per payment request still open
 	lastPaid    int64
+	parkedSales int // this till's parked sales
 	settlement  SettlementStatus
 	parked      int
 	notice      *Notice

@@ -15,8 +15,13 @@ func (c *Checkout) Resume(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	parked, err := c.countParked(ctx)
+	if err != nil {
+		return err
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.parkedSales = parked
 	if len(recent) > 0 && recent[0].Payment == PaymentAuthorized {
 		c.lastPaid, c.settlement = recent[0].SaleID, recent[0].Settlement
 	}

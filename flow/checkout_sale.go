@@ -2,6 +2,7 @@ package flow
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -164,7 +165,9 @@ func ReturnAmount(s *Sale, returned map[int]int) (amount Money, items int) {
 	return amount, items
 }
 
-// Reprint prints a copy of a finished sale's receipt.
+// Reprint prints a finished sale's receipt on paper: the Salgskvittering
+// when the customer has no receipt yet, else the one copy (ClaimPaperReceipt).
+// A second copy is refused with a notice.
 func (c *Checkout) Reprint(ctx context.Context, saleID int64) error {
 	if c.opt.Print == nil {
 		return c.refuse(NoticeWarning, "print.no_printer", "No receipt printer is set up: the customer's receipt is in the Vipps app.", nil)
@@ -174,11 +177,37 @@ func (c *Checkout) Reprint(ctx context.Context, saleID int64) error {
 		c.log.Error("reading a sale to reprint failed", "sale", saleID, "err", err)
 		return c.refuse(NoticeError, "store.failed", storeFailed, nil)
 	}
-	if err := c.opt.Print(ctx, s); err != nil {
-		c.log.Warn("printing a receipt copy failed", "sale", saleID, "err", err)
+	kind := ReceiptCopy
+	if c.opt.Receipts != nil {
+		kind, err = ClaimPaperReceipt(ctx, c.opt.Receipts, s.ID, c.opt.POSID, c.now())
+		if errors.Is(err, ErrCopyTaken) {
+			return c.refuse(NoticeWarning, "print.copy_taken",
+				"The copy of receipt "+s.ReceiptNumber+" has already been printed; the law allows only one. Show the customer the receipt in the Vipps app.",
+				map[string]string{"Receipt": s.ReceiptNumber})
+		}
+		if err != nil {
+			c.log.Error("recording a receipt print failed", "sale", saleID, "err", err)
+			return c.refuse(NoticeError, "store.failed", storeFailed, nil)
+		}
+	}
+	if err := c.opt.Print(ctx, s, kind); err != nil {
+		if c.opt.Receipts != nil {
+			// Nothing came out: the customer may still have this receipt.
+			if rerr := c.opt.Receipts.ReleaseReceiptPrint(ctx, s.ID, kind); rerr != nil {
+				c.log.Error("receipt print not released", "sale", s.ID, "kind", kind, "err", rerr)
+			}
+		}
+		c.log.Warn("printing a receipt failed", "sale", saleID, "kind", kind, "err", err)
 		return c.refuse(NoticeError, "print.failed", "The printer did not print: check its paper and cable, then try again.", nil)
 	}
-	c.tell(NoticeInfo, "print.copy_printed", "A copy of receipt "+s.ReceiptNumber+" was printed.", map[string]string{"receipt": s.ReceiptNumber})
+	if c.opt.OnReceiptPrinted != nil {
+		c.opt.OnReceiptPrinted(ctx, s, kind)
+	}
+	if kind == ReceiptSale {
+		c.tell(NoticeInfo, "print.sale_printed", "The sales receipt "+s.ReceiptNumber+" was printed.", map[string]string{"receipt": s.ReceiptNumber})
+	} else {
+		c.tell(NoticeInfo, "print.copy_printed", "A copy of receipt "+s.ReceiptNumber+" was printed.", map[string]string{"receipt": s.ReceiptNumber})
+	}
 	return nil
 }
 

@@ -31,6 +31,13 @@ const (
 	JournalVoid        JournalEvent = "void"          // 13028: a sale abandoned before payment
 	JournalLineDeleted JournalEvent = "line-deleted"  // 13999: a scanned line removed (a correction)
 	JournalPayCancel   JournalEvent = "pay-cancelled" // 13999: a payment request withdrawn or refused
+
+	JournalReceiptPrinted   JournalEvent = "receipt-printed"    // 13012: a paper Salgskvittering (no Vipps receipt)
+	JournalNoReceiptPrinted JournalEvent = "no-receipt-printed" // 13030: sale concluded without a printed receipt
+	JournalSoftwareUpdate   JournalEvent = "software-update"    // 13007: the till runs a new version
+	JournalPriceChange      JournalEvent = "price-change"       // 13021: a product's price changed
+	JournalSaleParked       JournalEvent = "sale-parked"        // 13010: a sale put aside
+	JournalSaleResumed      JournalEvent = "sale-resumed"       // 13011: a parked sale taken up again
 )
 
 // JournalGenesis is the previous hash of a till's first record.
@@ -54,9 +61,14 @@ type JournalRecord struct {
 	// Data is canonical JSON with the event's details: a JournalSale for
 	// sales and returns, a Report for X and Z reports. It is hashed exactly
 	// as stored.
-	Data     string
-	PrevHash string // hex SHA-256
-	Hash     string // hex SHA-256
+	Data string
+	// Signature and KeyVersion are the SAF-T signature of a sale or return
+	// (see SignatureText) and the version of the till's key that made it;
+	// empty on other records and on sales journaled before signing began.
+	Signature  string
+	KeyVersion string
+	PrevHash   string // hex SHA-256
+	Hash       string // hex SHA-256
 }
 
 // JournalHead is the last record of a till's chain.
@@ -110,6 +122,9 @@ type canonicalJournal struct {
 	Amount      int64  `json:"amount"`
 	Text        string `json:"text"`
 	Data        string `json:"data"`
+	// Left out when empty, so records from before signing keep their hash.
+	Signature  string `json:"sig,omitempty"`
+	KeyVersion string `json:"keyVersion,omitempty"`
 }
 
 // JournalHash is hex(SHA-256(PrevHash ‖ canonical JSON of the record)).
@@ -118,6 +133,7 @@ func JournalHash(r JournalRecord) string {
 		V: 1, TillID: r.TillID, Seq: r.Seq, AtMicros: r.At.UnixMicro(), Day: r.Day,
 		Event: string(r.Event), CashierID: r.CashierID, CashierName: r.CashierName,
 		SaleID: r.SaleID, Receipt: r.Receipt, Amount: int64(r.Amount), Text: r.Text, Data: r.Data,
+		Signature: r.Signature, KeyVersion: r.KeyVersion,
 	}
 	b, err := json.Marshal(c)
 	if err != nil { // cannot happen: plain strings and integers

@@ -20,6 +20,7 @@ type SaleRecord struct {
 	ReceiptNumber   string
 	Return          bool
 	OriginalReceipt string `json:",omitempty"` // for returns: the sale's receipt number
+	Training        bool   `json:",omitempty"` // a training sale (training mode): counted apart, SAF-T trainingID
 	Member          bool
 	Currency        string
 	Lines           []SaleRecordLine
@@ -99,9 +100,16 @@ type ElectronicJournal struct {
 	Now      func() time.Time
 	Location *time.Location // the store's time zone, for the business day
 	Log      *slog.Logger   // where SaleClosed reports a record it could not write
+	// Signer signs sales and returns for SAF-T; nil leaves them unsigned
+	// (the SHA-256 chain still covers them).
+	Signer TransactionSigner
+	// Work is asked before a Z report whether a sale is open or a refund
+	// parked; nil: not checked.
+	Work OpenWork
 
 	mu      sync.Mutex
 	cashier Cashier
+	signMu  sync.Mutex // one signed transaction at a time, in chain order
 }
 
 // NewElectronicJournal returns the journal of till in time zone loc.
@@ -134,7 +142,10 @@ func (j *ElectronicJournal) Cashier() Cashier {
 func (j *ElectronicJournal) Record(ctx context.Context, r JournalRecord) (JournalRecord, error) {
 	c := j.Cashier()
 	r.TillID = j.TillID
-	r.At = j.Now().Truncate(time.Microsecond)
+	if r.At.IsZero() {
+		r.At = j.Now()
+	}
+	r.At = r.At.Truncate(time.Microsecond)
 	r.Day = r.At.In(j.Location).Format(time.DateOnly)
 	if r.CashierID == 0 {
 		r.CashierID, r.CashierName = c.ID, c.Name
@@ -156,7 +167,16 @@ func (j *ElectronicJournal) RecordSale(ctx context.Context, s SaleRecord) (Journ
 	if s.Return {
 		ev, text = JournalReturn, "return of receipt "+s.OriginalReceipt
 	}
-	return j.Record(ctx, JournalRecord{Event: ev, SaleID: s.SaleID, Receipt: s.ReceiptNumber, Amount: s.Total, Text: text, Data: string(b)})
+	r := JournalRecord{Event: ev, SaleID: s.SaleID, Receipt: s.ReceiptNumber, Amount: s.Total, Text: text, Data: string(b)}
+	if j.Signer == nil {
+		return j.Record(ctx, r)
+	}
+	j.signMu.Lock()
+	defer j.signMu.Unlock()
+	if err := j.signSale(ctx, &r, s); err != nil {
+		return JournalRecord{}, err
+	}
+	return j.Record(ctx, r)
 }
 
 // RecordEvent journals an event without details of its own (drawer opened,

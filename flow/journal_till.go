@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 )
 
 // SaleClosed journals a sale the checkout closed: a paid sale (with its
@@ -14,11 +15,20 @@ func (j *ElectronicJournal) SaleClosed(ctx context.Context, s *Sale) {
 	}
 }
 
+// SaleClosedErr is SaleClosed returning the error instead of logging it.
+func (j *ElectronicJournal) SaleClosedErr(ctx context.Context, s *Sale) error {
+	return j.saleClosed(ctx, s)
+}
+
 func (j *ElectronicJournal) saleClosed(ctx context.Context, s *Sale) error {
 	switch s.Stage {
 	case StagePaid:
-		_, err := j.RecordSale(ctx, SaleRecordOf(s))
-		return err
+		if _, err := j.RecordSale(ctx, SaleRecordOf(s)); err != nil {
+			return err
+		}
+		// The customer's receipt is the one attached in the Vipps app; the
+		// till prints none unless asked (ReceiptPrinted).
+		return j.RecordEvent(ctx, JournalNoReceiptPrinted, s.ID, s.ReceiptNumber, s.Total(), "sale concluded, receipt in the Vipps app, none printed")
 	case StageCancelled:
 		return j.RecordEvent(ctx, JournalVoid, s.ID, s.ReceiptNumber, s.Total(), fmt.Sprintf("%d line(s) voided", len(s.Lines)))
 	}
@@ -64,16 +74,44 @@ type SaleLoader interface {
 	Sale(ctx context.Context, id int64) (*Sale, error)
 }
 
+// ReceiptPrinted journals a paper receipt the checkout printed
+// (Options.OnReceiptPrinted): the copy (13014) or a paper Salgskvittering
+// (13012) when the Vipps app had none.
+func (j *ElectronicJournal) ReceiptPrinted(ctx context.Context, s *Sale, kind ReceiptKind) {
+	ev, text := JournalCopyReceipt, "copy receipt printed"
+	if kind == ReceiptSale {
+		ev, text = JournalReceiptPrinted, "sales receipt printed on paper"
+	}
+	if err := j.RecordEvent(ctx, ev, s.ID, s.ReceiptNumber, s.Total(), text); err != nil {
+		j.logger().Error("electronic journal: receipt print not journaled", "sale", s.ID, "receipt", s.ReceiptNumber, "kind", kind, "err", err)
+	}
+}
+
+// SaleParked journals a sale parked (13010) or resumed (13011) with its
+// amount; it fits Options.OnSaleParked.
+func (j *ElectronicJournal) SaleParked(ctx context.Context, s *Sale, resumed bool) {
+	ev, text := JournalSaleParked, fmt.Sprintf("sale parked with %d line(s)", len(s.Lines))
+	if resumed {
+		ev, text = JournalSaleResumed, "parked sale resumed"
+	}
+	if err := j.RecordEvent(ctx, ev, s.ID, s.ReceiptNumber, s.Total(), text); err != nil {
+		j.logger().Error("electronic journal: park not journaled", "sale", s.ID, "receipt", s.ReceiptNumber, "err", err)
+	}
+}
+
 // JournaledTill is the Till the UI drives: it passes every intent to the
 // checkout and journals the ones the regulation asks for that the checkout
 // does not report itself (lines deleted, payment requests withdrawn,
-// returns, copy receipts). With a Session it also keeps refunds and parked
+// returns; receipts printed come through ReceiptPrinted). With a Session it also keeps refunds and parked
 // settlement jobs to managers.
 type JournaledTill struct {
 	Till
 	Journal *ElectronicJournal
 	Sales   SaleLoader
 	Session *CashierSession // nil: no role checks
+	// OnReturn prints the return receipt (Returkvittering) of a refund once
+	// it is journaled; nil: none is printed.
+	OnReturn func(ctx context.Context, r SaleRecord, at time.Time) error
 }
 
 var _ Till = (*JournaledTill)(nil)
@@ -145,22 +183,17 @@ func (t *JournaledTill) Refund(ctx context.Context, saleID int64, lines map[int]
 	// One return receipt per refund: numbered after the sale and the items
 	// returned so far, as the refund's idempotency key is.
 	receipt := fmt.Sprintf("%s-R%d", s.ReceiptNumber, done+count)
-	if _, err := t.Journal.RecordSale(ctx, ReturnRecordOf(s, returned, receipt, ref)); err != nil {
+	ret := ReturnRecordOf(s, returned, receipt, ref)
+	rec, err := t.Journal.RecordSale(ctx, ret)
+	if err != nil {
 		return fmt.Errorf("the refund is queued, but the return was not journaled: %w", err)
 	}
+	if t.OnReturn != nil {
+		if err := t.OnReturn(ctx, ret, rec.At); err != nil {
+			return fmt.Errorf("the refund is queued and journaled, but the return receipt was not printed: %w", err)
+		}
+	}
 	return nil
-}
-
-// Reprint prints the copy and journals it with the sale's amount.
-func (t *JournaledTill) Reprint(ctx context.Context, saleID int64) error {
-	if err := t.Till.Reprint(ctx, saleID); err != nil {
-		return err
-	}
-	s, err := t.Sales.Sale(ctx, saleID)
-	if err != nil {
-		return err
-	}
-	return t.Journal.RecordEvent(ctx, JournalCopyReceipt, saleID, s.ReceiptNumber, s.Total(), "copy receipt printed")
 }
 
 // RetryParked is a manager's decision.

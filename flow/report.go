@@ -58,6 +58,7 @@ type Report struct {
 	LineDeletions  Tally // lines removed from a sale being scanned
 	PriceLookups   Tally
 	CancelledPays  Tally // payment requests withdrawn or refused
+	Training       Tally // training sales, in none of the figures above
 
 	// Grand totals since the till's first record (the previous Z's plus this period).
 	GrandTotalSales   Money
@@ -118,6 +119,10 @@ func BuildReport(kind ReportKind, tillID string, records []JournalRecord, prevZ 
 			s, err := SaleRecordOfJournal(rec)
 			if err != nil {
 				return r, fmt.Errorf("journal record %d: %w", rec.Seq, err)
+			}
+			if s.Training {
+				r.Training.add(s.Total)
+				continue
 			}
 			if r.Currency == "" {
 				r.Currency = s.Currency
@@ -260,7 +265,8 @@ func (j *ElectronicJournal) XReport(ctx context.Context) (Report, error) {
 
 // ZReport closes the business day: it sums the period since the last Z
 // report, journals the report (so the next period starts after it) and
-// returns it. A till takes one Z report per business day (ErrZReportTaken).
+// returns it. A till takes one Z report per business day (ErrZReportTaken),
+// and none while a sale is open or a refund parked (*ZBlockedError).
 func (j *ElectronicJournal) ZReport(ctx context.Context) (Report, error) {
 	zrec, _, err := j.lastZ(ctx)
 	if err != nil {
@@ -268,6 +274,9 @@ func (j *ElectronicJournal) ZReport(ctx context.Context) (Report, error) {
 	}
 	if zrec != nil && zrec.Day == j.Now().In(j.Location).Format(time.DateOnly) {
 		return Report{}, ErrZReportTaken
+	}
+	if err := j.checkDayClosable(ctx); err != nil {
+		return Report{}, err
 	}
 	return j.takeReport(ctx, ReportZ)
 }

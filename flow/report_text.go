@@ -27,7 +27,7 @@ var reportLabels = map[string]map[string]string{
 		"vat": "MVA", "gross": "Brutto", "netx": "Netto", "payments": "Betalingsmidler", "bycashier": "Per kasserer",
 		"discounts": "Rabatter", "members": "Medlemmer", "nonmembers": "Ikke-medlemmer", "copies": "Kopikvitteringer",
 		"drawer": "Skuffeåpninger", "voids": "Annullerte salg", "lines": "Slettede linjer", "lookups": "Prisforespørsler",
-		"cancelled": "Avbrutte betalinger", "grand": "Grand total", "gsales": "Salg", "greturns": "Retur", "gnet": "Netto",
+		"cancelled": "Avbrutte betalinger", "training": "Treningssalg", "grand": "Grand total", "gsales": "Salg", "greturns": "Retur", "gnet": "Netto",
 		"vipps": "Vipps", "none": "Ingen salg", "end": "SLUTT PÅ RAPPORT", "orgno": "Org.nr.", "installation": "Installasjon",
 	},
 	"en": {
@@ -36,7 +36,7 @@ var reportLabels = map[string]map[string]string{
 		"vat": "VAT", "gross": "Gross", "netx": "Net", "payments": "Payment methods", "bycashier": "By cashier",
 		"discounts": "Discounts", "members": "Members", "nonmembers": "Non-members", "copies": "Copy receipts",
 		"drawer": "Drawer openings", "voids": "Voided sales", "lines": "Deleted lines", "lookups": "Price look-ups",
-		"cancelled": "Cancelled payments", "grand": "Grand total", "gsales": "Sales", "greturns": "Returns", "gnet": "Net",
+		"cancelled": "Cancelled payments", "training": "Training sales", "grand": "Grand total", "gsales": "Sales", "greturns": "Returns", "gnet": "Net",
 		"vipps": "Vipps", "none": "No sales", "end": "END OF REPORT", "orgno": "Org. no.", "installation": "Installation",
 	},
 }
@@ -166,6 +166,9 @@ func (r Report) Text(h ReportHeading, width int, lang string) string {
 	tally(L["lines"], r.LineDeletions)
 	tally(L["lookups"], r.PriceLookups)
 	tally(L["cancelled"], r.CancelledPays)
+	if r.Training.Count > 0 {
+		tally(L["training"], r.Training)
+	}
 	rule()
 	b.WriteString(L["grand"] + "\n")
 	pair("  "+L["gsales"], amt(r.GrandTotalSales))

@@ -26,9 +26,9 @@ func TestReprintWithoutPrinterIsNoCopy(t *testing.T) {
 	var printed int
 	for _, withPrinter := range []bool{false, true} {
 		v := &flowtest.Vipps{QR: map[string]string{qrKari: kari}}
-		opt := flow.Options{POSID: "pos1", Store: db, Vipps: v, Clock: clock}
+		opt := flow.Options{POSID: "pos1", Store: db, Vipps: v, Clock: clock, OnReceiptPrinted: j.ReceiptPrinted}
 		if withPrinter {
-			opt.Print = func(context.Context, *flow.Sale) error { printed++; return nil }
+			opt.Print = func(context.Context, *flow.Sale, flow.ReceiptKind) error { printed++; return nil }
 		}
 		c := flow.NewCheckout(opt)
 		if err := c.Resume(ctx); err != nil {

@@ -31,6 +31,11 @@ const (
 var t0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
 type rig struct {
+	// onParked, when set before start, sees every sale parked or resumed.
+	onParked func(ctx context.Context, s *flow.Sale, resumed bool)
+	// onClosed, when set before start, sees every sale paid or voided.
+	onClosed func(ctx context.Context, s *flow.Sale)
+
 	t     *testing.T
 	ctx   context.Context
 	db    *store.DB
@@ -73,7 +78,7 @@ func (r *rig) start() { r.startAs("pos1") }
 
 func (r *rig) startAs(posID string) {
 	r.till = flow.NewCheckout(flow.Options{POSID: posID, Currency: "NOK", StoreName: "Testbutikken", Store: r.db,
-		Vipps: r.vipps, Clock: r.clock, BindingMessage: func() string { return "AB12-CD3" },
+		Vipps: r.vipps, Clock: r.clock, BindingMessage: func() string { return "AB12-CD3" }, Parking: r.db, OnSaleParked: r.onParked, OnSaleClosed: r.onClosed,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err := r.till.Resume(r.ctx); err != nil {
 		r.t.Fatal(err)

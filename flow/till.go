@@ -111,6 +111,14 @@ type View struct {
 	CanCancel         bool // CancelPayment: a request is out, not answered
 	CanVoid           bool // VoidSale: an open sale with no request out
 	CanNewSale        bool // NewSale: the last sale is paid or voided
+
+	ParkedSales int  // sales this till has put aside, to resume
+	CanPark     bool // ParkSale: the live sale may be parked now
+	CanResume   bool // ResumeSale: a sale is parked and none is open
+
+	// Training: the till is in training mode; both screens and every
+	// receipt say so, and nothing reaches Vipps.
+	Training bool
 }
 
 // LineView is one cart line.
@@ -258,4 +266,11 @@ type Till interface {
 	Refund(ctx context.Context, saleID int64, lines map[int]int) error
 	// Reprint prints a copy of a finished sale's receipt.
 	Reprint(ctx context.Context, saleID int64) error
+
+	// ParkSale puts the open sale aside and clears the till.
+	ParkSale(ctx context.Context) error
+	// ParkedSales lists this till's parked sales.
+	ParkedSales(ctx context.Context) ([]SaleSummary, error)
+	// ResumeSale takes a parked sale up again.
+	ResumeSale(ctx context.Context, saleID int64) error
 }

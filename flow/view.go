@@ -76,7 +76,9 @@ func (c *Checkout) publishLocked() {
 }
 
 func (c *Checkout) buildViewLocked() View {
-	v := View{Stage: StageIdle, Currency: c.opt.Currency, Settlement: c.settlement, Parked: c.parked}
+	v := View{Stage: StageIdle, Currency: c.opt.Currency, Settlement: c.settlement, Parked: c.parked,
+		ParkedSales: c.parkedSales, CanPark: c.canParkLocked(),
+		CanResume: c.parkedSales > 0 && (c.sale == nil || (c.sale.Stage != StageOpen && c.sale.Stage != StagePaying))}
 	if c.notice != nil {
 		n := *c.notice
 		v.Notice = &n

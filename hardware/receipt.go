@@ -28,9 +28,26 @@ type Receipt struct {
 	PaymentMethod string // e.g. "Vipps"
 	PaymentRef    string // the Vipps payment reference
 	QR            string // content of the QR code at the bottom; "" for none
-	Copy          bool   // a reprint: marked as a copy, as the law requires
-	Return        bool   // a return (refund) receipt
+	Kind          ReceiptKind
 	Text          ReceiptText
+}
+
+// ReceiptKind is what the receipt is, and so how it is marked
+// (kassasystemforskrifta §§ 2-8-4 … 2-8-7). The zero value is a sales receipt.
+type ReceiptKind string
+
+const (
+	KindSale        ReceiptKind = "sale"        // "Salgskvittering"
+	KindCopy        ReceiptKind = "copy"        // "Salgskvittering" and "KOPI" in large type
+	KindReturn      ReceiptKind = "return"      // "Returkvittering"
+	KindProvisional ReceiptKind = "provisional" // "IKKJE KVITTERING FOR KJØP" in large type
+	KindTraining    ReceiptKind = "training"    // "IKKJE KVITTERING FOR KJØP" in large type
+	KindDelivery    ReceiptKind = "delivery"    // "IKKJE KVITTERING FOR KJØP" in large type
+)
+
+// notProof: the receipt must say it is no receipt for a purchase.
+func (k ReceiptKind) notProof() bool {
+	return k == KindProvisional || k == KindTraining || k == KindDelivery
 }
 
 // ReceiptLine is one sold (or returned) item.
@@ -55,18 +72,47 @@ type VATRow struct {
 // Norwegian. The app fills it from its translations for da/fi/en.
 type ReceiptText struct {
 	Receipt, Copy, Return, OrgNo, POS, Discount, Total string
-	VATHeader                                          [4]string // rate, base, VAT, incl. VAT
-	Member, PaidWith, PaymentRef, Thanks               string
-	Decimal, Group                                     rune // ',' and ' ' if zero
+	// Headings of each kind and the mark of receipts that prove no purchase.
+	Sale, Provisional, Training, Delivery, NotProof string
+	VATHeader                                       [4]string // rate, base, VAT, incl. VAT
+	Member, PaidWith, PaymentRef, Thanks            string
+	Decimal, Group                                  rune // ',' and ' ' if zero
 }
 
-// NorwegianText is the default wording.
+// NorwegianText is the default wording; the headings and marks are the
+// regulation's own words.
 var NorwegianText = ReceiptText{
-	Receipt: "Kvittering", Copy: "KOPI", Return: "RETURKVITTERING", OrgNo: "Org.nr.", POS: "Kasse",
+	Receipt: "Kvittering", Copy: "KOPI", Return: "Returkvittering", OrgNo: "Org.nr.", POS: "Kasse",
 	Discount: "Rabatt", Total: "TOTALT",
+	Sale: "Salgskvittering", Provisional: "Foreløpig kvittering", Training: "Treningskvittering",
+	Delivery: "Utleveringskvittering", NotProof: "IKKJE KVITTERING FOR KJØP",
 	VATHeader: [4]string{"MVA-sats", "Grunnlag", "MVA", "Sum"},
-	Member:    "Medlem", PaidWith: "Betalt med", PaymentRef: "Ref.", Thanks: "Takk for handelen!",
+	Member:    "Medlem", PaidWith: "Betalt med", PaymentRef: "Transaksjons-ID", Thanks: "Takk for handelen!",
 	Decimal: ',', Group: ' ',
+}
+
+// heading is the receipt's title for its kind.
+func (t ReceiptText) heading(k ReceiptKind) string {
+	switch k {
+	case KindReturn:
+		return t.Return
+	case KindProvisional:
+		return t.Provisional
+	case KindTraining:
+		return t.Training
+	case KindDelivery:
+		return t.Delivery
+	}
+	return t.Sale
+}
+
+// FormatOrgNumber writes a Norwegian organisation number in groups of
+// three ("999 999 999"); anything else is left as it is.
+func FormatOrgNumber(n string) string {
+	if len(n) != 9 || strings.Trim(n, "0123456789") != "" {
+		return n
+	}
+	return n[:3] + " " + n[3:6] + " " + n[6:]
 }
 
 // ESC/POS commands (Epson's reference, implemented by practically every
@@ -108,17 +154,25 @@ func encodeReceipt(r Receipt, width int) []byte {
 	e.raw(gsSizeNormal, escBoldOff)
 	e.line(r.StoreAddress)
 	if r.OrgNumber != "" {
-		e.line(t.OrgNo + " " + r.OrgNumber + " MVA")
+		e.line(t.OrgNo + " " + FormatOrgNumber(r.OrgNumber) + " MVA")
 	}
-	if r.Copy || r.Return {
-		e.raw(escBoldOn, gsSizeTall)
-		if r.Return {
-			e.line(t.Return)
-		}
-		if r.Copy {
-			e.line("*** " + t.Copy + " ***")
-		}
-		e.raw(gsSizeNormal, escBoldOff)
+	e.line("")
+	e.raw(escBoldOn, gsSizeTall)
+	e.line(t.heading(r.Kind))
+	e.raw(gsSizeNormal, escBoldOff)
+	// A copy, and a receipt that proves no purchase, are marked in double
+	// width and height while every amount on them is printed at normal
+	// size: the mark is twice as large as the amounts (§§ 2-8-6, 2-8-7).
+	mark := ""
+	switch {
+	case r.Kind == KindCopy:
+		mark = t.Copy
+	case r.Kind.notProof():
+		mark = t.NotProof
+	}
+	large := mark != ""
+	if large {
+		e.big(mark)
 	}
 	e.raw(escAlignLeft)
 	e.line("")
@@ -135,9 +189,17 @@ func encodeReceipt(r Receipt, width int) []byte {
 		}
 	}
 	e.rule()
-	e.raw(escBoldOn, gsSizeTall)
+	if large {
+		e.raw(escBoldOn)
+	} else {
+		e.raw(escBoldOn, gsSizeTall)
+	}
 	e.pair(t.Total+" "+r.Currency, money(r.Total))
 	e.raw(gsSizeNormal, escBoldOff)
+	if large {
+		e.big(mark)
+		e.raw(escAlignLeft)
+	}
 	if len(r.VAT) > 0 {
 		e.line("")
 		h := t.VATHeader
@@ -151,7 +213,13 @@ func encodeReceipt(r Receipt, width int) []byte {
 		e.line(t.PaidWith + " " + r.PaymentMethod)
 	}
 	if r.PaymentRef != "" {
-		e.line(t.PaymentRef + " " + r.PaymentRef)
+		// The Vipps reference is the payment's transaction id.
+		if utf8.RuneCountInString(t.PaymentRef+": "+r.PaymentRef) <= e.width {
+			e.line(t.PaymentRef + ": " + r.PaymentRef)
+		} else {
+			e.line(t.PaymentRef + ":")
+			e.line(r.PaymentRef)
+		}
 	}
 	if r.MemberName != "" {
 		e.line(t.Member + ": " + r.MemberName)
@@ -194,6 +262,29 @@ func (e *escpos) line(s string) {
 		}
 	}
 	e.buf.WriteByte('\n')
+}
+
+// big prints s centred in double width and height, word-wrapped to half
+// the paper's characters, and returns to normal size.
+func (e *escpos) big(s string) {
+	half := e.width / 2
+	e.raw(escAlignCenter, escBoldOn, gsSizeDouble)
+	cur := ""
+	for _, w := range strings.Fields(s) {
+		switch {
+		case cur == "":
+			cur = w
+		case utf8.RuneCountInString(cur)+1+utf8.RuneCountInString(w) <= half:
+			cur += " " + w
+		default:
+			e.line(cut(cur, half))
+			cur = w
+		}
+	}
+	if cur != "" {
+		e.line(cut(cur, half))
+	}
+	e.raw(gsSizeNormal, escBoldOff)
 }
 
 func (e *escpos) rule() { e.line(strings.Repeat("-", e.width)) }

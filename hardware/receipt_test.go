@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
 )
@@ -38,7 +40,7 @@ func sampleReceipt() Receipt {
 		PaymentMethod: "Vipps",
 		PaymentRef:    "kasse-pos1-000042",
 		QR:            "https://kvittering.example.no/r/000042",
-		Copy:          true,
+		Kind:          KindCopy,
 	}
 }
 
@@ -70,8 +72,9 @@ func golden(t *testing.T, name string, got []byte) {
 func TestReceiptLayout(t *testing.T) {
 	text := renderESCPOS(t, encodeReceipt(sampleReceipt(), 42))
 	for _, want := range []string{
-		"Org.nr. 999999999 MVA",
-		"*** KOPI ***",
+		"Org.nr. 999 999 999 MVA",
+		"Salgskvittering",
+		"KOPI",
 		"Kvittering 000042               Kasse pos1",
 		"23.11.2026 21:05",
 		"Lettmelk 1 l                         65,70",
@@ -83,7 +86,7 @@ func TestReceiptLayout(t *testing.T) {
 		"25 %         999,20     249,80   1 249,00",
 		"0 %           45,00       0,00      45,00",
 		"Betalt med Vipps",
-		"Ref. kasse-pos1-000042",
+		"Transaksjons-ID: kasse-pos1-000042",
 		"Medlem: Kari",
 		"[QR https://kvittering.example.no/r/000042]",
 		"[cut]",
@@ -110,18 +113,94 @@ func TestReceiptKeepsShopDataFromBecomingPrinterCommands(t *testing.T) {
 
 func TestReturnReceiptAndOddVATRates(t *testing.T) {
 	r := sampleReceipt()
-	r.Return, r.Copy = true, false
+	r.Kind = KindReturn
 	r.Lines = []ReceiptLine{{Name: "Kahvi", Quantity: -1, UnitPrice: 599, Total: -599, VATRate: 1400}}
 	r.VAT = []VATRow{{Rate: 2550, Base: -100, VAT: -26, Total: -126}, {Rate: 1350, Base: -525, VAT: -74, Total: -599}}
 	r.Total, r.Currency = -599, "EUR"
 	text := renderESCPOS(t, encodeReceipt(r, 42))
-	for _, want := range []string{"RETURKVITTERING", "  -1 x 5,99", "TOTALT EUR", "-5,99", "25,5 %", "13,5 %"} {
+	for _, want := range []string{"Returkvittering", "  -1 x 5,99", "TOTALT EUR", "-5,99", "25,5 %", "13,5 %"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("return receipt lacks %q:\n%s", want, text)
 		}
 	}
-	if strings.Contains(text, "KOPI") {
-		t.Error("an original is marked as a copy")
+	if strings.Contains(text, "KOPI") || strings.Contains(text, "Salgskvittering") {
+		t.Error("a return receipt is marked as a copy or a sales receipt")
+	}
+}
+
+// sizedLine is a printed line and the character size it is printed in
+// (GS ! multipliers).
+type sizedLine struct {
+	text string
+	w, h int
+}
+
+func printedSizes(t *testing.T, b []byte) []sizedLine {
+	t.Helper()
+	marker := regexp.MustCompile(`\[[^\]]*\]`)
+	w, h := 1, 1
+	var out []sizedLine
+	for _, line := range strings.Split(renderESCPOS(t, b), "\n") {
+		for _, m := range marker.FindAllString(line, -1) {
+			var sz int
+			if _, err := fmt.Sscanf(m, "[size %x]", &sz); err == nil {
+				w, h = sz>>4+1, sz&0xf+1
+			}
+		}
+		if text := strings.TrimSpace(marker.ReplaceAllString(line, "")); text != "" {
+			out = append(out, sizedLine{text, w, h})
+		}
+	}
+	return out
+}
+
+var amountPattern = regexp.MustCompile(`-?[0-9][0-9 ]*,[0-9]{2}`)
+
+// TestMarksAreLargerThanTheAmounts: a copy says KOPI, and provisional,
+// training and delivery receipts say IKKJE KVITTERING FOR KJØP, each in type
+// at least 50 % larger (in width and height) than every amount on it.
+func TestMarksAreLargerThanTheAmounts(t *testing.T) {
+	for kind, mark := range map[ReceiptKind]string{
+		KindCopy: "KOPI", KindProvisional: "IKKJE KVITTERING FOR KJØP", KindTraining: "IKKJE KVITTERING FOR KJØP", KindDelivery: "IKKJE KVITTERING FOR KJØP",
+	} {
+		r := sampleReceipt()
+		r.Kind = kind
+		lines := printedSizes(t, encodeReceipt(r, 42))
+		var markW, markH, amountW, amountH int
+		var marked []string
+		for _, l := range lines {
+			if strings.Contains(mark, l.text) && (l.text == mark || len(l.text) > 4) {
+				marked = append(marked, l.text)
+				markW, markH = max(markW, l.w), max(markH, l.h)
+			}
+			if amountPattern.MatchString(l.text) {
+				amountW, amountH = max(amountW, l.w), max(amountH, l.h)
+			}
+		}
+		if got := strings.Join(marked, " "); !strings.Contains(got, mark) {
+			t.Errorf("%s: mark %q not printed (found %q)", kind, mark, got)
+		}
+		if 2*markW < 3*amountW || 2*markH < 3*amountH {
+			t.Errorf("%s: mark is %dx%d, amounts up to %dx%d: not 50 %% larger", kind, markW, markH, amountW, amountH)
+		}
+		for _, l := range lines {
+			if utf8.RuneCountInString(l.text)*l.w > 42 {
+				t.Errorf("%s: %q in %dx width does not fit 42 columns", kind, l.text, l.w)
+			}
+		}
+	}
+	// A sales receipt carries neither mark.
+	r := sampleReceipt()
+	r.Kind = KindSale
+	text := renderESCPOS(t, encodeReceipt(r, 42))
+	if strings.Contains(text, "KOPI") || strings.Contains(text, "IKKJE") || !strings.Contains(text, "Salgskvittering") {
+		t.Errorf("sales receipt:\n%s", text)
+	}
+	for kind, heading := range map[ReceiptKind]string{KindProvisional: "Foreløpig kvittering", KindTraining: "Treningskvittering", KindDelivery: "Utleveringskvittering"} {
+		r.Kind = kind
+		if text := renderESCPOS(t, encodeReceipt(r, 42)); !strings.Contains(text, heading) || strings.Contains(text, "Salgskvittering") {
+			t.Errorf("%s receipt lacks its heading %q:\n%s", kind, heading, text)
+		}
 	}
 }
 

@@ -56,6 +56,9 @@ type cashierWindow struct {
 	cancelPay  *touchButton
 	newSale    *touchButton
 	voidSale   *touchButton
+	park       *touchButton // park the open sale
+	resume     *touchButton // the parked sales, to resume one
+	parkRow    *fyne.Container
 	settlement *widget.Label
 
 	notice    *widget.Label
@@ -64,6 +67,9 @@ type cashierWindow struct {
 	ownSale   int64 // the sale it is about
 
 	ops *storeOps // nil without cashier login
+
+	training    *widget.Label // the training-mode banner
+	trainingBtn *touchButton  // the manager's switch; nil without store operations
 }
 
 func newCashierWindow(w *Windows) *cashierWindow {
@@ -92,8 +98,13 @@ func newCashierWindow(w *Windows) *cashierWindow {
 	// the rows below never move when it shows.
 	c.enrolStatus.Wrapping = fyne.TextWrapOff
 	c.enrolStatus.Truncation = fyne.TextTruncateEllipsis
+	// The training banner shares the customer's row too, so training mode
+	// changes no layout.
+	c.training = widget.NewLabelWithStyle(t("training.banner"), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
+	c.training.Importance = widget.DangerImportance
+	c.training.Hide()
 	who := container.NewBorder(nil, nil,
-		container.NewHBox(widget.NewIcon(theme.AccountIcon()), c.customer, c.badge, c.enrol), nil, c.enrolStatus)
+		container.NewHBox(widget.NewIcon(theme.AccountIcon()), c.customer, c.badge, c.enrol), c.training, c.enrolStatus)
 	// Two rows, so the customer's row has room at 1024 px whatever the
 	// cashier tools: the store and tools, then who is paying.
 	top := container.NewVBox(
@@ -144,7 +155,11 @@ func newCashierWindow(w *Windows) *cashierWindow {
 	// takes the room between them and the keypad, scrolling if a long
 	// translation needs more, so nothing a finger aims for ever moves.
 	status := container.NewVScroll(container.NewVBox(c.payStatus, c.countdown, c.settlement, c.payHint))
-	buttons := container.NewVBox(c.request, container.NewBorder(nil, nil, nil, c.voidSale, c.qr), c.cancelPay, c.newSale)
+	c.park = newButton(t("sale.park"), theme.MediaPauseIcon(), func() { w.do(w.opt.Till.ParkSale) })
+	c.resume = newButton(t("sale.parked"), theme.MediaPlayIcon(), c.showParkedSales)
+	c.parkRow = container.NewGridWithColumns(2, c.park, c.resume)
+	c.parkRow.Hide()
+	buttons := container.NewVBox(c.request, container.NewBorder(nil, nil, nil, c.voidSale, c.qr), c.cancelPay, c.newSale, c.parkRow)
 
 	right := container.NewBorder(c.search, buttons, nil, nil,
 		container.NewBorder(container.NewStack(container.NewVBox(c.keypad), container.NewVScroll(c.results)), nil, nil, nil, status))
@@ -256,6 +271,20 @@ func (c *cashierWindow) money(m flow.Money) string {
 
 func (c *cashierWindow) render(v flow.View) {
 	t := c.tr.T
+	if v.Training != c.training.Visible() {
+		if v.Training {
+			c.training.Show()
+		} else {
+			c.training.Hide()
+		}
+	}
+	if c.trainingBtn != nil {
+		if v.Training {
+			c.trainingBtn.SetText(t("training.stop"))
+		} else {
+			c.trainingBtn.SetText(t("training.start"))
+		}
+	}
 	c.renderCustomer(v)
 	c.renderLines(v)
 
@@ -452,6 +481,10 @@ func (c *cashierWindow) renderPayment(v flow.View) {
 	show(c.qr, !finished)
 	c.qr.setEnabled(v.CanPayByQR)
 	show(c.voidSale, v.CanVoid)
+	show(c.park, v.CanPark)
+	show(c.resume, v.CanResume)
+	show(c.parkRow, v.CanPark || v.CanResume)
+	c.resume.SetText(fmt.Sprintf("%s (%d)", t("sale.parked"), v.ParkedSales))
 	show(c.cancelPay, active)
 	c.cancelPay.setEnabled(v.CanCancel)
 	show(c.newSale, v.CanNewSale && finished)

@@ -57,6 +57,14 @@ func (d *customerDisplay) tr(v flow.View) tr {
 }
 
 func (d *customerDisplay) render(v flow.View) {
+	header := d.w.opt.StoreName
+	if v.Training {
+		header += " · " + d.tr(v).T("training.banner")
+	}
+	if d.header.Text != header {
+		d.header.Text = header
+		d.header.Refresh()
+	}
 	d.body.Objects = []fyne.CanvasObject{d.screen(v)}
 	d.body.Refresh()
 }

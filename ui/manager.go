@@ -67,6 +67,35 @@ func (c *cashierWindow) showParked() {
 	d.Show()
 }
 
+// showParkedSales lists this till's parked sales, each with Resume.
+func (c *cashierWindow) showParkedSales() {
+	t := c.tr.T
+	list := container.NewVBox(widget.NewLabel("…"))
+	d := dialog.NewCustom(t("sale.parked"), t("close"), container.NewVScroll(list), c.win)
+	d.Resize(c.dialogSize())
+	load(c.w, c.w.opt.Till.ParkedSales, func(sales []flow.SaleSummary, err error) {
+		list.RemoveAll()
+		if err != nil {
+			list.Add(widget.NewLabel(t("load.failed", map[string]string{"Error": err.Error()})))
+			return
+		}
+		if len(sales) == 0 {
+			list.Add(widget.NewLabel(t("sale.parked_none")))
+		}
+		for _, s := range sales {
+			id := s.SaleID
+			head := s.At.Format("15:04") + "  " + t("sale.receipt", map[string]string{"Receipt": s.ReceiptNumber}) + "  " + c.money(s.Total)
+			resume := newButton(t("sale.resume"), theme.MediaPlayIcon(), func() {
+				d.Hide()
+				c.w.do(func(ctx context.Context) error { return c.w.opt.Till.ResumeSale(ctx, id) })
+			})
+			list.Add(container.NewBorder(nil, widget.NewSeparator(), nil, resume,
+				widget.NewLabelWithStyle(head, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})))
+		}
+	})
+	d.Show()
+}
+
 // showSales lists the last sales with Reprint and Refund.
 func (c *cashierWindow) showSales() {
 	t := c.tr.T

@@ -137,6 +137,7 @@ func (s *ReportScreen) take(f func(context.Context) (flow.Report, error)) {
 		if err == nil && s.OnReport != nil {
 			printErr = s.OnReport(ctx, r)
 		}
+		var blocked *flow.ZBlockedError
 		fyne.Do(func() {
 			s.x.Enable()
 			s.z.Enable()
@@ -144,6 +145,9 @@ func (s *ReportScreen) take(f func(context.Context) (flow.Report, error)) {
 			switch {
 			case errors.Is(err, flow.ErrZReportTaken):
 				s.message.SetText(s.t("reports.z_taken"))
+			case errors.As(err, &blocked):
+				n := blocked.Notice()
+				s.message.SetText(tr{all: sharedTexts(), lang: s.lang}.T(n.Key, n.Args))
 			case err != nil:
 				fyne.LogError("taking a report", err)
 				s.message.SetText(s.t("reports.failed"))

@@ -108,3 +108,25 @@ func TestReportsWithoutAPrinterSayNotPrinted(t *testing.T) {
 		t.Errorf("X report, printer failing: %q", m)
 	}
 }
+
+// openWork is a till with one open sale (the mock states only that).
+type openWork struct{}
+
+func (openWork) OpenSales(context.Context, string) ([]*flow.Sale, error) {
+	return []*flow.Sale{{ReceiptNumber: "000007"}}, nil
+}
+func (openWork) ParkedSales(context.Context, string) ([]*flow.Sale, error) { return nil, nil }
+func (openWork) ParkedRefunds(context.Context, string) (int, error)        { return 0, nil }
+
+func TestTheZWaitsForAnOpenSaleAndSaysWhatToDo(t *testing.T) {
+	test.NewTempApp(t)
+	j := journalReports(t)
+	j.Work = openWork{}
+	var printed []flow.Report
+	s := NewReportScreen(j, "nb", func(_ context.Context, r flow.Report) error { printed = append(printed, r); return nil }, runNow)
+	test.Tap(s.z)
+	test.Tap(s.z)
+	if len(printed) != 0 || !strings.Contains(s.message.Text, "000007") || !strings.Contains(s.message.Text, "Fullfør eller annuller") {
+		t.Fatalf("Z with an open sale: %d reports, message %q", len(printed), s.message.Text)
+	}
+}

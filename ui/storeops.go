@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -22,6 +23,9 @@ type StoreOps struct {
 	// OnReport prints a report that was taken (off the UI thread);
 	// ErrNoPrinter when the till has no printer.
 	OnReport func(ctx context.Context, r flow.Report) error
+	// SetTraining switches training mode (a manager's decision); nil: the
+	// till has no training mode.
+	SetTraining func(ctx context.Context, on bool) error
 }
 
 // storeOps is the cashier window's login gate, cashier switch and reports.
@@ -44,6 +48,10 @@ func (c *cashierWindow) addStoreOps(tools *fyne.Container, ops *StoreOps) {
 	tools.Objects = append([]fyne.CanvasObject{s.who,
 		newButton(t("reports.title"), theme.DocumentIcon(), s.showReports),
 	}, tools.Objects...)
+	if ops.SetTraining != nil {
+		c.trainingBtn = newButton(t("training.start"), theme.InfoIcon(), s.toggleTraining)
+		tools.Objects = append(tools.Objects, c.trainingBtn)
+	}
 	s.screen = NewLoginScreen(ops.Cashiers, c.w.opt.Lang, s.loggedIn, c.w.opt.Async)
 	s.gate = dialog.NewCustomWithoutButtons(t("login.title"), s.screen, c.win)
 	if cur, ok := ops.Cashiers.Current(); ok {
@@ -51,6 +59,29 @@ func (c *cashierWindow) addStoreOps(tools *fyne.Container, ops *StoreOps) {
 	} else {
 		c.w.onShow = append(c.w.onShow, s.showLogin)
 	}
+}
+
+// toggleTraining switches training mode; a refusal is explained.
+func (s *storeOps) toggleTraining() {
+	t := storeOpsText(s.c.w.opt.Lang)
+	on := !s.c.w.view.Training
+	s.c.w.opt.Async(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), s.c.w.opt.Timeout)
+		defer cancel()
+		err := s.ops.SetTraining(ctx, on)
+		if err == nil {
+			return
+		}
+		msg := t("training.failed")
+		switch {
+		case errors.Is(err, flow.ErrNotAllowed), errors.Is(err, flow.ErrNotLoggedIn):
+			msg = t("training.manager")
+		case errors.Is(err, flow.ErrSaleOpen):
+			msg = t("training.sale_open")
+		}
+		fyne.LogError("training mode", err)
+		fyne.Do(func() { dialog.ShowInformation(t("training.start"), msg, s.c.win) })
+	})
 }
 
 func (s *storeOps) showLogin() {

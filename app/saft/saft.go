@@ -79,6 +79,16 @@ var eventTypes = map[flow.JournalEvent]struct{ id, code, desc string }{
 	flow.JournalVoid:        {"VOIDREC", "13028", "Void receipt"},
 	flow.JournalLineDeleted: {"LINEDELETE", "13999", "Delete line"},
 	flow.JournalPayCancel:   {"PAYCANCEL", "13999", "Payment request cancelled or refused"},
+	flow.JournalSigningKey:  {"SIGNKEY", "13999", "New SAF-T signing key (public key in the journal)"},
+
+	flow.JournalReceiptPrinted:   {"SALRECPAPER", "13012", "Sales receipt printed on paper"},
+	flow.JournalNoReceiptPrinted: {"NORECEIPT", "13030", "Concluded sale without receipt printed (receipt in the Vipps app)"},
+	flow.JournalSoftwareUpdate:   {"POSUPDATE", "13007", "Update of POS application"},
+	flow.JournalPriceChange:      {"PRICECHANGE", "13021", "Price change"},
+	flow.JournalSaleParked:       {"SUSPEND", "13010", "Suspend transaction (sale parked)"},
+	flow.JournalSaleResumed:      {"RESUME", "13011", "Resume transaction (parked sale)"},
+	flow.JournalTrainingOn:       {"TRAINON", "13023", "Training mode on"},
+	flow.JournalTrainingOff:      {"TRAINOFF", "13024", "Training mode off"},
 }
 
 // artGroup is our article group for a VAT rate: products carry no group
@@ -111,10 +121,12 @@ func vatCode(rate int) (code, desc string) {
 	return "", ""
 }
 
-// KeyVersion names what is in each cashtransaction's signature: the base64
-// SHA-256 hash of the journal record (see flow.JournalHash), not the RSA or
-// HMAC signature of Skatteetaten's signing guideline.
-const KeyVersion = "kasse-journal-sha256-1"
+// LegacyKeyVersion marks a transaction journaled before its till signed:
+// its signature is the base64 SHA-256 hash of the journal record (see
+// flow.JournalHash), not an RSA signature. Signed transactions carry the
+// till's key version ("1", "2" …) and the RSA-SHA1 signature of
+// flow.SignatureText, chained per register in transaction order.
+const LegacyKeyVersion = "kasse-journal-sha256-1"
 
 // Build turns journal records into the audit file.
 func Build(in Input, opt Options) (*AuditFile, error) {
@@ -224,7 +236,7 @@ func (b *builder) register(till string, recs []flow.JournalRecord) (CashRegister
 		switch r.Event {
 		case flow.JournalSale, flow.JournalReturn:
 			ev.TransID = strconv.FormatInt(r.Seq, 10)
-		case flow.JournalCopyReceipt:
+		case flow.JournalCopyReceipt, flow.JournalReceiptPrinted, flow.JournalNoReceiptPrinted, flow.JournalSaleParked, flow.JournalSaleResumed:
 			ev.TransID = transOf[r.Receipt] // empty when the sale is outside the period
 		}
 		switch r.Event {
@@ -269,16 +281,24 @@ func eventText(r flow.JournalRecord) string {
 
 func (b *builder) transaction(r flow.JournalRecord, s flow.SaleRecord) CashTransaction {
 	b.anySale = true
-	nr := strconv.FormatInt(r.Seq, 10)
+	// nr is the receipt number, as signed (flow.SignatureText); transID is
+	// the journal record, which events refer to.
+	nr, transID := s.ReceiptNumber, strconv.FormatInt(r.Seq, 10)
 	emp := b.emp(r.CashierID)
 	tp, transType, lineType, desc := "C", transSale, lineSale, "Receipt "+s.ReceiptNumber
 	if s.Return {
 		tp, transType, lineType, desc = "D", transRet, lineReturn, "Return receipt "+s.ReceiptNumber
 	}
-	hash, _ := hex.DecodeString(r.Hash)
-	ct := CashTransaction{Nr: nr, TransID: nr, TransType: transType, TransAmntIn: Amount(s.Total), AmntTp: tp, EmpID: emp,
+	if s.Training {
+		desc = "Training receipt " + s.ReceiptNumber + " (training mode, not a sale)"
+	}
+	ct := CashTransaction{Nr: nr, TransID: transID, TransType: transType, TransAmntIn: Amount(s.Total), AmntTp: tp, EmpID: emp,
 		TransDate: b.date(r.At), TransTime: b.clock(r.At), RefID: s.OriginalReceipt, Desc: desc,
-		Signature: base64.StdEncoding.EncodeToString(hash), KeyVersion: KeyVersion, ReceiptNum: 1}
+		Signature: r.Signature, KeyVersion: r.KeyVersion, ReceiptNum: 1, Training: s.Training}
+	if r.Signature == "" {
+		hash, _ := hex.DecodeString(r.Hash)
+		ct.Signature, ct.KeyVersion = base64.StdEncoding.EncodeToString(hash), LegacyKeyVersion
+	}
 	type vatSum struct{ vat, net flow.Money }
 	sums := map[int]*vatSum{}
 	var net flow.Money
@@ -340,9 +360,10 @@ func (b *builder) report(r flow.Report, rec flow.JournalRecord) *EventReport {
 		ReturnNum: r.Returns.Count, ReturnAmnt: Amount(r.Returns.Amount),
 		DiscountNum: r.Discounts.Count, DiscountAmnt: Amount(r.Discounts.Amount),
 		VoidTransNum: r.Voids.Count, VoidTransAmnt: Amount(r.Voids.Amount),
-		CorrLines:       []ReportCorrLine{{"Delete line", r.LineDeletions.Count, Amount(r.LineDeletions.Amount)}},
-		PriceInquiries:  []ReportPriceInq{{"All", r.PriceLookups.Count, Amount(r.PriceLookups.Amount)}},
-		OtherCorrs:      []ReportOtherCorr{{"Cancelled payment", r.CancelledPays.Count, Amount(r.CancelledPays.Amount)}},
+		CorrLines:      []ReportCorrLine{{"Delete line", r.LineDeletions.Count, Amount(r.LineDeletions.Amount)}},
+		PriceInquiries: []ReportPriceInq{{"All", r.PriceLookups.Count, Amount(r.PriceLookups.Amount)}},
+		OtherCorrs:     []ReportOtherCorr{{"Cancelled payment", r.CancelledPays.Count, Amount(r.CancelledPays.Amount)}},
+		TrainingNum:    r.Training.Count, TrainingAmnt: Amount(r.Training.Amount),
 		GrandTotalSales: Amount(r.GrandTotalSales), GrandTotalReturn: Amount(r.GrandTotalReturns), GrandTotalSalesNet: Amount(r.GrandTotalNet),
 	}
 	groups := map[string]*ReportArtGroup{}
@@ -538,6 +559,13 @@ func Export(ctx context.Context, js flow.JournalStore, cs flow.CashierStore, opt
 	}
 	if err := CheckReferences(af); err != nil {
 		return nil, err
+	}
+	keys, err := JournaledKeys(ctx, js, "")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := VerifyAuditFile(af, keys); err != nil {
+		return nil, fmt.Errorf("the export's signatures do not verify with the journaled public keys (was it written in another time zone than the till's?): %w", err)
 	}
 	return af, Write(w, af)
 }

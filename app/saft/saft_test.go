@@ -86,7 +86,25 @@ func aDayOfSales(t *testing.T) (*flow.MemoryJournal, flow.Report) {
 	paper := flow.SaleLine{GTIN: "9771234567003", Name: "Avis", Quantity: 1, UnitPrice: 4500, VATRate: 0}
 	ticket := flow.SaleLine{GTIN: "2000000000015", Name: "Bussbillett", Quantity: 3, UnitPrice: 4000, VATRate: 12}
 
-	rec("07:55", flow.JournalAppStart, 0, "", 0, "kasse test")
+	// Each till signs with the test key committed in testdata (both use the
+	// same key here; a real till makes its own on first start).
+	clk.at("07:50")
+	keys := testKeyDir(t, "pos1", "pos2")
+	j2 := flow.NewElectronicJournal(m, "pos2", oslo, clk.Now)
+	for _, jj := range []*flow.ElectronicJournal{j, j2} {
+		ring, err := OpenKeyRing(ctx, keys, jj)
+		must(err)
+		if ring.Version != "1" {
+			t.Fatalf("till %s signs with key version %s, want 1", jj.TillID, ring.Version)
+		}
+		jj.Signer = ring
+	}
+	clk.at("07:54")
+	must(j.Started(ctx, "0.9.0"))
+	clk.at("07:55")
+	must(j.Started(ctx, "1.0.0")) // an update since yesterday: 13007, then 13001
+	clk.at("07:56")
+	must(j.RecordPriceChanges(ctx, []flow.PriceChange{{GTIN: "7020650000014", Name: "Grovbrød", Old: 3790, New: 3990}}))
 	j.SetCashier(kari)
 	rec("08:00", flow.JournalLogin, 0, "", 0, "cashier")
 	s1 := sale(1, "000001", false, milk, bread)
@@ -97,16 +115,31 @@ func aDayOfSales(t *testing.T) (*flow.MemoryJournal, flow.Report) {
 	rec("09:00", flow.JournalLineDeleted, 3, "000003", 2500, "GTIN 7040110569908 qty 1")
 	rec("09:02", flow.JournalVoid, 3, "000003", 5980, "sale abandoned")
 	rec("09:10", flow.JournalPayCancel, 4, "000004", 12000, "declined on the phone")
-	sold("09:15", flow.SaleRecordOf(sale(4, "000004", true, ticket)))
+	// Sale 000004 is parked while a customer asks something, then resumed
+	// and paid; the till closes it, so no receipt was printed (13030).
+	s4 := sale(4, "000004", true, ticket)
+	clk.at("09:12")
+	j.SaleParked(ctx, s4, false)
+	clk.at("09:14")
+	j.SaleParked(ctx, s4, true)
+	clk.at("09:15")
+	must(j.SaleClosedErr(ctx, s4))
 	rec("10:00", flow.JournalLogout, 0, "", 0, "")
 	j.SetCashier(ola)
 	rec("10:00", flow.JournalLogin, 0, "", 0, "manager")
-	rec("10:05", flow.JournalCopyReceipt, 2, "000002", s2.Total(), "")
+	clk.at("10:05")
+	j.ReceiptPrinted(ctx, s2, flow.ReceiptCopy)
 	sold("10:10", flow.ReturnRecordOf(s1, map[int]int{0: 1}, "000005", "pos1-000001-1"))
 	rec("10:11", flow.JournalDrawerOpen, 0, "", 0, "manual")
 
+	// A new cashier is trained: one training sale on the training checkout
+	// (its own database: receipt 000001 again, journaled as T-000001).
+	rec("10:20", flow.JournalTrainingOn, 0, "", 0, "training mode on")
+	clk.at("10:25")
+	j.TrainingSaleClosed(ctx, sale(1, "000001", false, milk))
+	rec("10:30", flow.JournalTrainingOff, 0, "", 0, "training mode off")
+
 	// The second till sells once; it has its own chain.
-	j2 := flow.NewElectronicJournal(m, "pos2", oslo, clk.Now)
 	j2.SetCashier(kari)
 	clk.at("12:00")
 	s6 := sale(6, "000001", false, bread)
@@ -207,7 +240,9 @@ func TestSAFTExportOfADay(t *testing.T) {
 	// The Z report inside the file agrees with the transactions in it.
 	var sum flow.Money
 	for _, ct := range regs[0].CashTransactions {
-		sum += flow.Money(ct.TransAmntIn)
+		if !ct.Training { // training sales are counted apart
+			sum += flow.Money(ct.TransAmntIn)
+		}
 	}
 	var zr *EventReport
 	for _, e := range regs[0].Events {

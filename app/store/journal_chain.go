@@ -34,6 +34,8 @@ type ejournalRow struct {
 	Amount      int64  `gorm:"not null"`
 	Text        string `gorm:"not null"`
 	Data        string `gorm:"type:text;not null"`
+	Signature   string `gorm:"size:400;not null;default:''"`
+	KeyVersion  string `gorm:"size:50;not null;default:''"`
 	PrevHash    string `gorm:"size:64;not null"`
 	Hash        string `gorm:"size:64;not null"`
 }
@@ -56,7 +58,8 @@ func (r ejournalRow) record() flow.JournalRecord {
 	return flow.JournalRecord{
 		TillID: r.TillID, Seq: r.Seq, At: time.UnixMicro(r.AtMicros).UTC(), Day: r.Day, Event: flow.JournalEvent(r.Event),
 		CashierID: r.CashierID, CashierName: r.CashierName, SaleID: r.SaleID, Receipt: r.Receipt,
-		Amount: flow.Money(r.Amount), Text: r.Text, Data: r.Data, PrevHash: r.PrevHash, Hash: r.Hash,
+		Amount: flow.Money(r.Amount), Text: r.Text, Data: r.Data, Signature: r.Signature, KeyVersion: r.KeyVersion,
+		PrevHash: r.PrevHash, Hash: r.Hash,
 	}
 }
 
@@ -64,7 +67,8 @@ func ejournalRowOf(r flow.JournalRecord) ejournalRow {
 	return ejournalRow{
 		TillID: r.TillID, Seq: r.Seq, AtMicros: r.At.UnixMicro(), Day: r.Day, Event: string(r.Event),
 		CashierID: r.CashierID, CashierName: r.CashierName, SaleID: r.SaleID, Receipt: r.Receipt,
-		Amount: int64(r.Amount), Text: r.Text, Data: r.Data, PrevHash: r.PrevHash, Hash: r.Hash,
+		Amount: int64(r.Amount), Text: r.Text, Data: r.Data, Signature: r.Signature, KeyVersion: r.KeyVersion,
+		PrevHash: r.PrevHash, Hash: r.Hash,
 	}
 }
 
