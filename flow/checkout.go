@@ -100,6 +100,7 @@ type Checkout struct {
 	custGen     int                          // increases with every customer QR: older exchanges are stale
 	enrolStops  map[int64]context.CancelFunc // running enrolments by sale
 	polls       map[string]*poller           // by reference: one per payment request still open
+	held        map[string][]heldEvent       // events that came before their request was proved ours
 	lastPaid    int64
 	parkedSales int // this till's parked sales
 	settlement  SettlementStatus

@@ -130,6 +130,7 @@ func (c *Checkout) afterCreate(ctx context.Context, saleID int64, ref string, tr
 			return
 		}
 		c.startPollLocked(saleID, ref, c.pollDelay(0), try)
+		c.releaseHeldLocked(ctx, saleID, ref)
 		if p.CancelRequested {
 			c.startCancelLocked(saleID, ref)
 		}
@@ -171,6 +172,7 @@ func (c *Checkout) failPaymentLocked(ctx context.Context, s *Sale, err error) {
 	next := s.Clone()
 	next.Payment.Status, next.Stage = PaymentFailed, StageOpen
 	c.stopPollLocked(next.Payment.Reference)
+	delete(c.held, next.Payment.Reference)
 	c.log.Warn("payment request refused", "sale", s.ID, "reference", next.Payment.Reference, "kind", KindOf(err), "err", err)
 	key, text := "payment.failed", "Vipps refused the payment request: "+err.Error()
 	if KindOf(err) == ErrNotFound {
@@ -307,6 +309,9 @@ func (c *Checkout) HandleEvent(ctx context.Context, ev PaymentEvent, source stri
 			return nil
 		}
 		if p.Status == PaymentRequesting && !(ev.Name == VippsCreated && ev.Success && ev.IdempotencyKey == p.IdempotencyKey) {
+			// Often just faster than the create's answer: kept until the
+			// request is known to be ours, then taken in as it came.
+			c.holdLocked(ev, source)
 			if pl := c.polls[ev.Reference]; pl != nil {
 				c.schedulePollLocked(pl, 0) // the event log decides, at once
 			}
@@ -463,4 +468,38 @@ func retryAfter(err error) time.Duration {
 		return ge.RetryAfter
 	}
 	return 0
+}
+
+// maxHeld bounds the events kept for one unconfirmed request.
+const maxHeld = 16
+
+type heldEvent struct {
+	ev     PaymentEvent
+	source string
+}
+
+// holdLocked keeps an event for a request Vipps has not yet confirmed as
+// ours; releaseHeldLocked takes it in once it is (and forgets it if the
+// request turns out not to be ours).
+func (c *Checkout) holdLocked(ev PaymentEvent, source string) {
+	if c.held == nil {
+		c.held = map[string][]heldEvent{}
+	}
+	if len(c.held[ev.Reference]) < maxHeld {
+		c.held[ev.Reference] = append(c.held[ev.Reference], heldEvent{ev, source})
+	}
+}
+
+// releaseHeldLocked takes in the events held for ref, now that the request
+// is proved ours.
+func (c *Checkout) releaseHeldLocked(ctx context.Context, saleID int64, ref string) {
+	held := c.held[ref]
+	delete(c.held, ref)
+	for _, h := range held {
+		name := h.ev.Name
+		if !h.ev.Success {
+			name = ""
+		}
+		_ = c.applyLocked(ctx, saleID, ref, name, h.ev.Amount, []PaymentEvent{h.ev}, h.source)
+	}
 }

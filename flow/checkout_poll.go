@@ -204,6 +204,7 @@ func (c *Checkout) proveLocked(ctx context.Context, p *poller, events []PaymentE
 		if e.Name == VippsCreated && e.IdempotencyKey == pay.IdempotencyKey && e.Amount == pay.Amount {
 			c.log.Info("payment request found at Vipps under our key", "sale", s.ID, "reference", p.ref)
 			c.applyLocked(ctx, p.saleID, p.ref, VippsCreated, 0, nil, "event log: created with our key")
+			c.releaseHeldLocked(ctx, p.saleID, p.ref)
 			if c.polling(p) {
 				c.schedulePollLocked(p, 0)
 			}
@@ -213,6 +214,7 @@ func (c *Checkout) proveLocked(ctx context.Context, p *poller, events []PaymentE
 	if len(events) == 0 {
 		return false // nothing there yet: the create may still arrive
 	}
+	delete(c.held, p.ref) // another installation's events: never taken in
 	c.foreignReferenceLocked(ctx, s)
 	return true
 }

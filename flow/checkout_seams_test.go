@@ -229,3 +229,31 @@ func TestACreateRefusedForNowGoesAgainUnderANewKey(t *testing.T) {
 		}
 	})
 }
+
+// An approval whose webhook beats the create's answer is not lost: it is
+// held until the request is proved ours, then taken in as the webhook said
+// (it used to be dropped, and the sale waited for a poll).
+func TestAWebhookFasterThanTheProofIsHeldThenTaken(t *testing.T) {
+	each(t, func(t *testing.T, r *rig) {
+		r.customer(qrOla)
+		r.product(melk)
+		r.vipps.SetErrs([]error{&flow.GatewayError{Kind: flow.ErrTransient}}, nil, nil)
+		r.vipps.CreateLost = true // Vipps has it; the answer was lost
+		r.must(r.till.RequestPayment(r.ctx))
+		r.waitFor("unconfirmed", func(v flow.View) bool { return v.Notice != nil && v.Notice.Key == "payment.unconfirmed" })
+		ref := r.vipps.Requests()[0].Reference
+		r.vipps.Approve(ref)
+		r.must(r.till.HandlePaymentEvent(r.ctx, flow.PaymentEvent{Reference: ref, Name: flow.VippsAuthorized, Amount: 2590, PSPReference: "a", Success: true, At: t0}))
+		r.clock.Advance(time.Millisecond)     // the event log is read at once
+		v := r.status(flow.PaymentAuthorized) // proved ours; the held approval follows
+		paid := ""
+		for _, e := range r.journal(v.SaleID) {
+			if e.To == "paid/authorized" && strings.HasPrefix(e.Detail, "Vipps: AUTHORIZED") {
+				paid = e.Detail
+			}
+		}
+		if !strings.Contains(paid, "(from webhook)") {
+			t.Errorf("paid %q, want from the held webhook", paid)
+		}
+	})
+}
