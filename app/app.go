@@ -23,7 +23,7 @@ const AppID = "no.kasse.till"
 // Run starts the till with its windows and blocks until the cashier window
 // is closed or ctx ends.
 func Run(ctx context.Context, cfg *Config) error {
-	log, closeLog, err := newLogger(cfg.DataDir, os.Stderr)
+	log, closeLog, err := newLogger(cfg.DataDir, LogOptions{}, os.Stderr)
 	if err != nil {
 		return fmt.Errorf("opening the log: %w", err)
 	}

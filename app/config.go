@@ -46,6 +46,8 @@ type Config struct {
 	Printer         PrinterConfig   `json:"printer"`
 	CustomerDisplay DisplayConfig   `json:"customerDisplay"`
 
+	Backup BackupConfig `json:"backup"`
+
 	Kiosk      bool   `json:"kiosk,omitempty"`      // cashier window full screen, for a dedicated till
 	ManagerPIN string `json:"managerPIN,omitempty"` // salted hash of the PIN that opens the settings (settings.go)
 }

@@ -80,11 +80,11 @@ func RunDrive(ctx context.Context, cfg *Config, opt *DriveOptions, out io.Writer
 			cfg.Vipps.SubscriptionKey = d.SubscriptionKey
 		}
 	}
-	var stderr io.Writer = io.Discard
+	var stderr io.Writer
 	if opt.Verbose {
 		stderr = os.Stderr
 	}
-	log, closeLog, err := newLogger(cfg.DataDir, stderr)
+	log, closeLog, err := newLogger(cfg.DataDir, LogOptions{}, stderr)
 	if err != nil {
 		return fmt.Errorf("opening the log: %w", err)
 	}
