@@ -166,7 +166,7 @@ func tillCommand(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		if err := cfg.Load(*configFile, fs); err != nil {
-			return err
+			return app.RefuseStart(ctx, cfg, err)
 		}
 		return app.Run(ctx, cfg)
 	}

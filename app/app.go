@@ -25,14 +25,15 @@ const AppID = "no.kasse.till"
 func Run(ctx context.Context, cfg *Config) error {
 	log, closeLog, err := newLogger(cfg.DataDir, LogOptions{}, os.Stderr)
 	if err != nil {
-		return fmt.Errorf("opening the log: %w", err)
+		return RefuseStart(ctx, cfg, fmt.Errorf("opening the log: %w", err))
 	}
 	defer closeLog()
 	log.Info("starting till", "version", Version, "vipps_env", cfg.Vipps.Env, "data_dir", cfg.DataDir, "demo", cfg.Demo)
 
 	t, err := Start(ctx, cfg, log)
 	if err != nil {
-		return err
+		closeLog()
+		return RefuseStart(ctx, cfg, err)
 	}
 	defer t.Close()
 

@@ -32,6 +32,7 @@ var BaseURLs = map[string]string{
 // command-line flags (later wins). Secrets are never written back to the file.
 type Config struct {
 	DataDir  string `json:"-"`
+	File     string `json:"-"`                  // the configuration file read, if any
 	Database string `json:"database,omitempty"` // empty: SQLite in DataDir; otherwise a PostgreSQL DSN
 	Demo     bool   `json:"demo,omitempty"`     // embedded simulator, demo catalog, customer-phone window
 	Lang     string `json:"lang,omitempty"`     // nb, da, fi or en; empty: from the OS
@@ -173,11 +174,12 @@ func (c *Config) Load(file string, fs *flag.FlagSet) error {
 	if file != "" {
 		b, err := os.ReadFile(file)
 		if err != nil {
-			return fmt.Errorf("reading configuration: %w", err)
+			return &ConfigError{File: file, Problems: []string{fmt.Sprintf("reading %s: %v", file, err)}}
 		}
 		if err := json.Unmarshal(b, c); err != nil {
-			return fmt.Errorf("configuration file %s: %w", file, err)
+			return &ConfigError{File: file, Problems: []string{fmt.Sprintf("configuration file %s: %v", file, err)}}
 		}
+		c.File = file
 	}
 	c.applyEnv()
 	// Flags given explicitly win over the file and the environment.
@@ -257,10 +259,19 @@ func (c *Config) Validate() error {
 		problems = append(problems, fmt.Sprintf("unknown language %q (use nb, da, fi or en)", c.Lang))
 	}
 	if len(problems) > 0 {
-		return errors.New("configuration: " + strings.Join(problems, "; "))
+		return &ConfigError{Problems: problems}
 	}
 	return nil
 }
+
+// ConfigError is a configuration the till cannot start with: each problem
+// says what is missing and where to enter it.
+type ConfigError struct {
+	File     string // the configuration file, when it could not be read
+	Problems []string
+}
+
+func (e *ConfigError) Error() string { return "configuration: " + strings.Join(e.Problems, "; ") }
 
 // VippsBaseURL is the API base URL for the configured environment.
 func (c *Config) VippsBaseURL() string {

@@ -76,7 +76,7 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 		dsn = filepath.Join(cfg.DataDir, "kasse.db")
 	}
 	if t.DB, err = store.Open(dsn); err != nil {
-		return nil, fmt.Errorf("opening the database: %w", err)
+		return nil, &openDBError{dir: cfg.DataDir, err: err}
 	}
 	t.closers = append(t.closers, func() { t.DB.Close() })
 	if t.Installation, err = t.DB.Installation(ctx); err != nil {
