@@ -45,6 +45,7 @@ func NewStartProblemWindow(a fyne.App, p StartProblem) *StartProblemWindow {
 	}
 	t := tr{all: sharedTexts(), lang: p.Lang}
 	w := &StartProblemWindow{Win: a.NewWindow(t.T("start.title")), Buttons: map[string]*widget.Button{}}
+	setWindowClass(a)
 	w.Win.SetMaster()
 
 	heading := widget.NewLabelWithStyle(t.T("start.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
