@@ -103,20 +103,27 @@ TARXZ       := $(DIST)/kasse-$(VERSION)-linux-amd64.tar.xz
 DEB         := $(DIST)/kasse_$(VERSION)_amd64.deb
 WINDOWS_EXE := $(DIST)/kasse.exe
 SETUP_EXE   := $(DIST)/kasse-$(VERSION)-setup.exe
-PACKAGE_PKGS := gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 nsis xz-utils binutils p7zip-full
+LINUX_PACKAGE_PKGS   := xz-utils binutils lintian
+WINDOWS_PACKAGE_PKGS := gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 nsis p7zip-full
 
-.PHONY: package-deps package-linux package-windows package-check
+.PHONY: package-deps package-deps-linux package-linux package-windows package-check
 
-package-deps:
-	@missing=""; for c in x86_64-w64-mingw32-gcc x86_64-w64-mingw32-windres makensis xz objdump 7z; do \
-	  command -v $$c >/dev/null || missing="$$missing $$c"; done; \
-	if [ -n "$$missing" ]; then echo "package-deps: missing programs:$$missing"; .ci/apt-install $(PACKAGE_PKGS); fi
+# What the Linux packages need (lintian checks the .deb in package-check).
+package-deps-linux:
+	@missing=""; for c in xz objdump lintian; do command -v $$c >/dev/null || missing="$$missing $$c"; done; \
+	if [ -n "$$missing" ]; then echo "package-deps-linux: missing programs:$$missing"; .ci/apt-install $(LINUX_PACKAGE_PKGS); fi
 	@test -x $(GOBIN)/fyne || $(GO) install fyne.io/tools/cmd/fyne@$(FYNE_CLI_VERSION)
 
-# dist/kasse-VERSION-linux-amd64.tar.xz (fyne package) and dist/kasse_VERSION_amd64.deb.
-package-linux: deps package-deps
+package-deps: package-deps-linux
+	@missing=""; for c in x86_64-w64-mingw32-gcc x86_64-w64-mingw32-windres makensis 7z; do \
+	  command -v $$c >/dev/null || missing="$$missing $$c"; done; \
+	if [ -n "$$missing" ]; then echo "package-deps: missing programs:$$missing"; .ci/apt-install $(WINDOWS_PACKAGE_PKGS); fi
+
+# dist/kasse-VERSION-linux-amd64.tar.xz (fyne package) and dist/kasse_VERSION_amd64.deb,
+# a position-independent executable (PIE) as Debian's hardening asks.
+package-linux: deps package-deps-linux
 	@mkdir -p $(DIST)/linux
-	$(GO) build -ldflags "-s -w $(LDFLAGS)" -o $(LINUX_EXE) .
+	$(GO) build -buildmode=pie -ldflags "-s -w -extldflags '-Wl,-z,relro,-z,now' $(LDFLAGS)" -o $(LINUX_EXE) .
 	assets/packaging/linux/build-tarball.sh $(GOBIN)/fyne $(LINUX_EXE) $(VERSION) $(TARXZ)
 	assets/packaging/deb/build-deb.sh $(LINUX_EXE) $(VERSION) $(DEB)
 

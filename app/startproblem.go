@@ -77,6 +77,9 @@ func showStartProblem(a fyne.App, cfg *Config, err error) *ui.StartProblemWindow
 			return b.String()
 		},
 		OnRetry: func() {
+			if os.Getenv("INVOCATION_ID") != "" {
+				return // a systemd service: it starts the till again once this one exits
+			}
 			// The same command line, as a new process: this one's Fyne
 			// app cannot become the till's.
 			cmd := exec.Command(os.Args[0], os.Args[1:]...)

@@ -246,7 +246,10 @@ func TestPackageWindowsInstaller(t *testing.T) {
 }
 
 // runtimeLibs are the packages of the libraries Fyne's GLFW loads (TOOLCHAIN.md).
-var runtimeLibs = []string{"libc6", "libgl1", "libx11-6", "libxcursor1", "libxrandr2", "libxinerama1", "libxi6", "libxxf86vm1", "libwayland-client0", "libxkbcommon0"}
+// libxext6, libxrender1, the Wayland cursor and EGL libraries and libegl1 are
+// loaded with dlopen (strings in the binary, not DT_NEEDED).
+var runtimeLibs = []string{"libc6", "libgl1", "libx11-6", "libxcursor1", "libxrandr2", "libxinerama1", "libxi6", "libxxf86vm1",
+	"libxext6", "libxrender1", "libwayland-client0", "libwayland-cursor0", "libwayland-egl1", "libegl1", "libxkbcommon0"}
 
 func TestPackageDeb(t *testing.T) {
 	deb, version := newest(t, "kasse_*_amd64.deb", "package-linux")
@@ -279,6 +282,10 @@ func TestPackageDeb(t *testing.T) {
 		"./usr/share/applications/no.kasse.till.desktop\n",
 		"./usr/share/icons/hicolor/512x512/apps/no.kasse.till.png\n",
 		"./usr/share/kasse/kasse-kiosk.desktop\n",
+		"./usr/lib/systemd/user/kasse-kiosk.service\n",
+		"./usr/share/man/man1/kasse.1.gz\n",
+		"./usr/share/doc/kasse/changelog.gz\n",
+		"./usr/share/doc/kasse/copyright\n",
 	} {
 		if !strings.Contains(listing, want) {
 			t.Errorf("package listing lacks %q:\n%s", want, listing)
@@ -331,8 +338,42 @@ func TestPackageDeb(t *testing.T) {
 	} else {
 		run(t, "dpkg-deb", "-x", deb, root)
 	}
-	if got := run(t, filepath.Join(root, "usr/bin/kasse"), "version"); got != "kasse "+version+"\n" {
+	installed := filepath.Join(root, "usr/bin/kasse")
+	if got := run(t, installed, "version"); got != "kasse "+version+"\n" {
 		t.Errorf("installed kasse says %q, want version %s", got, version)
+	}
+	var stdout, stderr bytes.Buffer
+	help := exec.Command(installed, "--help")
+	help.Stdout, help.Stderr = &stdout, &stderr
+	if err := help.Run(); err != nil || strings.Count(stdout.String(), "Commands:") != 1 || stderr.Len() != 0 {
+		t.Errorf("kasse --help: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	// Debian's hardening: a position-independent executable, GOT read-only.
+	elf := run(t, "readelf", "-h", "-d", installed)
+	if !strings.Contains(elf, "DYN (Position-Independent Executable file)") && !strings.Contains(elf, "DYN (Shared object file)") {
+		t.Errorf("kasse is not a PIE:\n%s", elf)
+	}
+	if !strings.Contains(elf, "BIND_NOW") && !strings.Contains(elf, "Flags: NOW") {
+		t.Error("kasse is not linked with -z now")
+	}
+	man := run(t, "sh", "-c", "gzip -dc "+filepath.Join(root, "usr/share/man/man1/kasse.1.gz"))
+	if !strings.Contains(man, "kasse "+version) || !strings.Contains(man, ".SH COMMANDS") {
+		t.Errorf("the man page does not name version %s", version)
+	}
+	unit, err := os.ReadFile(filepath.Join(root, "usr/lib/systemd/user/kasse-kiosk.service"))
+	if err != nil || !strings.Contains(string(unit), "\nRestart=on-failure\n") || !strings.Contains(string(unit), "ExecStart=/usr/bin/kasse --kiosk\n") {
+		t.Errorf("the kiosk user unit does not restart the till: %v\n%s", err, unit)
+	}
+}
+
+// lintian, Debian's package checker, finds no error and no warning.
+func TestPackageDebLintian(t *testing.T) {
+	deb, _ := newest(t, "kasse_*_amd64.deb", "package-linux")
+	need(t, "lintian")
+	out, err := exec.Command("lintian", "--fail-on", "error,warning", deb).CombinedOutput()
+	t.Logf("lintian:\n%s", out)
+	if err != nil {
+		t.Errorf("lintian: %v", err)
 	}
 }
 
