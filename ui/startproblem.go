@@ -53,7 +53,6 @@ func NewStartProblemWindow(a fyne.App, p StartProblem) *StartProblemWindow {
 	w.Message.Wrapping = fyne.TextWrapWord
 	where := widget.NewLabel(t.T("start.log_where", map[string]string{"Path": p.LogPath}))
 	where.Wrapping = fyne.TextWrapWord
-	where.Importance = widget.LowImportance
 
 	bar := container.NewHBox(layout.NewSpacer())
 	add := func(key string, imp widget.Importance, fn func()) {
