@@ -366,6 +366,43 @@ func TestPackageDeb(t *testing.T) {
 	}
 }
 
+// The installed program's first start, as from the menu on a new till: no
+// configuration, no terminal. Its windows open under Xvfb with the desktop
+// entry's window class, and a screenshot is left in dist/first-start.png.
+func TestPackageDebFirstStart(t *testing.T) {
+	deb, _ := newest(t, "kasse_*_amd64.deb", "package-linux")
+	need(t, "dpkg-deb", "xvfb-run", "xdotool", "import")
+	root := t.TempDir()
+	run(t, "dpkg-deb", "-x", deb, root)
+	home := t.TempDir()
+	shot := filepath.Join(distDir(), "first-start.png")
+	script := `"$KASSE" </dev/null >"$HOME/out.txt" 2>&1 &
+for i in $(seq 1 40); do sleep 0.5; xdotool search --class '^no\.kasse\.till$' >/dev/null 2>&1 && break; done
+sleep 2
+for w in $(xdotool search --class '^no\.kasse\.till$'); do xdotool getwindowname "$w"; done
+import -window root "$SHOT"
+kill $!`
+	cmd := exec.Command("xvfb-run", "-a", "-s", "-screen 0 1600x900x24", "sh", "-c", script)
+	cmd.Env = append(os.Environ(), "HOME="+home, "XDG_DATA_HOME=", "KASSE_DATA_DIR=", "WAYLAND_DISPLAY=",
+		"LIBGL_ALWAYS_SOFTWARE=1", "KASSE="+filepath.Join(root, "usr/bin/kasse"), "SHOT="+shot)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("first start under Xvfb: %v\n%s", err, out)
+	}
+	names := string(out)
+	log, _ := os.ReadFile(filepath.Join(home, "out.txt"))
+	if !strings.Contains(names, "kasse — ") || !strings.Contains(names, "settings") {
+		t.Errorf("windows of class no.kasse.till:\n%s\nthe till said:\n%s", names, log)
+	}
+	for _, name := range []string{"kasse.db", "kasse.log", "kasse.lock"} {
+		fi, err := os.Stat(filepath.Join(home, ".local/share/kasse", name))
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s after the first start: %v %v (want mode 600)", name, fi, err)
+		}
+	}
+	t.Logf("screenshot: %s", shot)
+}
+
 // lintian, Debian's package checker, finds no error and no warning.
 func TestPackageDebLintian(t *testing.T) {
 	deb, _ := newest(t, "kasse_*_amd64.deb", "package-linux")
