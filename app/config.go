@@ -8,6 +8,7 @@ import (
 	"github.com/kasse-pos/kasse/app/store"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 )
 
@@ -122,13 +123,24 @@ func DefaultConfig() *Config {
 }
 
 // DefaultDataDir is the per-user data directory (XDG_DATA_HOME on Linux,
-// %AppData% on Windows).
+// %LOCALAPPDATA% on Windows: a roaming profile would copy a live database
+// between machines. A data directory an earlier release made in %APPDATA%
+// is moved there on first use).
 func DefaultDataDir() string {
 	if d := os.Getenv("KASSE_DATA_DIR"); d != "" {
 		return d
 	}
 	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
 		return filepath.Join(d, "kasse")
+	}
+	if runtime.GOOS == "windows" {
+		if local := os.Getenv("LOCALAPPDATA"); local != "" {
+			roaming := ""
+			if d, err := os.UserConfigDir(); err == nil {
+				roaming = filepath.Join(d, "kasse")
+			}
+			return moveDataDir(roaming, filepath.Join(local, "kasse"))
+		}
 	}
 	if home, err := os.UserHomeDir(); err == nil && filepath.Separator == '/' {
 		return filepath.Join(home, ".local", "share", "kasse")
@@ -137,6 +149,25 @@ func DefaultDataDir() string {
 		return filepath.Join(d, "kasse")
 	}
 	return "kasse-data"
+}
+
+// moveDataDir is where the data is: to, after moving from there when only
+// from exists. A move that fails (the old till still running, another
+// drive) leaves the data where it was, and from is used.
+func moveDataDir(from, to string) string {
+	if _, err := os.Stat(to); err == nil || from == "" {
+		return to
+	}
+	if _, err := os.Stat(from); err != nil {
+		return to
+	}
+	if err := os.MkdirAll(filepath.Dir(to), 0o700); err != nil {
+		return from
+	}
+	if err := os.Rename(from, to); err != nil {
+		return from
+	}
+	return to
 }
 
 // RegisterFlags exposes the settings a person changes most on the command line.
