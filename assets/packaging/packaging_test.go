@@ -245,6 +245,54 @@ func TestPackageWindowsInstaller(t *testing.T) {
 	}
 }
 
+// The MSI installs this very kasse.exe for all users, with the desktop
+// shortcut and the kiosk start as features that the DESKTOPSHORTCUT and
+// KIOSK properties turn on, and refuses Windows before 10.
+func TestPackageWindowsMSI(t *testing.T) {
+	msi, version := newest(t, "kasse-*.msi", "package-windows")
+	need(t, "msiinfo", "msiextract")
+	table := func(name string) string { return strings.ReplaceAll(run(t, "msiinfo", "export", msi, name), "\r", "") }
+	for _, want := range []string{"\nTill\t", "\nDesktop\t\tDesktop shortcut\t\t2\t1000\t", "\nKiosk\t\tStart full screen at login (kiosk)\t\t2\t1000\t"} {
+		if !strings.Contains(table("Feature"), want) {
+			t.Errorf("Feature table lacks %q:\n%s", want, table("Feature"))
+		}
+	}
+	for _, want := range []string{"\nDesktop\t1\tDESKTOPSHORTCUT=\"1\"\n", "\nKiosk\t1\tKIOSK=\"1\"\n"} {
+		if !strings.Contains(table("Condition"), want) {
+			t.Errorf("Condition table lacks %q:\n%s", want, table("Condition"))
+		}
+	}
+	props := table("Property")
+	for _, want := range []string{"\nDESKTOPSHORTCUT\t0\n", "\nKIOSK\t0\n", ";DESKTOPSHORTCUT;KIOSK\n", "\nALLUSERS\t1\n"} {
+		if !strings.Contains(props, want) {
+			t.Errorf("Property table lacks %q:\n%s", want, props)
+		}
+	}
+	if !strings.Contains(table("LaunchCondition"), "WINBUILD >= 10240") {
+		t.Errorf("no Windows 10 check:\n%s", table("LaunchCondition"))
+	}
+	if !strings.Contains(table("Shortcut"), "\tStartupFolder\tkasse (kiosk)\tKioskShortcut\t[INSTALLDIR]kasse.exe\t--kiosk\t") {
+		t.Errorf("no kiosk shortcut:\n%s", table("Shortcut"))
+	}
+	info := run(t, "msiinfo", "suminfo", msi)
+	if !strings.Contains(info, "kasse "+version) {
+		t.Errorf("the MSI does not carry its version %s:\n%s", version, info)
+	}
+	dir := t.TempDir()
+	run(t, "msiextract", "-C", dir, msi)
+	var inside []byte
+	_ = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.EqualFold(d.Name(), "kasse.exe") {
+			inside, _ = os.ReadFile(path)
+		}
+		return nil
+	})
+	built, err := os.ReadFile(filepath.Join(distDir(), "kasse.exe"))
+	if err == nil && !bytes.Equal(inside, built) {
+		t.Error("the MSI holds another kasse.exe than dist/kasse.exe: run `make package-windows`")
+	}
+}
+
 // runtimeLibs are the packages of the libraries Fyne's GLFW loads (TOOLCHAIN.md).
 // libxext6, libxrender1, the Wayland cursor and EGL libraries and libegl1 are
 // loaded with dlopen (strings in the binary, not DT_NEEDED).
