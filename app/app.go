@@ -72,12 +72,21 @@ func Run(ctx context.Context, cfg *Config) error {
 	// At the windows a cashier must be logged in before anything is scanned.
 	t.Checkout.RequireCashier(func() bool { _, ok := t.Session.Current(); return ok })
 	windows := ui.New(a, opt)
-	if cfg.Kiosk {
+	firstRun := settings.FirstRun() && !cfg.Demo
+	if cfg.Kiosk && !firstRun {
 		windows.Cashier.SetFullScreen(true)
 	}
-	if settings.FirstRun() && !cfg.Demo {
-		// A new till: the manager chooses a PIN and enters the store's details.
-		ui.ShowSettingsWindow(a, settings)
+	if firstRun {
+		// A new till: the manager chooses a PIN and enters the store's
+		// details. Shown once the till's windows are up, so it is in front
+		// of them; a kiosk till fills the screen once it is closed.
+		a.Lifecycle().SetOnStarted(func() {
+			w := ui.ShowSettingsWindow(a, settings)
+			w.RequestFocus()
+			if cfg.Kiosk {
+				w.SetOnClosed(func() { windows.Cashier.SetFullScreen(true) })
+			}
+		})
 	}
 	wedge.mu.Lock()
 	wedge.typed = windows.PressKey
