@@ -104,30 +104,40 @@ TARXZ       := $(DIST)/kasse-$(VERSION)-linux-amd64.tar.xz
 DEB         := $(DIST)/kasse_$(VERSION)_amd64.deb
 WINDOWS_EXE := $(DIST)/kasse.exe
 SETUP_EXE   := $(DIST)/kasse-$(VERSION)-setup.exe
-PACKAGE_PKGS := gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 nsis xz-utils binutils p7zip-full
+MSI         := $(DIST)/kasse-$(VERSION).msi
+LINUX_PACKAGE_PKGS   := xz-utils binutils lintian
+WINDOWS_PACKAGE_PKGS := gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 nsis p7zip-full wixl msitools
 
-.PHONY: package-deps package-linux package-windows package-check
+.PHONY: package-deps package-deps-linux package-linux package-windows package-check
 
-package-deps:
-	@missing=""; for c in x86_64-w64-mingw32-gcc x86_64-w64-mingw32-windres makensis xz objdump 7z; do \
-	  command -v $$c >/dev/null || missing="$$missing $$c"; done; \
-	if [ -n "$$missing" ]; then echo "package-deps: missing programs:$$missing"; .ci/apt-install $(PACKAGE_PKGS); fi
+# What the Linux packages need (lintian checks the .deb in package-check).
+package-deps-linux:
+	@missing=""; for c in xz objdump lintian; do command -v $$c >/dev/null || missing="$$missing $$c"; done; \
+	if [ -n "$$missing" ]; then echo "package-deps-linux: missing programs:$$missing"; .ci/apt-install $(LINUX_PACKAGE_PKGS); fi
 	@test -x $(GOBIN)/fyne || $(GO) install fyne.io/tools/cmd/fyne@$(FYNE_CLI_VERSION)
 
-# dist/kasse-VERSION-linux-amd64.tar.xz (fyne package) and dist/kasse_VERSION_amd64.deb.
-package-linux: deps package-deps
+package-deps: package-deps-linux
+	@missing=""; for c in x86_64-w64-mingw32-gcc x86_64-w64-mingw32-windres makensis 7z wixl msibuild msiinfo; do \
+	  command -v $$c >/dev/null || missing="$$missing $$c"; done; \
+	if [ -n "$$missing" ]; then echo "package-deps: missing programs:$$missing"; .ci/apt-install $(WINDOWS_PACKAGE_PKGS); fi
+
+# dist/kasse-VERSION-linux-amd64.tar.xz (fyne package) and dist/kasse_VERSION_amd64.deb,
+# a position-independent executable (PIE) as Debian's hardening asks.
+package-linux: deps package-deps-linux
 	@mkdir -p $(DIST)/linux
-	$(GO) build -ldflags "-s -w $(LDFLAGS)" -o $(LINUX_EXE) .
+	$(GO) build -buildmode=pie -ldflags "-s -w -extldflags '-Wl,-z,relro,-z,now' $(LDFLAGS)" -o $(LINUX_EXE) .
 	assets/packaging/linux/build-tarball.sh $(GOBIN)/fyne $(LINUX_EXE) $(VERSION) $(TARXZ)
 	assets/packaging/deb/build-deb.sh $(LINUX_EXE) $(VERSION) $(DEB)
 
-# dist/kasse.exe (64-bit, GUI, cgo with mingw, icon and version info) and its NSIS installer.
+# dist/kasse.exe (64-bit, GUI, cgo with mingw, icon and version info), its NSIS installer,
+# and an MSI (wixl) for group-policy deployment with DESKTOPSHORTCUT and KIOSK properties.
 package-windows: package-deps
 	GO=$(GO) assets/packaging/windows/build-exe.sh $(VERSION) "$(LDFLAGS)" $(WINDOWS_EXE)
 	cd assets/packaging/windows && makensis -V2 -DVERSION=$(VERSION) \
 	  -DNUMVERSION=$$(echo $(VERSION) | sed 's/[^0-9.].*//').0 \
 	  -DEXE=$(abspath $(WINDOWS_EXE)) -DOUTFILE=$(abspath $(SETUP_EXE)) kasse.nsi
-	@ls -l $(WINDOWS_EXE) $(SETUP_EXE)
+	assets/packaging/windows/build-msi.sh $(WINDOWS_EXE) $(VERSION) $(MSI)
+	@ls -l $(WINDOWS_EXE) $(SETUP_EXE) $(MSI)
 
 # Checks what the two targets above produced (kind of file, control fields, an
 # install of the .deb into a temporary root); skips what is not built.

@@ -13,11 +13,15 @@
 //	kasse import-catalog F   add or update products from a CSV file
 //	kasse drive --sales N    scripted sales without windows (chaos runs, benchmarks)
 //	kasse hub                a store chain's webhook receiver (tills with --webhook-via hub)
+//	kasse logs [--tail N]    where the log is, or its last lines
+//	kasse backup FILE        copy the database while the till runs
+//	kasse restore FILE       put a backup back (the till stopped)
 //
 // Run "kasse COMMAND --help" for the flags of each command.
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -66,6 +70,9 @@ func commands() []command {
 		{"hub", "the chain's webhook receiver: verifies Vipps' webhooks, stores them in the shared PostgreSQL and wakes the tills", hubCommand},
 		{"drive", "run scripted sales headless against Vipps or the simulator (--sales N); resumes after a crash", driveCommand},
 		{"import-catalog", "import-catalog FILE: add or update products from a CSV file (gtin,name,price,vat,active)", importCatalogCommand},
+		{"logs", "print where the till's log is; --tail N prints its last lines, -f follows it", logsCommand},
+		{"backup", "backup FILE: copy the database to FILE, consistent while the till runs", backupCommand},
+		{"restore", "restore FILE: put a backup back in place of the database (the till must be stopped)", restoreCommand},
 		{"settings", "open the settings (manager PIN) without starting the till, e.g. to enter the Vipps keys", settingsCommand},
 	}
 }
@@ -107,20 +114,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 
 	fs := flag.NewFlagSet("kasse "+cmd.name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	exec := cmd.setup(fs)
 	fs.Usage = func() {
 		out := fs.Output()
 		fmt.Fprintf(out, "Usage: kasse %s [flags]\n  %s\n\nFlags:\n", cmd.name, cmd.summary)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	// The flag package prints the usage itself; asked for, it goes to
+	// stdout (once), after a mistake to stderr with the problem.
+	var parseOut bytes.Buffer
+	fs.SetOutput(&parseOut)
+	err := fs.Parse(args)
+	fs.SetOutput(stderr)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fs.Usage()
+			_, _ = stdout.Write(parseOut.Bytes())
 			return 0
 		}
-		return 2 // the flag package already printed the problem and the usage
+		_, _ = stderr.Write(parseOut.Bytes())
+		return 2
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -158,7 +170,7 @@ func tillCommand(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		if err := cfg.Load(*configFile, fs); err != nil {
-			return err
+			return app.RefuseStart(ctx, cfg, err)
 		}
 		return app.Run(ctx, cfg)
 	}
@@ -518,4 +530,73 @@ func chainOverview(ctx context.Context, db *store.DB, out io.Writer, lang string
 	fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t\n", "all", sales.Count, flow.FormatAmount(sales.Amount, lang),
 		flow.FormatAmount(returns.Amount, lang), flow.FormatAmount(net, lang))
 	return tw.Flush()
+}
+
+// logsCommand says where the till's log is, or prints its end.
+func logsCommand(fs *flag.FlagSet) runFunc {
+	dataDir := fs.String("data-dir", app.DefaultDataDir(), "directory for the database, configuration and logs")
+	tail := fs.Int("tail", 0, "print the last N lines of the log")
+	follow := fs.Bool("f", false, "keep printing what the till writes to the log (with --tail, after those lines)")
+	return func(ctx context.Context, args []string, out io.Writer) error {
+		if err := noArgs(args); err != nil {
+			return err
+		}
+		path := app.LogPath(*dataDir)
+		if *tail == 0 && !*follow {
+			fmt.Fprintln(out, path)
+			return nil
+		}
+		return app.TailLog(ctx, path, *tail, *follow, out)
+	}
+}
+
+func backupCommand(fs *flag.FlagSet) runFunc {
+	cfg := app.DefaultConfig()
+	configFile := fs.String("config", "", "configuration file (default: config.json in the data directory)")
+	cfg.RegisterFlags(fs)
+	return func(ctx context.Context, args []string, out io.Writer) error {
+		args, err := flagsAfter(fs, args, 1)
+		if err != nil {
+			return err
+		}
+		if len(args) != 1 {
+			return usageError{"usage: kasse backup FILE"}
+		}
+		if err := cfg.Load(*configFile, fs); err != nil {
+			return err
+		}
+		if err := app.Backup(ctx, cfg, args[0]); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "backed up %s to %s\n", cfg.DataDir, args[0])
+		return nil
+	}
+}
+
+func restoreCommand(fs *flag.FlagSet) runFunc {
+	cfg := app.DefaultConfig()
+	configFile := fs.String("config", "", "configuration file (default: config.json in the data directory)")
+	cfg.RegisterFlags(fs)
+	force := fs.Bool("force", false, "restore a backup made by another installation (this till takes over its data)")
+	return func(ctx context.Context, args []string, out io.Writer) error {
+		args, err := flagsAfter(fs, args, 1)
+		if err != nil {
+			return err
+		}
+		if len(args) != 1 {
+			return usageError{"usage: kasse restore FILE [--force]"}
+		}
+		if err := cfg.Load(*configFile, fs); err != nil {
+			return err
+		}
+		res, err := app.Restore(ctx, cfg, args[0], *force)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "restored %s into %s: installation %s, %d journal records verified\n", args[0], cfg.DataDir, res.Installation, res.JournalRecords)
+		if res.Previous != "" {
+			fmt.Fprintf(out, "the database it replaced is kept as %s\n", res.Previous)
+		}
+		return nil
+	}
 }

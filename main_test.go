@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -54,4 +56,42 @@ func TestCommandLine(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Asked for, the usage is printed once, on stdout.
+func TestHelpPrintsOnce(t *testing.T) {
+	for _, args := range [][]string{{"till", "--help"}, {"-help"}, {"backup", "-h"}, {"logs", "--help"}} {
+		var out, errb bytes.Buffer
+		if code := run(args, &out, &errb); code != 0 {
+			t.Fatalf("%v: exit %d", args, code)
+		}
+		if errb.Len() != 0 {
+			t.Errorf("%v wrote to stderr: %q", args, errb.String())
+		}
+		if n := strings.Count(out.String(), "Usage:"); n != 1 {
+			t.Errorf("%v printed the usage %d times:\n%s", args, n, out.String())
+		}
+	}
+}
+
+func TestLogsCommandSaysWhereTheLogIs(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	if code := run([]string{"logs", "--data-dir", dir}, &out, &errb); code != 0 || strings.TrimSpace(out.String()) != filepath.Join(dir, "kasse.log") {
+		t.Fatalf("kasse logs: exit %d, %q %q", code, out.String(), errb.String())
+	}
+	if err := os.WriteFile(filepath.Join(dir, "kasse.log"), []byte("one\ntwo\nthree\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if code := run([]string{"logs", "--tail", "2", "--data-dir", dir}, &out, &errb); code != 0 || out.String() != "two\nthree\n" {
+		t.Fatalf("kasse logs --tail 2: exit %d, %q %q", code, out.String(), errb.String())
+	}
+}
+
+func TestMain(m *testing.M) {
+	// A refusal to start is shown in a window when there is a display and
+	// no terminal; the tests read it on stderr.
+	os.Setenv("KASSE_NO_WINDOW", "1")
+	os.Exit(m.Run())
 }

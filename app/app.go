@@ -23,16 +23,17 @@ const AppID = "no.kasse.till"
 // Run starts the till with its windows and blocks until the cashier window
 // is closed or ctx ends.
 func Run(ctx context.Context, cfg *Config) error {
-	log, closeLog, err := newLogger(cfg.DataDir, os.Stderr)
+	log, closeLog, err := newLogger(cfg.DataDir, LogOptions{}, os.Stderr)
 	if err != nil {
-		return fmt.Errorf("opening the log: %w", err)
+		return RefuseStart(ctx, cfg, fmt.Errorf("opening the log: %w", err))
 	}
 	defer closeLog()
 	log.Info("starting till", "version", Version, "vipps_env", cfg.Vipps.Env, "data_dir", cfg.DataDir, "demo", cfg.Demo)
 
 	t, err := Start(ctx, cfg, log)
 	if err != nil {
-		return err
+		closeLog()
+		return RefuseStart(ctx, cfg, err)
 	}
 	defer t.Close()
 
@@ -72,12 +73,21 @@ func Run(ctx context.Context, cfg *Config) error {
 	// At the windows a cashier must be logged in before anything is scanned.
 	t.Checkout.RequireCashier(func() bool { _, ok := t.Session.Current(); return ok })
 	windows := ui.New(a, opt)
-	if cfg.Kiosk {
+	firstRun := settings.FirstRun() && !cfg.Demo
+	if cfg.Kiosk && !firstRun {
 		windows.Cashier.SetFullScreen(true)
 	}
-	if settings.FirstRun() && !cfg.Demo {
-		// A new till: the manager chooses a PIN and enters the store's details.
-		ui.ShowSettingsWindow(a, settings)
+	if firstRun {
+		// A new till: the manager chooses a PIN and enters the store's
+		// details. Shown once the till's windows are up, so it is in front
+		// of them; a kiosk till fills the screen once it is closed.
+		a.Lifecycle().SetOnStarted(func() {
+			w := ui.ShowSettingsWindow(a, settings)
+			w.RequestFocus()
+			if cfg.Kiosk {
+				w.SetOnClosed(func() { windows.Cashier.SetFullScreen(true) })
+			}
+		})
 	}
 	wedge.mu.Lock()
 	wedge.typed = windows.PressKey

@@ -8,6 +8,7 @@ import (
 	"github.com/kasse-pos/kasse/app/store"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 )
 
@@ -32,6 +33,7 @@ var BaseURLs = map[string]string{
 // command-line flags (later wins). Secrets are never written back to the file.
 type Config struct {
 	DataDir  string `json:"-"`
+	File     string `json:"-"`                  // the configuration file read, if any
 	Database string `json:"database,omitempty"` // empty: SQLite in DataDir; otherwise a PostgreSQL DSN
 	Demo     bool   `json:"demo,omitempty"`     // embedded simulator, demo catalog, customer-phone window
 	Lang     string `json:"lang,omitempty"`     // nb, da, fi or en; empty: from the OS
@@ -45,6 +47,8 @@ type Config struct {
 	Scanners        []ScannerConfig `json:"scanners,omitempty"`
 	Printer         PrinterConfig   `json:"printer"`
 	CustomerDisplay DisplayConfig   `json:"customerDisplay"`
+
+	Backup BackupConfig `json:"backup"`
 
 	Kiosk      bool   `json:"kiosk,omitempty"`      // cashier window full screen, for a dedicated till
 	ManagerPIN string `json:"managerPIN,omitempty"` // salted hash of the PIN that opens the settings (settings.go)
@@ -119,13 +123,24 @@ func DefaultConfig() *Config {
 }
 
 // DefaultDataDir is the per-user data directory (XDG_DATA_HOME on Linux,
-// %AppData% on Windows).
+// %LOCALAPPDATA% on Windows: a roaming profile would copy a live database
+// between machines. A data directory an earlier release made in %APPDATA%
+// is moved there on first use).
 func DefaultDataDir() string {
 	if d := os.Getenv("KASSE_DATA_DIR"); d != "" {
 		return d
 	}
 	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
 		return filepath.Join(d, "kasse")
+	}
+	if runtime.GOOS == "windows" {
+		if local := os.Getenv("LOCALAPPDATA"); local != "" {
+			roaming := ""
+			if d, err := os.UserConfigDir(); err == nil {
+				roaming = filepath.Join(d, "kasse")
+			}
+			return moveDataDir(roaming, filepath.Join(local, "kasse"))
+		}
 	}
 	if home, err := os.UserHomeDir(); err == nil && filepath.Separator == '/' {
 		return filepath.Join(home, ".local", "share", "kasse")
@@ -134,6 +149,25 @@ func DefaultDataDir() string {
 		return filepath.Join(d, "kasse")
 	}
 	return "kasse-data"
+}
+
+// moveDataDir is where the data is: to, after moving from there when only
+// from exists. A move that fails (the old till still running, another
+// drive) leaves the data where it was, and from is used.
+func moveDataDir(from, to string) string {
+	if _, err := os.Stat(to); err == nil || from == "" {
+		return to
+	}
+	if _, err := os.Stat(from); err != nil {
+		return to
+	}
+	if err := os.MkdirAll(filepath.Dir(to), 0o700); err != nil {
+		return from
+	}
+	if err := os.Rename(from, to); err != nil {
+		return from
+	}
+	return to
 }
 
 // RegisterFlags exposes the settings a person changes most on the command line.
@@ -171,11 +205,12 @@ func (c *Config) Load(file string, fs *flag.FlagSet) error {
 	if file != "" {
 		b, err := os.ReadFile(file)
 		if err != nil {
-			return fmt.Errorf("reading configuration: %w", err)
+			return &ConfigError{File: file, Problems: []string{fmt.Sprintf("reading %s: %v", file, err)}}
 		}
 		if err := json.Unmarshal(b, c); err != nil {
-			return fmt.Errorf("configuration file %s: %w", file, err)
+			return &ConfigError{File: file, Problems: []string{fmt.Sprintf("configuration file %s: %v", file, err)}}
 		}
+		c.File = file
 	}
 	c.applyEnv()
 	// Flags given explicitly win over the file and the environment.
@@ -255,10 +290,19 @@ func (c *Config) Validate() error {
 		problems = append(problems, fmt.Sprintf("unknown language %q (use nb, da, fi or en)", c.Lang))
 	}
 	if len(problems) > 0 {
-		return errors.New("configuration: " + strings.Join(problems, "; "))
+		return &ConfigError{Problems: problems}
 	}
 	return nil
 }
+
+// ConfigError is a configuration the till cannot start with: each problem
+// says what is missing and where to enter it.
+type ConfigError struct {
+	File     string // the configuration file, when it could not be read
+	Problems []string
+}
+
+func (e *ConfigError) Error() string { return "configuration: " + strings.Join(e.Problems, "; ") }
 
 // VippsBaseURL is the API base URL for the configured environment.
 func (c *Config) VippsBaseURL() string {

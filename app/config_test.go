@@ -90,3 +90,41 @@ func TestVippsEnvironmentsRefusePlainHTTP(t *testing.T) {
 		}
 	}
 }
+
+// A Windows till's data made in the roaming %APPDATA% by an earlier
+// release moves to %LOCALAPPDATA% once, and stays where it is when it
+// cannot be moved.
+func TestDataDirMovesOutOfTheRoamingProfile(t *testing.T) {
+	base := t.TempDir()
+	roaming, local := filepath.Join(base, "Roaming", "kasse"), filepath.Join(base, "Local", "kasse")
+	if got := moveDataDir(roaming, local); got != local {
+		t.Fatalf("new till: %s, want %s", got, local)
+	}
+	if err := os.MkdirAll(roaming, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(roaming, "kasse.db"), []byte("sales"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := moveDataDir(roaming, local); got != local {
+		t.Fatalf("earlier release's data: %s, want %s", got, local)
+	}
+	if b, err := os.ReadFile(filepath.Join(local, "kasse.db")); err != nil || string(b) != "sales" {
+		t.Fatalf("moved database: %q %v", b, err)
+	}
+	if _, err := os.Stat(roaming); !os.IsNotExist(err) {
+		t.Errorf("the roaming copy is still there: %v", err)
+	}
+	// Both exist (moved already, an old copy came back): the local one wins.
+	_ = os.MkdirAll(roaming, 0o700)
+	if got := moveDataDir(roaming, local); got != local {
+		t.Errorf("with both: %s", got)
+	}
+	// The new place cannot be made: the data stays where it is.
+	_ = os.RemoveAll(local)
+	blocked := filepath.Join(base, "file")
+	_ = os.WriteFile(blocked, nil, 0o600)
+	if got := moveDataDir(roaming, filepath.Join(blocked, "kasse")); got != roaming {
+		t.Errorf("unmovable: %s, want %s", got, roaming)
+	}
+}

@@ -31,11 +31,15 @@ type DriveOptions struct {
 	Drain       time.Duration // after the last sale, wait this long at most for settlement; 0: don't wait
 	StatusFile  string        // JSON status, rewritten as sales close; default drive-status.json in the data dir
 	Verbose     bool          // the till's log on stderr too (it always goes to kasse.log)
+	// ApproveAfter is how long the built-in simulator's customers take to
+	// approve (there is nobody at a phone in a headless run); 0: never.
+	ApproveAfter time.Duration
 }
 
 // DefaultDriveOptions drive 100 sales and wait for settlement.
 func DefaultDriveOptions() *DriveOptions {
-	return &DriveOptions{Sales: 100, Customers: 200, EnrolShare: 0.2, SaleTimeout: 3 * time.Minute, Drain: 5 * time.Minute}
+	return &DriveOptions{Sales: 100, Customers: 200, EnrolShare: 0.2, SaleTimeout: 3 * time.Minute, Drain: 5 * time.Minute,
+		ApproveAfter: 1500 * time.Millisecond}
 }
 
 // RegisterFlags adds the driver's flags to fs.
@@ -48,6 +52,7 @@ func (o *DriveOptions) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.Drain, "drain", o.Drain, "after the last sale, wait at most this long for captures and receipts (0: don't wait)")
 	fs.StringVar(&o.StatusFile, "status-file", o.StatusFile, "JSON status file (default: drive-status.json in the data directory)")
 	fs.BoolVar(&o.Verbose, "v", o.Verbose, "log to stderr as well as kasse.log")
+	fs.DurationVar(&o.ApproveAfter, "approve-after", o.ApproveAfter, "with the built-in simulator: the customer approves on the phone after this long (0: nobody answers)")
 }
 
 // DriveStatus is what the driver knows, counted from the database (not
@@ -80,11 +85,11 @@ func RunDrive(ctx context.Context, cfg *Config, opt *DriveOptions, out io.Writer
 			cfg.Vipps.SubscriptionKey = d.SubscriptionKey
 		}
 	}
-	var stderr io.Writer = io.Discard
+	var stderr io.Writer
 	if opt.Verbose {
 		stderr = os.Stderr
 	}
-	log, closeLog, err := newLogger(cfg.DataDir, stderr)
+	log, closeLog, err := newLogger(cfg.DataDir, LogOptions{}, stderr)
 	if err != nil {
 		return fmt.Errorf("opening the log: %w", err)
 	}
@@ -95,6 +100,12 @@ func RunDrive(ctx context.Context, cfg *Config, opt *DriveOptions, out io.Writer
 		return err
 	}
 	defer t.Close()
+	if t.Sim != nil && opt.ApproveAfter > 0 {
+		// No window shows the demo phone: its customer answers by itself.
+		if err := t.Sim.SetAuto("approve", opt.ApproveAfter); err != nil {
+			return err
+		}
+	}
 	st, err := Drive(ctx, t, *opt)
 	fmt.Fprintf(out, "drive: %d paid, %d voided, %d unsettled, %d sales in this run\n", st.Paid, st.Voided, st.Unsettled, st.ThisRun)
 	return err

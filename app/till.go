@@ -5,7 +5,6 @@ import (
 	"errors"
 
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -73,10 +72,18 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 
 	dsn := cfg.Database
 	if dsn == "" {
+		// One till per SQLite database: a second one would share its
+		// receipt numbers and journal chain. Released last, after the
+		// database is closed.
+		release, err := lockDataDir(cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		t.closers = append(t.closers, release)
 		dsn = filepath.Join(cfg.DataDir, "kasse.db")
 	}
 	if t.DB, err = store.Open(dsn); err != nil {
-		return nil, fmt.Errorf("opening the database: %w", err)
+		return nil, &openDBError{dir: cfg.DataDir, err: err}
 	}
 	t.closers = append(t.closers, func() { t.DB.Close() })
 	if t.Installation, err = t.DB.Installation(ctx); err != nil {
@@ -95,6 +102,7 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 	} else if n > 0 {
 		log.Info("settlement jobs of a stopped run taken up again", "count", n)
 	}
+	t.startAutoBackup(ctx)
 	if cfg.Demo {
 		if err := loadDemoCatalog(ctx, t.DB); err != nil {
 			return nil, err
@@ -421,18 +429,6 @@ func (t *Till) returnReceipt(r flow.SaleRecord, at time.Time) hardware.Receipt {
 		out.PaymentRef = r.Payments[0].Reference
 	}
 	return out
-}
-
-// newLogger writes to stderr and to kasse.log in the data directory.
-func newLogger(dataDir string, stderr io.Writer) (*slog.Logger, func(), error) {
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, nil, err
-	}
-	f, err := os.OpenFile(filepath.Join(dataDir, "kasse.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-	if err != nil {
-		return nil, nil, err
-	}
-	return slog.New(slog.NewTextHandler(io.MultiWriter(stderr, f), nil)), func() { f.Close() }, nil
 }
 
 // pollDelaysFor is the polling schedule of the till's payment requests:

@@ -103,23 +103,6 @@ func millionProducts(b *testing.B) string {
 	return dst
 }
 
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
-}
-
 // benchTill starts a till as `kasse` does (app.Start), against sim over
 // base (or the built-in simulator when base is "").
 func benchTill(b *testing.B, dsn, base, listen string) *Till {

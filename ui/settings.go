@@ -79,6 +79,7 @@ func newSettingsScreen(w fyne.Window, s SettingsService, onClose func()) *settin
 // ShowSettingsWindow opens the settings screen in a window of its own.
 func ShowSettingsWindow(a fyne.App, s SettingsService) fyne.Window {
 	w := a.NewWindow("kasse — settings")
+	setWindowClass(a)
 	sc := newSettingsScreen(w, s, w.Close)
 	w.SetContent(sc.root)
 	sc.focus(sc.pin)

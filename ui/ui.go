@@ -102,6 +102,7 @@ func New(a fyne.App, opt Options) *Windows {
 
 	w := &Windows{app: a, opt: opt, texts: all}
 	w.cashier = newCashierWindow(w)
+	setWindowClass(a) // GLFW is up now; the windows are shown later
 	w.Cashier = w.cashier.win
 	w.Cashier.SetMaster()
 	if !opt.CustomerDisplay.Disabled {

@@ -51,6 +51,9 @@ func Open(dsnOrPath string) (*DB, error) {
 		if dsnOrPath == "" {
 			return nil, errors.New("store: no database path")
 		}
+		if err := secureSQLiteFiles(dsnOrPath); err != nil {
+			return nil, err
+		}
 		dialector = sqlite.Open(sqliteDSN(dsnOrPath))
 	}
 	g, err := gorm.Open(dialector, &gorm.Config{

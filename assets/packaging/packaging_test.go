@@ -245,8 +245,59 @@ func TestPackageWindowsInstaller(t *testing.T) {
 	}
 }
 
+// The MSI installs this very kasse.exe for all users, with the desktop
+// shortcut and the kiosk start as features that the DESKTOPSHORTCUT and
+// KIOSK properties turn on, and refuses Windows before 10.
+func TestPackageWindowsMSI(t *testing.T) {
+	msi, version := newest(t, "kasse-*.msi", "package-windows")
+	need(t, "msiinfo", "msiextract")
+	table := func(name string) string { return strings.ReplaceAll(run(t, "msiinfo", "export", msi, name), "\r", "") }
+	for _, want := range []string{"\nTill\t", "\nDesktop\t\tDesktop shortcut\t\t2\t1000\t", "\nKiosk\t\tStart full screen at login (kiosk)\t\t2\t1000\t"} {
+		if !strings.Contains(table("Feature"), want) {
+			t.Errorf("Feature table lacks %q:\n%s", want, table("Feature"))
+		}
+	}
+	for _, want := range []string{"\nDesktop\t1\tDESKTOPSHORTCUT=\"1\"\n", "\nKiosk\t1\tKIOSK=\"1\"\n"} {
+		if !strings.Contains(table("Condition"), want) {
+			t.Errorf("Condition table lacks %q:\n%s", want, table("Condition"))
+		}
+	}
+	props := table("Property")
+	for _, want := range []string{"\nDESKTOPSHORTCUT\t0\n", "\nKIOSK\t0\n", ";DESKTOPSHORTCUT;KIOSK\n", "\nALLUSERS\t1\n"} {
+		if !strings.Contains(props, want) {
+			t.Errorf("Property table lacks %q:\n%s", want, props)
+		}
+	}
+	if !strings.Contains(table("LaunchCondition"), "WINBUILD >= 10240") {
+		t.Errorf("no Windows 10 check:\n%s", table("LaunchCondition"))
+	}
+	if !strings.Contains(table("Shortcut"), "\tStartupFolder\tkasse (kiosk)\tKioskShortcut\t[INSTALLDIR]kasse.exe\t--kiosk\t") {
+		t.Errorf("no kiosk shortcut:\n%s", table("Shortcut"))
+	}
+	info := run(t, "msiinfo", "suminfo", msi)
+	if !strings.Contains(info, "kasse "+version) {
+		t.Errorf("the MSI does not carry its version %s:\n%s", version, info)
+	}
+	dir := t.TempDir()
+	run(t, "msiextract", "-C", dir, msi)
+	var inside []byte
+	_ = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.EqualFold(d.Name(), "kasse.exe") {
+			inside, _ = os.ReadFile(path)
+		}
+		return nil
+	})
+	built, err := os.ReadFile(filepath.Join(distDir(), "kasse.exe"))
+	if err == nil && !bytes.Equal(inside, built) {
+		t.Error("the MSI holds another kasse.exe than dist/kasse.exe: run `make package-windows`")
+	}
+}
+
 // runtimeLibs are the packages of the libraries Fyne's GLFW loads (TOOLCHAIN.md).
-var runtimeLibs = []string{"libc6", "libgl1", "libx11-6", "libxcursor1", "libxrandr2", "libxinerama1", "libxi6", "libxxf86vm1", "libwayland-client0", "libxkbcommon0"}
+// libxext6, libxrender1, the Wayland cursor and EGL libraries and libegl1 are
+// loaded with dlopen (strings in the binary, not DT_NEEDED).
+var runtimeLibs = []string{"libc6", "libgl1", "libx11-6", "libxcursor1", "libxrandr2", "libxinerama1", "libxi6", "libxxf86vm1",
+	"libxext6", "libxrender1", "libwayland-client0", "libwayland-cursor0", "libwayland-egl1", "libegl1", "libxkbcommon0"}
 
 func TestPackageDeb(t *testing.T) {
 	deb, version := newest(t, "kasse_*_amd64.deb", "package-linux")
@@ -279,6 +330,10 @@ func TestPackageDeb(t *testing.T) {
 		"./usr/share/applications/no.kasse.till.desktop\n",
 		"./usr/share/icons/hicolor/512x512/apps/no.kasse.till.png\n",
 		"./usr/share/kasse/kasse-kiosk.desktop\n",
+		"./usr/lib/systemd/user/kasse-kiosk.service\n",
+		"./usr/share/man/man1/kasse.1.gz\n",
+		"./usr/share/doc/kasse/changelog.gz\n",
+		"./usr/share/doc/kasse/copyright\n",
 	} {
 		if !strings.Contains(listing, want) {
 			t.Errorf("package listing lacks %q:\n%s", want, listing)
@@ -331,8 +386,79 @@ func TestPackageDeb(t *testing.T) {
 	} else {
 		run(t, "dpkg-deb", "-x", deb, root)
 	}
-	if got := run(t, filepath.Join(root, "usr/bin/kasse"), "version"); got != "kasse "+version+"\n" {
+	installed := filepath.Join(root, "usr/bin/kasse")
+	if got := run(t, installed, "version"); got != "kasse "+version+"\n" {
 		t.Errorf("installed kasse says %q, want version %s", got, version)
+	}
+	var stdout, stderr bytes.Buffer
+	help := exec.Command(installed, "--help")
+	help.Stdout, help.Stderr = &stdout, &stderr
+	if err := help.Run(); err != nil || strings.Count(stdout.String(), "Commands:") != 1 || stderr.Len() != 0 {
+		t.Errorf("kasse --help: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	// Debian's hardening: a position-independent executable, GOT read-only.
+	elf := run(t, "readelf", "-h", "-d", installed)
+	if !strings.Contains(elf, "DYN (Position-Independent Executable file)") && !strings.Contains(elf, "DYN (Shared object file)") {
+		t.Errorf("kasse is not a PIE:\n%s", elf)
+	}
+	if !strings.Contains(elf, "BIND_NOW") && !strings.Contains(elf, "Flags: NOW") {
+		t.Error("kasse is not linked with -z now")
+	}
+	man := run(t, "sh", "-c", "gzip -dc "+filepath.Join(root, "usr/share/man/man1/kasse.1.gz"))
+	if !strings.Contains(man, "kasse "+version) || !strings.Contains(man, ".SH COMMANDS") {
+		t.Errorf("the man page does not name version %s", version)
+	}
+	unit, err := os.ReadFile(filepath.Join(root, "usr/lib/systemd/user/kasse-kiosk.service"))
+	if err != nil || !strings.Contains(string(unit), "\nRestart=on-failure\n") || !strings.Contains(string(unit), "ExecStart=/usr/bin/kasse --kiosk\n") {
+		t.Errorf("the kiosk user unit does not restart the till: %v\n%s", err, unit)
+	}
+}
+
+// The installed program's first start, as from the menu on a new till: no
+// configuration, no terminal. Its windows open under Xvfb with the desktop
+// entry's window class, and a screenshot is left in dist/first-start.png.
+func TestPackageDebFirstStart(t *testing.T) {
+	deb, _ := newest(t, "kasse_*_amd64.deb", "package-linux")
+	need(t, "dpkg-deb", "xvfb-run", "xdotool", "import")
+	root := t.TempDir()
+	run(t, "dpkg-deb", "-x", deb, root)
+	home := t.TempDir()
+	shot := filepath.Join(distDir(), "first-start.png")
+	script := `"$KASSE" </dev/null >"$HOME/out.txt" 2>&1 &
+for i in $(seq 1 40); do sleep 0.5; xdotool search --class '^no\.kasse\.till$' >/dev/null 2>&1 && break; done
+sleep 2
+for w in $(xdotool search --class '^no\.kasse\.till$'); do xdotool getwindowname "$w"; done
+import -window root "$SHOT"
+kill $!`
+	cmd := exec.Command("xvfb-run", "-a", "-s", "-screen 0 1600x900x24", "sh", "-c", script)
+	cmd.Env = append(os.Environ(), "HOME="+home, "XDG_DATA_HOME=", "KASSE_DATA_DIR=", "WAYLAND_DISPLAY=",
+		"LIBGL_ALWAYS_SOFTWARE=1", "KASSE="+filepath.Join(root, "usr/bin/kasse"), "SHOT="+shot)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("first start under Xvfb: %v\n%s", err, out)
+	}
+	names := string(out)
+	log, _ := os.ReadFile(filepath.Join(home, "out.txt"))
+	if !strings.Contains(names, "kasse — ") || !strings.Contains(names, "settings") {
+		t.Errorf("windows of class no.kasse.till:\n%s\nthe till said:\n%s", names, log)
+	}
+	for _, name := range []string{"kasse.db", "kasse.log", "kasse.lock"} {
+		fi, err := os.Stat(filepath.Join(home, ".local/share/kasse", name))
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s after the first start: %v %v (want mode 600)", name, fi, err)
+		}
+	}
+	t.Logf("screenshot: %s", shot)
+}
+
+// lintian, Debian's package checker, finds no error and no warning.
+func TestPackageDebLintian(t *testing.T) {
+	deb, _ := newest(t, "kasse_*_amd64.deb", "package-linux")
+	need(t, "lintian")
+	out, err := exec.Command("lintian", "--fail-on", "error,warning", deb).CombinedOutput()
+	t.Logf("lintian:\n%s", out)
+	if err != nil {
+		t.Errorf("lintian: %v", err)
 	}
 }
 

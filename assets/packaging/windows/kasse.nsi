@@ -3,7 +3,8 @@
 ; Installs for all users into Program Files, adds a Start-menu entry, an
 ; optional desktop shortcut and an optional kiosk autostart, and registers the
 ; uninstaller in Settings > Apps (Add/Remove Programs). The till's data
-; (%AppData%\kasse) belongs to its user and is left alone by the uninstaller.
+; (%LOCALAPPDATA%\kasse; an earlier release's %AppData%\kasse is moved there on
+; the first start) belongs to its user and is left alone by the uninstaller.
 
 Unicode true
 SetCompressor /SOLID lzma
