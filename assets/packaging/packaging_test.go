@@ -331,6 +331,7 @@ func TestPackageDeb(t *testing.T) {
 		"./usr/share/icons/hicolor/512x512/apps/no.kasse.till.png\n",
 		"./usr/share/kasse/kasse-kiosk.desktop\n",
 		"./usr/lib/systemd/user/kasse-kiosk.service\n",
+		"./usr/lib/systemd/system/kasse-hub.service\n",
 		"./usr/share/man/man1/kasse.1.gz\n",
 		"./usr/share/doc/kasse/changelog.gz\n",
 		"./usr/share/doc/kasse/copyright\n",

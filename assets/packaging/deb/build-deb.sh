@@ -19,6 +19,7 @@ install -D -m 0644 "$here/linux/no.kasse.till.desktop" "$stage/usr/share/applica
 install -D -m 0644 "$top/assets/icon.png" "$stage/usr/share/icons/hicolor/512x512/apps/no.kasse.till.png"
 install -D -m 0644 "$here/linux/kasse-kiosk.desktop" "$stage/usr/share/kasse/kasse-kiosk.desktop"
 install -D -m 0644 "$here/linux/kasse-kiosk.service" "$stage/usr/lib/systemd/user/kasse-kiosk.service"
+install -D -m 0644 "$here/linux/kasse-hub.service" "$stage/usr/lib/systemd/system/kasse-hub.service"
 install -D -m 0644 "$here/deb/README.Debian" "$stage/usr/share/doc/kasse/README.Debian"
 install -D -m 0644 "$here/deb/copyright" "$stage/usr/share/doc/kasse/copyright"
 
