@@ -145,6 +145,7 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 				t.Settler.Kick() // receipt and capture now, not at the worker's next look
 			}
 		},
+		PollDelays:       pollDelaysFor(cfg),
 		Print:            t.printReceipt(),
 		Receipts:         t.DB,
 		OnReceiptPrinted: t.Journal.ReceiptPrinted,
