@@ -135,7 +135,8 @@ type Result struct {
 	WebhooksRejected     ForgeCount // as counted by the tills
 	RealWebhooksAccepted int64
 	AuthByWebhook        int // authorizations the tills took from a webhook
-	AuthByPoll           int // … from polling (or a read-back)
+	AuthByPoll           int // … from polling, the till running all along
+	AuthAfterRestart     int // … read back at start: the request spanned a restart of its till
 	Foreign              int // a sale paid with a payment that is not its till's
 	JournalMismatch      int // tills whose electronic journal's sale records ≠ their paid sales
 	ZMismatch            int // tills whose Z total ≠ what Vipps captured for them
@@ -148,18 +149,19 @@ type Result struct {
 
 // TillResult is one till's books beside what Vipps holds for it.
 type TillResult struct {
-	Name          string // till1, till2, …
-	POSID         string
-	Databases     int // more than one after a reinstall
-	Paid          int // paid sales in its database(s)
-	Payments      int // distinct Vipps payments those sales were paid with
-	CapturedOnce  int // of those, captured exactly once, in full, for the sale's amount
-	Foreign       int // paid with a payment another till or installation made
-	JournalSales  int // sale records in its electronic journal
-	ZTotal        int64
-	Captured      int64 // what Vipps captured for its sales
-	AuthByWebhook int
-	AuthByPoll    int
+	Name             string // till1, till2, …
+	POSID            string
+	Databases        int // more than one after a reinstall
+	Paid             int // paid sales in its database(s)
+	Payments         int // distinct Vipps payments those sales were paid with
+	CapturedOnce     int // of those, captured exactly once, in full, for the sale's amount
+	Foreign          int // paid with a payment another till or installation made
+	JournalSales     int // sale records in its electronic journal
+	ZTotal           int64
+	Captured         int64 // what Vipps captured for its sales
+	AuthByWebhook    int
+	AuthByPoll       int
+	AuthAfterRestart int // read back by a till started again while the request was open
 }
 
 // Failed reports whether money was lost or taken twice, or a till's books
@@ -170,9 +172,12 @@ func (r Result) Failed() bool {
 }
 
 // WebhooksCarried reports whether webhooks did their job: genuine
-// deliveries were accepted and most authorizations arrived by webhook (or
-// through the hub). A run that kills the hub or cuts the database
-// connections on purpose only asks that some did.
+// deliveries were accepted and most authorizations of tills that ran all
+// along arrived by webhook (or through the hub), not by polling. One read
+// back by a till started again while its request was open could not have
+// come by webhook (the delivery went to the process that died). A run that
+// kills the hub or cuts the database connections on purpose only asks that
+// some did.
 func (r Result) WebhooksCarried() bool {
 	if r.Interrupted {
 		return r.AuthByWebhook > 0
@@ -217,7 +222,7 @@ func (r Result) Print(w io.Writer) {
 	row("stale webhooks rejected", fmt.Sprintf("%d of %d", r.WebhooksRejected.Stale, r.WebhooksSent.Stale))
 	row("replayed webhooks caught", fmt.Sprintf("%d of %d", r.WebhooksRejected.Replayed, r.WebhooksSent.Replayed))
 	row("genuine webhooks accepted", r.RealWebhooksAccepted)
-	row("authorizations by webhook / by polling", fmt.Sprintf("%d / %d", r.AuthByWebhook, r.AuthByPoll))
+	row("authorizations by webhook / polling / read back after a restart", fmt.Sprintf("%d / %d / %d", r.AuthByWebhook, r.AuthByPoll, r.AuthAfterRestart))
 	row("foreign payments taken as paid", r.Foreign)
 	row("tills with journal ≠ sales", r.JournalMismatch)
 	row("tills with Z ≠ captured", r.ZMismatch)
@@ -225,10 +230,10 @@ func (r Result) Print(w io.Writer) {
 	row("elapsed", r.Elapsed.Round(time.Second))
 	tw.Flush()
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "till\tid\tdbs\tpaid\tpayments\tcaptured once\tforeign\tjournal sales\tZ total\tcaptured\tauth webhook/poll\t")
+	fmt.Fprintln(tw, "till\tid\tdbs\tpaid\tpayments\tcaptured once\tforeign\tjournal sales\tZ total\tcaptured\tauth webhook/poll/restart\t")
 	for _, t := range r.Tills {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d/%d\t\n", t.Name, t.POSID, t.Databases, t.Paid, t.Payments,
-			t.CapturedOnce, t.Foreign, t.JournalSales, t.ZTotal, t.Captured, t.AuthByWebhook, t.AuthByPoll)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d/%d/%d\t\n", t.Name, t.POSID, t.Databases, t.Paid, t.Payments,
+			t.CapturedOnce, t.Foreign, t.JournalSales, t.ZTotal, t.Captured, t.AuthByWebhook, t.AuthByPoll, t.AuthAfterRestart)
 	}
 	tw.Flush()
 	slices.Sort(r.Problems)
@@ -843,6 +848,7 @@ func compare(ctx context.Context, simURL string, tills []*till, res *Result) err
 		}
 		res.AuthByWebhook += tr.AuthByWebhook
 		res.AuthByPoll += tr.AuthByPoll
+		res.AuthAfterRestart += tr.AuthAfterRestart
 		res.Tills = append(res.Tills, tr)
 	}
 	for ref, by := range paidBy {
@@ -956,21 +962,42 @@ func (t *till) books(ctx context.Context, dsn string, ledger map[string]crashtes
 		return err
 	}
 	tr.ZTotal += int64(z.Net)
-	var by []struct {
-		Source string
-		N      int
-	}
-	if err := g.Raw(`SELECT CASE WHEN j.detail LIKE '%(from webhook)%' OR j.detail LIKE '%(from hub)%' THEN 'webhook' ELSE 'poll' END AS source, COUNT(*) AS n
-		FROM journal j JOIN sales s ON s.id = j.sale_id
-		WHERE s.pos_id = ? AND j.to_state = 'paid/authorized' AND j.from_state <> 'paid/authorized'
-		GROUP BY 1`, t.posID()).Scan(&by).Error; err != nil {
+	// How each authorization arrived; one whose request spanned a restart
+	// of the till can only have come by the read-back at start (the
+	// webhook went to the registration of the process that died).
+	var starts []int64
+	if err := g.Raw("SELECT at_micros FROM ejournal WHERE till_id = ? AND event = ? ORDER BY at_micros", t.posID(), string(flow.JournalAppStart)).Scan(&starts).Error; err != nil {
 		return err
 	}
-	for _, b := range by {
-		if b.Source == "webhook" {
-			tr.AuthByWebhook += b.N
-		} else {
-			tr.AuthByPoll += b.N
+	var entries []struct {
+		Reference string
+		ToState   string
+		Detail    string
+		At        time.Time
+	}
+	if err := g.Raw(`SELECT j.reference, j.to_state, j.detail, j.at FROM journal j JOIN sales s ON s.id = j.sale_id
+		WHERE s.pos_id = ? AND (j.detail LIKE 'payment requested%' OR (j.to_state = 'paid/authorized' AND j.from_state <> 'paid/authorized'))
+		ORDER BY j.id`, t.posID()).Scan(&entries).Error; err != nil {
+		return err
+	}
+	requested := map[string]time.Time{}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Detail, "payment requested") {
+			requested[e.Reference] = e.At
+			continue
+		}
+		restarted := false
+		from := requested[e.Reference].UnixMicro()
+		for _, at := range starts {
+			restarted = restarted || (at > from && at < e.At.UnixMicro())
+		}
+		switch {
+		case strings.Contains(e.Detail, "(from webhook)") || strings.Contains(e.Detail, "(from hub)"):
+			tr.AuthByWebhook++
+		case restarted:
+			tr.AuthAfterRestart++
+		default:
+			tr.AuthByPoll++
 		}
 	}
 	return nil
