@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -96,9 +97,35 @@ func Run(ctx context.Context, cfg *Config) error {
 		<-ctx.Done()
 		windows.Quit()
 	}()
+	if file := os.Getenv("KASSE_UI_MAP"); file != "" {
+		go writeControlMap(ctx, windows, file)
+	}
 	log.Info("cashier window ready")
 	windows.ShowAndRun()
 	return nil
+}
+
+// writeControlMap keeps file up to date with where the windows draw their
+// controls, for the real-window test that taps them with xdotool.
+func writeControlMap(ctx context.Context, w *ui.Windows, file string) {
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			fyne.Do(func() {
+				b, err := json.Marshal(w.Controls())
+				if err != nil {
+					return
+				}
+				if os.WriteFile(file+".tmp", b, 0o600) == nil {
+					_ = os.Rename(file+".tmp", file)
+				}
+			})
+		}
+	}
 }
 
 // wedgeFeeder connects the cashier window's keys to the keyboard-wedge

@@ -70,6 +70,8 @@ type cashierWindow struct {
 
 	training    *widget.Label // the training-mode banner
 	trainingBtn *touchButton  // the manager's switch; nil without store operations
+	// confirmButtons are the open confirmation's buttons ("keep", "void").
+	confirmButtons map[string]*touchButton
 }
 
 func newCashierWindow(w *Windows) *cashierWindow {

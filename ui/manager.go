@@ -17,12 +17,25 @@ const recentSales = 10
 
 func (c *cashierWindow) confirmVoid() {
 	t := c.tr.T
-	d := dialog.NewCustomConfirm(t("sale.void"), t("sale.void"), t("Cancel"),
-		widget.NewLabel(t("sale.void_confirm")), func(ok bool) {
+	var d *dialog.CustomDialog
+	done := func(ok bool) func() {
+		return func() {
+			d.Hide()
+			c.confirmButtons = nil
 			if ok {
 				c.w.do(c.w.opt.Till.VoidSale)
 			}
-		}, c.win)
+		}
+	}
+	keep := newButton(t("Cancel"), theme.CancelIcon(), done(false))
+	void := newButton(t("sale.void"), theme.DeleteIcon(), done(true))
+	void.Importance = widget.DangerImportance
+	keep.min, void.min = fyne.NewSize(160, 64), fyne.NewSize(160, 64)
+	c.confirmButtons = map[string]*touchButton{"keep": keep, "void": void}
+	msg := widget.NewLabel(t("sale.void_confirm"))
+	msg.Wrapping = fyne.TextWrapWord
+	d = dialog.NewCustomWithoutButtons(t("sale.void"), container.NewVBox(msg, container.NewGridWithColumns(2, keep, void)), c.win)
+	d.Resize(fyne.NewSize(480, 240))
 	d.Show()
 }
 

@@ -47,6 +47,7 @@ type phoneWindow struct {
 	scroll *container.Scroll
 	// answers holds each push's buttons by "<id>/approve" and "<id>/decline".
 	answers map[string]*touchButton
+	kinds   map[string]string // each push's kind by its id
 }
 
 func newPhoneWindow(w *Windows, p Phone) *phoneWindow {
@@ -64,7 +65,7 @@ func newPhoneWindow(w *Windows, p Phone) *phoneWindow {
 func (pw *phoneWindow) refresh() {
 	t := pw.tr.T
 	pw.list.RemoveAll()
-	pw.answers = map[string]*touchButton{}
+	pw.answers, pw.kinds = map[string]*touchButton{}, map[string]string{}
 	pushes := pw.phone.Pushes()
 	if len(pushes) == 0 {
 		pw.list.Add(widget.NewLabelWithStyle(t("phone.none"), fyne.TextAlignCenter, fyne.TextStyle{Italic: true}))
@@ -104,6 +105,7 @@ func (pw *phoneWindow) card(p PhonePush) fyne.CanvasObject {
 	decline := newButton(t("phone.decline"), theme.CancelIcon(), answer(false))
 	decline.Importance = widget.DangerImportance
 	pw.answers[id+"/approve"], pw.answers[id+"/decline"] = approve, decline
+	pw.kinds[id] = p.Kind
 	rows = append(rows, container.NewGridWithColumns(2, decline, approve))
 	return widget.NewCard("", p.MSISDN, container.NewVBox(rows...))
 }

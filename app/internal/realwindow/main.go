@@ -1,0 +1,439 @@
+// Command realwindow plays sales on the real till in a real X server, as a
+// person would: it starts bin/kasse in demo mode, types the cashier's PIN
+// on the keyboard, scans with a serial scanner (a pseudo-terminal), and taps the buttons
+// with xdotool where the windows say they draw them (KASSE_UI_MAP). After
+// each sale it reads the till's database and checks what was stored, and it
+// saves screenshots. Run it under Xvfb through .ci/real-window.
+//
+//	realwindow -bin bin/kasse -out DIR [-kiosk] [-w 1024 -h 768]
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kasse-pos/kasse/app/store"
+	"github.com/kasse-pos/kasse/flow"
+	"github.com/kasse-pos/kasse/ui"
+)
+
+var (
+	bin   = flag.String("bin", "bin/kasse", "the till program")
+	out   = flag.String("out", "", "directory for screenshots (and the till's data)")
+	kiosk = flag.Bool("kiosk", false, "run the till in kiosk mode")
+	lang  = flag.String("lang", "nb", "cashier language")
+	scrW  = flag.Int("w", 1024, "screen width")
+	scrH  = flag.Int("h", 768, "screen height")
+)
+
+const (
+	kariQR = "https://qr.vipps.no/28/2/01/031/4791234567?v=1"
+	milk   = "7038800010014"
+	bread  = "7038800010755"
+)
+
+type player struct {
+	data     string
+	db       *store.DB
+	ids      map[string]string // window name → X window id
+	serialIn string            // what is written here the serial scanner reads
+	step     int
+	failed   []string
+}
+
+func main() {
+	flag.Parse()
+	if *out == "" {
+		log.Fatal("-out is required")
+	}
+	p := &player{data: filepath.Join(*out, "data"), ids: map[string]string{}}
+	if err := os.MkdirAll(p.data, 0o700); err != nil {
+		log.Fatal(err)
+	}
+	// A serial scanner on a pseudo-terminal, as a USB scanner is.
+	serial := filepath.Join(*out, "scanner")
+	p.serialIn = serial + "-in"
+	socat := exec.Command("socat", "pty,raw,echo=0,link="+serial, "pty,raw,echo=0,link="+p.serialIn)
+	if err := socat.Start(); err != nil {
+		log.Fatal(err)
+	}
+	defer func() { _ = socat.Process.Kill(); _, _ = socat.Process.Wait() }()
+	for i := 0; i < 50; i++ {
+		if _, err := os.Stat(p.serialIn); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cfg := fmt.Sprintf(`{"demo":true,"lang":%q,"customerDisplay":{"x":%d,"y":0},"scanners":[{"name":"cashier","port":%q,"suffix":"CR"}]}`,
+		*lang, *scrW/2, serial)
+	if err := os.WriteFile(filepath.Join(p.data, "config.json"), []byte(cfg), 0o600); err != nil {
+		log.Fatal(err)
+	}
+	args := []string{"--demo"}
+	if *kiosk {
+		args = append(args, "--kiosk")
+	}
+	cmd := exec.Command(*bin, args...)
+	cmd.Env = append(os.Environ(), "KASSE_DATA_DIR="+p.data, "KASSE_UI_MAP="+filepath.Join(*out, "controls.json"), "FYNE_SCALE=1")
+	logf, _ := os.Create(filepath.Join(*out, "till.log"))
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		log.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() }()
+
+	err := p.play()
+	if err == nil && len(p.failed) > 0 {
+		err = errors.New(strings.Join(p.failed, "\n"))
+	}
+	if err != nil {
+		p.shot("failed")
+		fmt.Fprintf(os.Stderr, "realwindow %dx%d: FAIL\n%v\n", *scrW, *scrH, err)
+		os.Exit(1)
+	}
+	fmt.Printf("realwindow %dx%d kiosk=%v: ok (screenshots in %s)\n", *scrW, *scrH, *kiosk, *out)
+}
+
+func (p *player) play() error {
+	ctx := context.Background()
+	// The windows are up when they draw their controls.
+	if _, err := p.await("the login screen", func(m map[string]ui.Control) bool { return has(m, "login.button") }); err != nil {
+		return err
+	}
+	for _, w := range []string{"cashier", "phone", "customer"} {
+		pattern := map[string]string{"cashier": "^kasse — ", "phone": `\(demo\)$`, "customer": "(kundeskjerm|customer display|kundeskærm|asiakasnäyttö)$"}[w]
+		id, err := xdo("search", "--onlyvisible", "--name", pattern)
+		if err != nil {
+			return fmt.Errorf("finding the %s window: %w", w, err)
+		}
+		p.ids[w] = strings.Fields(id)[0]
+	}
+	if !*kiosk {
+		_, _ = xdo("windowsize", p.ids["cashier"], strconv.Itoa(min(*scrW, 1024)), strconv.Itoa(min(*scrH, 768)))
+		_, _ = xdo("windowmove", p.ids["cashier"], "0", "0")
+	}
+	_, _ = xdo("windowmove", p.ids["phone"], strconv.Itoa(*scrW-420), "0")
+	_, _ = xdo("windowsize", p.ids["phone"], "400", strconv.Itoa(min(*scrH, 700)))
+	time.Sleep(time.Second)
+
+	// The PIN on the hardware keyboard: it must reach the PIN pad.
+	if err := p.tap("login.name." + "Demo Manager"); err != nil {
+		return err
+	}
+	p.keys(200*time.Millisecond, "1234")
+	p.key("Return")
+	if _, err := p.await("logged in", func(m map[string]ui.Control) bool { return !has(m, "login.button") && has(m, "key.4") }); err != nil {
+		return err
+	}
+	p.shot("login")
+	var err error
+	if p.db, err = store.Open(filepath.Join(p.data, "kasse.db")); err != nil {
+		return err
+	}
+	defer p.db.Close()
+
+	// An enrolment, then a member sale with a quantity typed on the keypad.
+	p.scan(milk, bread, kariQR)
+	if err := p.tap("enrol"); err != nil {
+		return err
+	}
+	if err := p.tap("phone.login.approve"); err != nil {
+		return err
+	}
+	p.shot("enrolled")
+	if err := p.pay("approve"); err != nil {
+		return err
+	}
+	p.check(ctx, "enrolment sale", flow.StagePaid, flow.PaymentAuthorized, true, 2, 0)
+	p.shot("paid")
+	if err := p.tap("newsale"); err != nil {
+		return err
+	}
+	p.scan(kariQR)
+	p.tapKeys("3×" + milk + "E")
+	p.check(ctx, "member sale, tapped", flow.StageOpen, "", true, 1, 3)
+	if err := p.pay("approve"); err != nil {
+		return err
+	}
+	p.check(ctx, "member sale", flow.StagePaid, flow.PaymentAuthorized, true, 1, 3)
+	_ = p.tap("newsale")
+
+	// A decline, with a long notice showing meanwhile, then a cancel, then void.
+	p.scan(bread, kariQR)
+	p.scan("7000000000003") // unknown: a notice that wraps
+	p.tapKeys("2E")         // the last line's quantity, tapped below the notice
+	p.check(ctx, "quantity under a notice", flow.StageOpen, "", true, 1, 2)
+	if err := p.pay("decline"); err != nil {
+		return err
+	}
+	p.check(ctx, "declined", flow.StageOpen, flow.PaymentDeclined, true, 1, 2)
+	p.shot("declined")
+	if err := p.tap("request"); err != nil {
+		return err
+	}
+	if _, err := p.await("phone request", func(m map[string]ui.Control) bool { return has(m, "phone.payment.approve") }); err != nil {
+		return err
+	}
+	if err := p.tap("cancel"); err != nil {
+		return err
+	}
+	if _, err := p.await("cancelled", func(m map[string]ui.Control) bool { return has(m, "void") }); err != nil {
+		return err
+	}
+	p.check(ctx, "cancelled", flow.StageOpen, flow.PaymentCancelled, true, 1, 2)
+	p.shot("cancelled")
+	if err := p.void(); err != nil {
+		return err
+	}
+	p.check(ctx, "voided", flow.StageCancelled, flow.PaymentCancelled, true, 1, 2)
+
+	// A 30-line basket: the newest line stays in view.
+	gtins, err := p.catalogue(ctx, 30)
+	if err != nil {
+		return err
+	}
+	if err := p.serialScan(gtins...); err != nil {
+		return err
+	}
+	p.check(ctx, "30 lines", flow.StageOpen, "", false, 30, 0)
+	p.shot("basket")
+	return p.void()
+}
+
+// pay requests a payment and answers it on the phone.
+func (p *player) pay(answer string) error {
+	if err := p.tap("request"); err != nil {
+		return err
+	}
+	if err := p.tap("phone.payment." + answer); err != nil {
+		return err
+	}
+	want := "newsale"
+	if answer != "approve" {
+		want = "void"
+	}
+	_, err := p.await("the answer on the till", func(m map[string]ui.Control) bool { return has(m, want) })
+	return err
+}
+
+func (p *player) void() error {
+	if err := p.tap("void"); err != nil {
+		return err
+	}
+	if err := p.tap("dialog.void"); err != nil {
+		return err
+	}
+	_, err := p.await("voided", func(m map[string]ui.Control) bool { return !has(m, "void") && !has(m, "dialog.void") })
+	return err
+}
+
+// check compares the newest sale in the database with what was played.
+func (p *player) check(ctx context.Context, what string, stage flow.Stage, pay flow.PaymentStatus, member bool, lines, lastQty int) {
+	var s *flow.Sale
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s = p.newest(ctx)
+		ok := s != nil && s.Stage == stage && len(s.Lines) == lines && (pay == "" || (s.Payment != nil && s.Payment.Status == pay)) &&
+			(!member || s.Customer.Member != nil) && (lastQty == 0 || s.Lines[len(s.Lines)-1].Quantity == lastQty)
+		if ok {
+			fmt.Printf("  %-26s ok: receipt %s, %s, %d lines\n", what, s.ReceiptNumber, s.Stage, len(s.Lines))
+			return
+		}
+		if time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	got := "no sale"
+	if s != nil {
+		got = fmt.Sprintf("stage %s, %d lines", s.Stage, len(s.Lines))
+		if s.Payment != nil {
+			got += ", payment " + string(s.Payment.Status)
+		}
+		if n := len(s.Lines); n > 0 {
+			got += fmt.Sprintf(", last quantity %d", s.Lines[n-1].Quantity)
+		}
+	}
+	p.failed = append(p.failed, fmt.Sprintf("%s: the database has %s; want stage %s, payment %q, %d lines, last quantity %d", what, got, stage, pay, lines, lastQty))
+	p.shot("check-" + strings.ReplaceAll(what, " ", "-"))
+}
+
+func (p *player) newest(ctx context.Context) *flow.Sale {
+	var id int64
+	if err := p.db.Gorm().WithContext(ctx).Raw("SELECT MAX(id) FROM sales").Scan(&id).Error; err != nil || id == 0 {
+		return nil
+	}
+	s, err := p.db.Sale(ctx, id)
+	if err != nil {
+		return nil
+	}
+	return s
+}
+
+func (p *player) catalogue(ctx context.Context, n int) ([]string, error) {
+	ps, err := p.db.SearchProducts(ctx, "", n)
+	if err != nil || len(ps) < n {
+		return nil, fmt.Errorf("the demo catalogue has %d products: %v", len(ps), err)
+	}
+	out := make([]string, n)
+	for i, pr := range ps {
+		out[i] = pr.GTIN
+	}
+	return out, nil
+}
+
+// scan scans codes with the serial scanner, and waits for the customer's
+// QR to be checked with the simulator. (The keyboard-wedge path splits
+// long codes when the window is busy drawing; see the README.)
+func (p *player) scan(codes ...string) {
+	if err := p.serialScan(codes...); err != nil {
+		p.failed = append(p.failed, err.Error())
+	}
+}
+
+// serialScan scans codes with the serial scanner.
+func (p *player) serialScan(codes ...string) error {
+	f, err := os.OpenFile(p.serialIn, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	for _, c := range codes {
+		if _, err := f.WriteString(c + "\r"); err != nil {
+			return err
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	time.Sleep(time.Second)
+	return nil
+}
+
+// keys types as a person does, slower than any scanner.
+func (p *player) keys(gap time.Duration, s string) {
+	p.raise("cashier")
+	for _, r := range s {
+		_, _ = xdo("type", "--window", p.ids["cashier"], string(r))
+		time.Sleep(gap)
+	}
+}
+
+func (p *player) key(name string) { _, _ = xdo("key", "--window", p.ids["cashier"], name) }
+
+// tapKeys taps the on-screen keypad: digits, × and E for Enter.
+func (p *player) tapKeys(s string) {
+	for _, r := range s {
+		name := "key." + string(r)
+		if r == 'E' {
+			name = "key.enter"
+		}
+		if err := p.tap(name); err != nil {
+			p.failed = append(p.failed, err.Error())
+			return
+		}
+	}
+	time.Sleep(500 * time.Millisecond)
+}
+
+// tap clicks the middle of a control where its window draws it, once it
+// shows and takes taps.
+func (p *player) tap(name string) error {
+	m, err := p.await(name, func(m map[string]ui.Control) bool {
+		c, ok := m[name]
+		return ok && c.Enabled && !c.Covered
+	})
+	if err != nil {
+		return err
+	}
+	// Taken where it stays: a card arriving on the phone, say, moves the
+	// ones below it.
+	for c := m[name]; ; c = m[name] {
+		time.Sleep(300 * time.Millisecond)
+		if m, err = p.await(name, func(m map[string]ui.Control) bool { _, ok := m[name]; return ok }); err != nil {
+			return err
+		}
+		if m[name] == c {
+			break
+		}
+	}
+	c := m[name]
+	wx, wy, err := p.origin(c.Window)
+	if err != nil {
+		return err
+	}
+	p.raise(c.Window)
+	x, y := wx+int(math.Round(float64(c.X+c.W/2))), wy+int(math.Round(float64(c.Y+c.H/2)))
+	if _, err := xdo("mousemove", strconv.Itoa(x), strconv.Itoa(y), "click", "1"); err != nil {
+		return err
+	}
+	time.Sleep(350 * time.Millisecond)
+	return nil
+}
+
+func (p *player) raise(window string) {
+	if id := p.ids[window]; id != "" {
+		_, _ = xdo("windowraise", id)
+	}
+}
+
+// origin is where a window's canvas starts on the screen.
+func (p *player) origin(window string) (int, int, error) {
+	g, err := xdo("getwindowgeometry", "--shell", p.ids[window])
+	if err != nil {
+		return 0, 0, err
+	}
+	var x, y int
+	for _, l := range strings.Fields(g) {
+		if v, ok := strings.CutPrefix(l, "X="); ok {
+			x, _ = strconv.Atoi(v)
+		}
+		if v, ok := strings.CutPrefix(l, "Y="); ok {
+			y, _ = strconv.Atoi(v)
+		}
+	}
+	return x, y, nil
+}
+
+// await reads the control map until ok holds (15 s at most).
+func (p *player) await(what string, ok func(map[string]ui.Control) bool) (map[string]ui.Control, error) {
+	deadline := time.Now().Add(15 * time.Second)
+	var m map[string]ui.Control
+	for time.Now().Before(deadline) {
+		m = nil
+		b, err := os.ReadFile(filepath.Join(*out, "controls.json"))
+		if err == nil && json.Unmarshal(b, &m) == nil && ok(m) {
+			return m, nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return m, fmt.Errorf("waited 15 s for %s", what)
+}
+
+func has(m map[string]ui.Control, name string) bool { _, ok := m[name]; return ok }
+
+// shot saves the screen.
+func (p *player) shot(name string) {
+	p.step++
+	file := filepath.Join(*out, fmt.Sprintf("%02d-%s.png", p.step, name))
+	if err := exec.Command("import", "-window", "root", file).Run(); err != nil {
+		log.Printf("screenshot %s: %v", name, err)
+	}
+}
+
+func xdo(args ...string) (string, error) {
+	b, err := exec.Command("xdotool", args...).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("xdotool %s: %v: %s", strings.Join(args, " "), err, b)
+	}
+	return string(b), nil
+}
