@@ -43,14 +43,16 @@ func (c *cashierWindow) confirmVoid() {
 func (c *cashierWindow) showParked() {
 	t := c.tr.T
 	list := container.NewVBox(widget.NewLabel("…"))
-	d := dialog.NewCustom(t("parked.title"), t("close"), container.NewVScroll(list), c.win)
+	scroll := container.NewVScroll(list)
+	d := dialog.NewCustom(t("parked.title"), t("close"), scroll, c.win)
 	d.Resize(c.dialogSize())
 	var refresh func()
 	refresh = func() {
 		load(c.w, c.w.opt.Till.ParkedJobs, func(jobs []flow.ParkedJob, err error) {
 			list.RemoveAll()
 			if err != nil {
-				list.Add(widget.NewLabel(t("load.failed", map[string]string{"Error": err.Error()})))
+				fyne.LogError("listing the settlement problems", err)
+				list.Add(widget.NewLabel(t("action.failed")))
 				return
 			}
 			if len(jobs) == 0 {
@@ -74,6 +76,9 @@ func (c *cashierWindow) showParked() {
 				})
 				list.Add(container.NewBorder(nil, widget.NewSeparator(), nil, retry, container.NewVBox(title, why)))
 			}
+			// The scroll must be laid out again with its new list, or the
+			// rows stay hidden until touched.
+			scroll.Refresh()
 		})
 	}
 	refresh()
@@ -113,27 +118,36 @@ func (c *cashierWindow) showParkedSales() {
 func (c *cashierWindow) showSales() {
 	t := c.tr.T
 	list := container.NewVBox(widget.NewLabel("…"))
-	d := dialog.NewCustom(t("sales.title"), t("close"), container.NewVScroll(list), c.win)
+	scroll := container.NewVScroll(list)
+	d := dialog.NewCustom(t("sales.title"), t("close"), scroll, c.win)
 	d.Resize(c.dialogSize())
+	c.loadSales(list, scroll)
+	d.Show()
+}
+
+// loadSales lists the last sales; again after a refund, so it shows.
+func (c *cashierWindow) loadSales(list *fyne.Container, scroll *container.Scroll) {
+	t := c.tr.T
 	load(c.w, func(ctx context.Context) ([]flow.SaleSummary, error) {
 		return c.w.opt.Till.RecentSales(ctx, recentSales)
 	}, func(sales []flow.SaleSummary, err error) {
 		list.RemoveAll()
 		if err != nil {
-			list.Add(widget.NewLabel(t("load.failed", map[string]string{"Error": err.Error()})))
+			fyne.LogError("listing the last sales", err)
+			list.Add(widget.NewLabel(t("action.failed")))
 			return
 		}
 		if len(sales) == 0 {
 			list.Add(widget.NewLabel(t("sales.none")))
 		}
 		for _, s := range sales {
-			list.Add(c.saleRow(s))
+			list.Add(c.saleRow(s, func() { c.loadSales(list, scroll) }))
 		}
+		scroll.Refresh()
 	})
-	d.Show()
 }
 
-func (c *cashierWindow) saleRow(s flow.SaleSummary) fyne.CanvasObject {
+func (c *cashierWindow) saleRow(s flow.SaleSummary, reload func()) fyne.CanvasObject {
 	t := c.tr.T
 	head := s.At.Format("15:04") + "  " + t("sale.receipt", map[string]string{"Receipt": s.ReceiptNumber}) + "  " + c.money(s.Total)
 	if s.Member {
@@ -156,7 +170,11 @@ func (c *cashierWindow) saleRow(s flow.SaleSummary) fyne.CanvasObject {
 		msg := t("sales.refund_confirm", map[string]string{"Amount": c.money(s.Total - s.Refunded), "Receipt": s.ReceiptNumber})
 		dialog.NewCustomConfirm(t("sales.refund"), t("sales.refund"), t("Cancel"), widget.NewLabel(msg), func(ok bool) {
 			if ok {
-				c.w.do(func(ctx context.Context) error { return c.w.opt.Till.Refund(ctx, id, nil) })
+				c.w.do(func(ctx context.Context) error {
+					err := c.w.opt.Till.Refund(ctx, id, nil)
+					fyne.Do(reload)
+					return err
+				})
 			}
 		}, c.win).Show()
 	})

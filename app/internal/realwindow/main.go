@@ -35,6 +35,9 @@ var (
 	lang  = flag.String("lang", "nb", "cashier language")
 	scrW  = flag.Int("w", 1024, "screen width")
 	scrH  = flag.Int("h", 768, "screen height")
+	dispX = flag.Int("display-x", -1, "where the customer display opens (default: the middle of the screen)")
+	// The README's three pictures: the windows side by side on a wide screen.
+	readme = flag.String("readme", "", "also save the README's screenshots (1-enrolment, 2-payment-waiting, 3-paid) here")
 )
 
 const (
@@ -44,12 +47,13 @@ const (
 )
 
 type player struct {
-	data     string
-	db       *store.DB
-	ids      map[string]string // window name → X window id
-	serialIn string            // what is written here the serial scanner reads
-	step     int
-	failed   []string
+	data       string
+	db         *store.DB
+	ids        map[string]string // window name → X window id
+	serialIn   string            // what is written here the serial scanner reads
+	readmeDone map[string]bool
+	step       int
+	failed     []string
 }
 
 func main() {
@@ -75,8 +79,11 @@ func main() {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	if *dispX < 0 {
+		*dispX = *scrW / 2
+	}
 	cfg := fmt.Sprintf(`{"demo":true,"lang":%q,"customerDisplay":{"x":%d,"y":0},"scanners":[{"name":"cashier","port":%q,"suffix":"CR"}]}`,
-		*lang, *scrW/2, serial)
+		*lang, *dispX, serial)
 	if err := os.WriteFile(filepath.Join(p.data, "config.json"), []byte(cfg), 0o600); err != nil {
 		log.Fatal(err)
 	}
@@ -148,6 +155,10 @@ func (p *player) play() error {
 	if err := p.tap("enrol"); err != nil {
 		return err
 	}
+	if _, err := p.await("the consent request", func(m map[string]ui.Control) bool { return has(m, "phone.login.approve") }); err != nil {
+		return err
+	}
+	p.readmeShot("1-enrolment")
 	if err := p.tap("phone.login.approve"); err != nil {
 		return err
 	}
@@ -156,6 +167,8 @@ func (p *player) play() error {
 		return err
 	}
 	p.check(ctx, "enrolment sale", flow.StagePaid, flow.PaymentAuthorized, true, 2, 0)
+	time.Sleep(2 * time.Second) // receipt and capture
+	p.readmeShot("3-paid")
 	p.shot("paid")
 	if err := p.tap("newsale"); err != nil {
 		return err
@@ -216,6 +229,10 @@ func (p *player) pay(answer string) error {
 	if err := p.tap("request"); err != nil {
 		return err
 	}
+	if _, err := p.await("the payment request", func(m map[string]ui.Control) bool { return has(m, "phone.payment."+answer) }); err != nil {
+		return err
+	}
+	p.readmeShot("2-payment-waiting")
 	if err := p.tap("phone.payment." + answer); err != nil {
 		return err
 	}
@@ -420,6 +437,24 @@ func (p *player) await(what string, ok func(map[string]ui.Control) bool) (map[st
 }
 
 func has(m map[string]ui.Control, name string) bool { _, ok := m[name]; return ok }
+
+// readmeShot saves one of the README's pictures: the three windows side by
+// side, once per run.
+func (p *player) readmeShot(name string) {
+	if *readme == "" || p.readmeDone[name] {
+		return
+	}
+	if p.readmeDone == nil {
+		p.readmeDone = map[string]bool{}
+	}
+	p.readmeDone[name] = true
+	time.Sleep(time.Second)
+	file := filepath.Join(*readme, name+".png")
+	crop := fmt.Sprintf("%dx%d+0+0", *scrW, min(*scrH, 790))
+	if err := exec.Command("import", "-window", "root", "-crop", crop, "+repage", file).Run(); err != nil {
+		log.Printf("screenshot %s: %v", name, err)
+	}
+}
 
 // shot saves the screen.
 func (p *player) shot(name string) {
