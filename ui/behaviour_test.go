@@ -161,7 +161,7 @@ func TestEveryTextIsTranslated(t *testing.T) {
 			t.Errorf("no text for enrolment status %s", st)
 		}
 	}
-	for _, st := range []flow.SettlementStatus{flow.SettlementQueued, flow.SettlementDone, flow.SettlementParked, flow.SettlementRefunded} {
+	for _, st := range []flow.SettlementStatus{flow.SettlementQueued, flow.SettlementDone, flow.SettlementParked, flow.SettlementRefunded, flow.SettlementReleased} {
 		if _, ok := all["en"]["settlement."+string(st)]; !ok {
 			t.Errorf("no text for settlement status %s", st)
 		}
