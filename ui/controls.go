@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 )
 
 // Control is where a control is drawn, in pixels of its window's canvas.
@@ -55,6 +56,20 @@ func (w *Windows) Controls() map[string]Control {
 	for n, o := range over {
 		w.place(out, c.win, "cashier", n, o, false)
 	}
+	if c.ops != nil && c.ops.gated {
+		// Names loaded into the login screen after it opened are not yet
+		// known to the driver's lookup: place them from the screen itself.
+		s := c.ops.screen
+		origin := w.app.Driver().AbsolutePositionForObject(s)
+		for n, o := range over {
+			if _, ok := out[n]; ok || origin.IsZero() {
+				continue
+			}
+			if rel, ok := within(s.content, o); ok && o.Visible() {
+				w.placeAt(out, c.win, "cashier", n, o, origin.Add(rel), false)
+			}
+		}
+	}
 	if w.phone != nil {
 		for id, b := range w.phone.answers {
 			i := strings.LastIndexByte(id, '/')
@@ -73,10 +88,38 @@ func (w *Windows) place(out map[string]Control, win fyne.Window, window, name st
 	if pos.IsZero() {
 		return // not in the window's visible tree
 	}
+	w.placeAt(out, win, window, name, o, pos, covered)
+}
+
+func (w *Windows) placeAt(out map[string]Control, win fyne.Window, window, name string, o fyne.CanvasObject, pos fyne.Position, covered bool) {
 	s := win.Canvas().Scale()
 	ct := Control{Window: window, X: pos.X * s, Y: pos.Y * s, W: o.Size().Width * s, H: o.Size().Height * s, Enabled: true, Covered: covered}
 	if d, ok := o.(fyne.Disableable); ok {
 		ct.Enabled = !d.Disabled()
 	}
 	out[name] = ct
+}
+
+// within finds o under root through containers and scrolls, and returns
+// where it is relative to root.
+func within(root, o fyne.CanvasObject) (fyne.Position, bool) {
+	if root == o {
+		return fyne.Position{}, true
+	}
+	if !root.Visible() {
+		return fyne.Position{}, false
+	}
+	var kids []fyne.CanvasObject
+	switch x := root.(type) {
+	case *fyne.Container:
+		kids = x.Objects
+	case *container.Scroll:
+		kids = []fyne.CanvasObject{x.Content} // placed at minus the offset already
+	}
+	for _, k := range kids {
+		if p, ok := within(k, o); ok {
+			return k.Position().Add(p), true
+		}
+	}
+	return fyne.Position{}, false
 }

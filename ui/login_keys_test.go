@@ -134,3 +134,20 @@ func TestRefusedRefundReachesTheScreen(t *testing.T) {
 type loadSale func(ctx context.Context, id int64) (*flow.Sale, error)
 
 func (f loadSale) Sale(ctx context.Context, id int64) (*flow.Sale, error) { return f(ctx, id) }
+
+// TestWithinPlacesThroughContainersAndScrolls: where a name button of the
+// login screen is, found through its containers and its scroll.
+func TestWithinPlacesThroughContainersAndScrolls(t *testing.T) {
+	var session *flow.CashierSession
+	r := newRigWith(t, "en", cashierLogin(t, &session), kari)
+	r.showWindows()
+	s := r.loginShown()
+	b := nameButton(t, s, "Kari")
+	rel, ok := within(s.content, b)
+	if !ok {
+		t.Fatal("the name button is not found under the login screen")
+	}
+	if want := placed(s, b); rel.X != want.x-placed(s, s).x || rel.Y != want.y-placed(s, s).y {
+		t.Errorf("within says %v, the screen draws it at %+v", rel, want)
+	}
+}
