@@ -59,11 +59,13 @@ run: build
 sim:
 	$(GO) run -ldflags "$(LDFLAGS)" . sim
 
-# Unit, integration and UI tests; PostgreSQL tests run against a throw-away server.
+# Unit, integration and UI tests; PostgreSQL tests run against a throw-away server; then the
+# real-window test (the till under Xvfb, played with xdotool; about two minutes).
 test: deps test-deps
 	$(GO) vet ./...
 	.ci/with-postgres $(GO) test -count=1 ./...
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME_SHORT)
+	.ci/real-window
 
 lint: deps
 	@test -x $(GOBIN)/staticcheck || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
