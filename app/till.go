@@ -115,6 +115,7 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 	gw := newVippsGateway(t.Vipps, cfg.Vipps.ClubName, cfg.Vipps.Currency)
 
 	t.Journal = flow.NewElectronicJournal(t.DB, cfg.Store.POSID, time.Local, nil)
+	t.Journal.Log = log // a record that could not be written must be seen
 	// Sales and returns are signed for SAF-T with this till's own key,
 	// made on its first start; the key stays in the data directory.
 	signer, err := saft.OpenKeyRing(ctx, filepath.Join(cfg.DataDir, saft.KeysDirName), t.Journal)
@@ -140,7 +141,12 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 			}
 		},
 		OnSaleClosed: func(ctx context.Context, s *flow.Sale) {
-			t.Journal.SaleClosed(ctx, s)
+			// The record is written even when the till is stopping (the
+			// checkout's context ends at Close): a closed sale missing from
+			// the journal would only be caught up at the next start.
+			jctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			t.Journal.SaleClosed(jctx, s)
+			cancel()
 			if t.Settler != nil {
 				t.Settler.Kick() // receipt and capture now, not at the worker's next look
 			}
