@@ -123,3 +123,60 @@ func TestEndToEndSalesAgainstTheSimulator(t *testing.T) {
 		t.Errorf("webhooks: %+v; the simulator's signed deliveries should all be accepted", s)
 	}
 }
+
+// A Danish and a Finnish sales unit: a MobilePay customer shows the
+// tokenized personal QR, pays, the sale is captured with its receipt and
+// then refunded — every call in the sales unit's currency.
+func TestEndToEndSalesInDenmarkAndFinland(t *testing.T) {
+	for _, tc := range []struct{ currency, qr, msisdn string }{
+		{"DKK", "https://qr.vipps.no/p/mp-mette-4Kq7Zr2Lx9", "4512345678"},
+		{"EUR", "https://qr.vipps.no/p/mp-matti-8Hw3Tn5Pb1", "358401234567"},
+	} {
+		t.Run(tc.currency, func(t *testing.T) {
+			tl := startDemoTill(t, func(c *Config) { c.Vipps.Currency = tc.currency })
+			ctx := t.Context()
+			cs, _ := tl.Session.Cashiers(ctx)
+			if _, err := tl.Session.Login(ctx, cs[0].ID, DemoManagerPIN); err != nil { // a refund needs a manager
+				t.Fatal(err)
+			}
+			till := tl.Till
+			if err := till.Scan(ctx, flow.Scan{Kind: flow.ScanProduct, Code: "7038800010014", Source: "cashier"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := till.Scan(ctx, flow.Scan{Kind: flow.ScanCustomerQR, Code: tc.qr, Source: "customer"}); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, tl, "the customer to be identified", func(v flow.View) bool { return v.Customer != nil && v.Customer.MaskedPhone != "" })
+			if err := till.RequestPayment(ctx); err != nil {
+				t.Fatal(err)
+			}
+			paid := waitFor(t, tl, "the sale to be paid and settled", func(v flow.View) bool {
+				return v.Stage == flow.StagePaid && v.Settlement == flow.SettlementDone
+			})
+			if paid.Currency != tc.currency || paid.Customer.CheckedIn {
+				t.Errorf("view: currency %s, checked in %v (Check-in is Norway only)", paid.Currency, paid.Customer.CheckedIn)
+			}
+			if err := till.Refund(ctx, paid.SaleID, nil); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(30 * time.Second)
+			for {
+				e, ok := tl.Sim.LedgerFor(paid.Payment.Reference)
+				if ok && e.Refunded == int64(paid.Total) {
+					if e.Currency != tc.currency || e.Captures != 1 || e.Captured != int64(paid.Total) || e.ReceiptsAttached != 1 {
+						t.Errorf("Vipps' record: %+v (want one full capture in %s and one receipt)", e, tc.currency)
+					}
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("the refund did not reach Vipps: %+v", e)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			s, err := tl.DB.Sale(ctx, paid.SaleID)
+			if err != nil || s.Currency != tc.currency || s.Customer.MSISDN != tc.msisdn {
+				t.Fatalf("sale in the database: %+v, %v", s, err)
+			}
+		})
+	}
+}
