@@ -73,7 +73,7 @@ type CreatePayment struct {
 	UserFlow    string // FlowPushMessage (default) or FlowQR
 	QRFormat    string // for FlowQR; default QRTargetURL
 	QRSize      int    // for QRPNG, 100–2000
-	Description string // 3–100 characters, shown in the app
+	Description string // shown in the app; made 3–100 characters by PaymentDescription
 	Receipt     *Receipt
 	Metadata    map[string]string // ≤ 5 pairs; no personal data
 }
@@ -144,6 +144,27 @@ func (p CreatePayment) check(op string) *Error {
 
 func validCurrency(c string) bool { return c == "NOK" || c == "DKK" || c == "EUR" }
 
+// PaymentDescription makes text (usually the store's name) a valid
+// paymentDescription: Vipps counts 3–100 characters, not bytes, so "Øl"
+// (two characters, three bytes) is too short and a name of 100 "æ" is not
+// too long. Longer text is cut at 100 characters (never inside one);
+// shorter than 3 characters is followed by " – Purchase", and no text at
+// all is "Purchase". Broken UTF-8 (a name cut inside a character by
+// whoever passed it on) loses the broken bytes.
+func PaymentDescription(text string) string {
+	d := []rune(strings.TrimSpace(strings.ToValidUTF8(text, "")))
+	if len(d) > 100 {
+		d = []rune(strings.TrimSpace(string(d[:100])))
+	}
+	switch {
+	case len(d) == 0:
+		return "Purchase"
+	case len(d) < 3:
+		return string(d) + " – Purchase"
+	}
+	return string(d)
+}
+
 // CreatePayment starts a payment with customerInteraction CUSTOMER_PRESENT
 // (required at a till) and the WALLET method. Retries reuse
 // p.IdempotencyKey, so a lost answer never creates a second payment.
@@ -152,6 +173,7 @@ func (c *Client) CreatePayment(ctx context.Context, p CreatePayment) (CreatedPay
 	if p.UserFlow == "" {
 		p.UserFlow = FlowPushMessage
 	}
+	p.Description = PaymentDescription(p.Description)
 	if err := p.check(op); err != nil {
 		return CreatedPayment{}, err
 	}

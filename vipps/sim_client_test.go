@@ -1,0 +1,88 @@
+package vipps_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kasse-pos/kasse/vipps"
+	"github.com/kasse-pos/kasse/vipps/internal/openapitest"
+	"github.com/kasse-pos/kasse/vipps/sim"
+)
+
+// simClient is the client on a simulator over HTTP, behind a base path,
+// with every request and answer validated against the OpenAPI files.
+func simClient(t *testing.T, tweak func(*sim.Config)) (*vipps.Client, *sim.Sim) {
+	t.Helper()
+	cfg := sim.DefaultConfig()
+	cfg.AuthorizingWindow = 0
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	s, err := sim.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const base = "/gw"
+	strip := http.StripPrefix(base, openapitest.Handler(t, s))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Set("X-Forwarded-Prefix", base)
+		strip.ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() { srv.Close(); s.Close() })
+	c, err := vipps.New(vipps.Config{BaseURL: srv.URL + base, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
+		SubscriptionKey: cfg.SubscriptionKey, MSN: cfg.MSN, MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, s
+}
+
+func simCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// Store names are counted in characters, as Vipps counts them: "Øl" is
+// two characters (three bytes) and used to fail every payment.
+func TestStoreNamesBecomeValidPaymentDescriptions(t *testing.T) {
+	c, s := simClient(t, nil)
+	for i, tc := range []struct{ name, want string }{
+		{"Øl", "Øl – Purchase"},
+		{"Bø", "Bø – Purchase"},
+		{"Å", "Å – Purchase"},
+		{"  ", "Purchase"},
+		{"Ærø", "Ærø"},
+		{strings.Repeat("æ", 100), strings.Repeat("æ", 100)},
+		{strings.Repeat("ø", 120), strings.Repeat("ø", 100)},
+		{strings.Repeat("a", 99) + "øx", strings.Repeat("a", 99) + "ø"},
+		{"Butikk" + string([]byte{0xc3}), "Butikk"}, // cut inside "ø" by a byte-counting caller
+	} {
+		if got := vipps.PaymentDescription(tc.name); got != tc.want {
+			t.Errorf("PaymentDescription(%q) = %q, want %q", tc.name, got, tc.want)
+		}
+		ref := "pos1-desc-" + string(rune('a'+i)) + "xxx"
+		msisdn := "4791234567"
+		if _, err := c.CreatePayment(simCtx(t), vipps.CreatePayment{Reference: ref, IdempotencyKey: ref,
+			Amount: vipps.Amount{Currency: "NOK", Value: 1000}, MSISDN: msisdn, Description: tc.name}); err != nil {
+			t.Errorf("store name %q: %v", tc.name, err)
+			continue
+		}
+		var found bool
+		for _, p := range s.Pushes(msisdn) {
+			if p.Reference == ref {
+				found = true
+				if p.Description != tc.want {
+					t.Errorf("store name %q: the app shows %q, want %q", tc.name, p.Description, tc.want)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("store name %q: no push for %s", tc.name, ref)
+		}
+	}
+}
