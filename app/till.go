@@ -229,6 +229,7 @@ func (t *Till) startVipps(ctx context.Context) error {
 		sc := sim.DefaultConfig()
 		sc.MSN, sc.Currency = cfg.Vipps.MSN, cfg.Vipps.Currency
 		sc.MerchantName, sc.ClubName = cfg.Store.Name, cfg.Vipps.ClubName
+		sc.HTTPWebhooks = true // it posts to this till's own listener on loopback
 		s, err := sim.New(sc)
 		if err != nil {
 			return fmt.Errorf("starting the built-in simulator: %w", err)

@@ -131,6 +131,10 @@ func (p CreatePayment) check(op string) *Error {
 		return invalid(op, "a push payment needs a phone number or a personal QR")
 	case p.UserFlow != FlowPushMessage && p.UserFlow != FlowQR:
 		return invalid(op, "user flow must be PUSH_MESSAGE or QR")
+	case p.QRFormat != "" && p.QRFormat != QRTargetURL && p.QRFormat != QRSVG && p.QRFormat != QRPNG:
+		return invalid(op, "QR format must be %s, %s or %s", QRTargetURL, QRSVG, QRPNG)
+	case p.QRFormat == QRPNG && p.QRSize != 0 && (p.QRSize < 100 || p.QRSize > 2000):
+		return invalid(op, "a PNG QR code must be 100–2000 pixels")
 	case len(p.Metadata) > 5:
 		return invalid(op, "at most 5 metadata pairs")
 	}

@@ -64,6 +64,11 @@ type Config struct {
 
 	Faults Faults // fault injection at start; changeable at run time
 
+	// HTTPWebhooks accepts http:// webhook URLs, for a till on this
+	// machine. Vipps takes https:// only, and so does the simulator
+	// unless told otherwise.
+	HTTPWebhooks bool
+
 	Now    func() time.Time // injectable clock
 	Logger *slog.Logger     // nil: discard
 	// HTTPClient delivers webhooks; nil: a client with WebhookTimeout that
