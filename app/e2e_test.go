@@ -180,3 +180,46 @@ func TestEndToEndSalesInDenmarkAndFinland(t *testing.T) {
 		})
 	}
 }
+
+// Beer has an age limit: the payment asks Vipps for minimumUserAge 18, a
+// customer born in 2012 is refused and the cashier is told what to do;
+// an adult then pays for the same sale.
+func TestAgeLimitedGoodsAskVippsForTheCustomersAge(t *testing.T) {
+	tl := startDemoTill(t)
+	ctx := t.Context()
+	till := tl.Till
+	if err := till.Scan(ctx, flow.Scan{Kind: flow.ScanProduct, Code: "7038800019017", Source: "cashier"}); err != nil { // Pils 0,5 l, 18
+		t.Fatal(err)
+	}
+	if err := till.Scan(ctx, flow.Scan{Kind: flow.ScanCustomerQR, Code: "https://qr.vipps.no/28/2/01/031/4711223344?v=1", Source: "customer"}); err != nil {
+		t.Fatal(err)
+	}
+	per := waitFor(t, tl, "Per to be identified", func(v flow.View) bool { return v.Customer != nil && v.Customer.MaskedPhone != "" })
+	if err := till.RequestPayment(ctx); err != nil {
+		t.Fatal(err)
+	}
+	refused := waitFor(t, tl, "the refusal for age", func(v flow.View) bool {
+		return v.Notice != nil && v.Notice.Key == "payment.age_refused"
+	})
+	if refused.Stage != flow.StageOpen || refused.Notice.Args["age"] != "18" || refused.Notice.Kind != flow.NoticeError {
+		t.Errorf("after the refusal: stage %s, notice %+v", refused.Stage, refused.Notice)
+	}
+
+	if err := till.Scan(ctx, flow.Scan{Kind: flow.ScanCustomerQR, Code: "https://qr.vipps.no/28/2/01/031/4798765432?v=1", Source: "customer"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, tl, "Ola to be identified", func(v flow.View) bool {
+		return v.Customer != nil && v.Customer.MaskedPhone != "" && v.Customer.MaskedPhone != per.Customer.MaskedPhone
+	})
+	if err := till.RequestPayment(ctx); err != nil {
+		t.Fatal(err)
+	}
+	paid := waitFor(t, tl, "the adult's payment", func(v flow.View) bool { return v.Stage == flow.StagePaid && v.Settlement == flow.SettlementDone })
+	if paid.SaleID != refused.SaleID {
+		t.Errorf("paid sale %d, want the refused sale %d", paid.SaleID, refused.SaleID)
+	}
+	s, err := tl.DB.Sale(ctx, paid.SaleID)
+	if err != nil || len(s.Lines) != 1 || s.Lines[0].MinimumAge != 18 {
+		t.Fatalf("the sale in the database keeps the age limit: %+v, %v", s, err)
+	}
+}

@@ -79,6 +79,7 @@ func (g *vippsGateway) CreatePayment(ctx context.Context, req flow.PaymentReques
 		PersonalQR:     req.PersonalQR,
 		UserFlow:       vipps.FlowPushMessage,
 		Description:    req.Description,
+		MinimumUserAge: req.MinimumAge,
 	}
 	if req.ByQR {
 		p.UserFlow = vipps.FlowQR

@@ -76,6 +76,9 @@ type CreatePayment struct {
 	Description string // shown in the app; made 3–100 characters by PaymentDescription
 	Receipt     *Receipt
 	Metadata    map[string]string // ≤ 5 pairs; no personal data
+	// MinimumUserAge (0–100; 0: none): Vipps refuses a younger customer
+	// with 7010, the code of an unknown one.
+	MinimumUserAge int
 }
 
 type customerJSON struct {
@@ -99,6 +102,7 @@ type createPaymentJSON struct {
 	PaymentDescription  string            `json:"paymentDescription"`
 	Receipt             *Receipt          `json:"receipt,omitempty"`
 	Metadata            map[string]string `json:"metadata,omitempty"`
+	MinimumUserAge      int               `json:"minimumUserAge,omitempty"`
 }
 
 // CreatedPayment is the answer to a create.
@@ -137,6 +141,8 @@ func (p CreatePayment) check(op string) *Error {
 		return invalid(op, "a PNG QR code must be 100–2000 pixels")
 	case len(p.Metadata) > 5:
 		return invalid(op, "at most 5 metadata pairs")
+	case p.MinimumUserAge < 0 || p.MinimumUserAge > 100:
+		return invalid(op, "minimum user age must be 0–100")
 	}
 	if p.Receipt != nil {
 		if err := p.Receipt.Check(); err != nil {
@@ -190,6 +196,7 @@ func (c *Client) CreatePayment(ctx context.Context, p CreatePayment) (CreatedPay
 		PaymentDescription:  p.Description,
 		Receipt:             p.Receipt,
 		Metadata:            p.Metadata,
+		MinimumUserAge:      p.MinimumUserAge,
 	}
 	if p.MSISDN != "" || p.PersonalQR != "" {
 		body.Customer = &customerJSON{PhoneNumber: p.MSISDN, PersonalQr: p.PersonalQR}

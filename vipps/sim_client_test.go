@@ -2,6 +2,7 @@ package vipps_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -84,5 +85,27 @@ func TestStoreNamesBecomeValidPaymentDescriptions(t *testing.T) {
 		if !found {
 			t.Errorf("store name %q: no push for %s", tc.name, ref)
 		}
+	}
+}
+
+// minimumUserAge goes on the wire; a customer younger than it is refused
+// with 7010, the code of an unknown customer.
+func TestMinimumUserAgeRefusesAMinor(t *testing.T) {
+	c, _ := simClient(t, nil)
+	for msisdn, want := range map[string]string{"4711223344": "7010", "4791234567": ""} { // Per, born 2012; Kari, 1985
+		ref := "pos1-age-" + msisdn
+		_, err := c.CreatePayment(simCtx(t), vipps.CreatePayment{Reference: ref, IdempotencyKey: ref,
+			Amount: vipps.Amount{Currency: "NOK", Value: 3490}, MSISDN: msisdn, Description: "Pils 0,5 l", MinimumUserAge: 18})
+		var ve *vipps.Error
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%s: %v", msisdn, err)
+		case want != "" && (!errors.As(err, &ve) || ve.Code != want || ve.Kind != vipps.Permanent):
+			t.Errorf("%s: %v, want a permanent %s", msisdn, err, want)
+		}
+	}
+	if _, err := c.CreatePayment(simCtx(t), vipps.CreatePayment{Reference: "pos1-age-bad", IdempotencyKey: "k",
+		Amount: vipps.Amount{Currency: "NOK", Value: 3490}, MSISDN: "4791234567", Description: "Pils", MinimumUserAge: 101}); vipps.KindOf(err) != vipps.Invalid {
+		t.Errorf("an age of 101: %v", err)
 	}
 }
