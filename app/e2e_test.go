@@ -1,7 +1,10 @@
 package app
 
 import (
+	"encoding/json"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -221,5 +224,62 @@ func TestAgeLimitedGoodsAskVippsForTheCustomersAge(t *testing.T) {
 	s, err := tl.DB.Sale(ctx, paid.SaleID)
 	if err != nil || len(s.Lines) != 1 || s.Lines[0].MinimumAge != 18 {
 		t.Fatalf("the sale in the database keeps the age limit: %+v, %v", s, err)
+	}
+}
+
+// A sales unit Vipps MobilePay has not enabled for push: the first push is
+// refused (5080), the cashier is told once, the same sale is asked for by
+// the QR code on the customer display, and so is every sale after it —
+// also after a restart, since the till keeps the switch in its settings.
+func TestSalesUnitWithoutPushPaysByQR(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "kasse.json")
+	if err := os.WriteFile(file, []byte(`{"lang":"nb","vipps":{"env":"simulator"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tl := startDemoTill(t, func(c *Config) { c.File = file })
+	tl.Sim.SetPushMessage(false)
+	ctx := t.Context()
+	till := tl.Till
+	payByQR := func(what string, wantNotice bool) flow.View {
+		t.Helper()
+		if err := till.Scan(ctx, flow.Scan{Kind: flow.ScanProduct, Code: "7038800010014", Source: "cashier"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := till.Scan(ctx, flow.Scan{Kind: flow.ScanCustomerQR, Code: "https://qr.vipps.no/28/2/01/031/4798765432?v=1", Source: "customer"}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, tl, what+": the customer", func(v flow.View) bool {
+			return v.Customer != nil && v.Customer.MaskedPhone != "" && v.Stage == flow.StageOpen
+		})
+		if err := till.RequestPayment(ctx); err != nil {
+			t.Fatal(err)
+		}
+		v := waitFor(t, tl, what+": the QR code", func(v flow.View) bool {
+			return v.Payment != nil && !v.Payment.Push && v.Payment.QR != "" && v.Payment.Status == flow.PaymentWaiting
+		})
+		if got := v.Notice != nil && v.Notice.Key == "payment.push_not_enabled"; got != wantNotice {
+			t.Errorf("%s: notice %+v, want the push notice: %v", what, v.Notice, wantNotice)
+		}
+		if err := tl.Vipps.ForceApprove(ctx, v.Payment.Reference, "4798765432"); err != nil { // the customer scans the code
+			t.Fatal(err)
+		}
+		return waitFor(t, tl, what+": paid", func(p flow.View) bool {
+			return p.SaleID == v.SaleID && p.Stage == flow.StagePaid && p.Settlement == flow.SettlementDone
+		})
+	}
+	first := payByQR("the first sale", true)
+	s, err := tl.DB.Sale(ctx, first.SaleID)
+	if err != nil || s.Attempt != 2 {
+		t.Errorf("first sale: attempt %d (want the refused push, then the QR), %v", s.Attempt, err)
+	}
+	payByQR("the second sale", false)
+
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var saved Config
+	if err := json.Unmarshal(b, &saved); err != nil || !saved.Vipps.PushDisabled || saved.Lang != "nb" {
+		t.Errorf("the configuration file after the switch: %s (%v)", b, err)
 	}
 }

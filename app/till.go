@@ -134,6 +134,7 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 	t.Checkout = flow.NewCheckout(flow.Options{
 		POSID: cfg.Store.POSID, Installation: t.Installation, Currency: cfg.Vipps.Currency, StoreName: cfg.Store.Name,
 		Store: t.DB, Vipps: gw, Log: log,
+		PushDisabled: cfg.Vipps.PushDisabled, OnPushDisabled: t.pushDisabled,
 		OnRelease: func() {
 			if t.Settler != nil {
 				t.Settler.Kick()

@@ -27,6 +27,7 @@ func (c *Checkout) requestPayment(ctx context.Context, byQR bool) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := c.sale
+	byQR = byQR || c.pushDisabledLocked()
 	if byQR && maySwitchToQR(s) {
 		return c.switchToQRLocked(ctx)
 	}
@@ -169,6 +170,10 @@ func (c *Checkout) afterCreate(ctx context.Context, saleID int64, ref string, tr
 // failPaymentLocked records a payment request Vipps refused; the sale is
 // open again so the cashier can try another way.
 func (c *Checkout) failPaymentLocked(ctx context.Context, s *Sale, err error) {
+	if s.Payment.Push && pushNotEnabled(err) {
+		c.switchOffPushLocked(ctx, s, err)
+		return
+	}
 	from := state(s)
 	next := s.Clone()
 	next.Payment.Status, next.Stage = PaymentFailed, StageOpen

@@ -222,6 +222,9 @@ func (s *Sim) createPayment(r *http.Request, body []byte) reply {
 	if req.Amount.Currency != s.cfg.Currency {
 		return fail(derr(400, "5040", "Invalid currency for this sales unit"))
 	}
+	if req.UserFlow == "PUSH_MESSAGE" && s.noPush.Load() {
+		return fail(derr(400, "5080", "Skip landing page not allowed"))
+	}
 	if req.Amount.Value < minimumAmount[req.Amount.Currency] {
 		return fail(derr(400, "6010", "Amount too small"))
 	}

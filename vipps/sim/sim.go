@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -68,6 +69,10 @@ type Config struct {
 	// machine. Vipps takes https:// only, and so does the simulator
 	// unless told otherwise.
 	HTTPWebhooks bool
+
+	// NoPushMessage plays a sales unit not enabled for PUSH_MESSAGE (the
+	// default at Vipps until the merchant asks): such creates get 5080.
+	NoPushMessage bool
 
 	Now    func() time.Time // injectable clock
 	Logger *slog.Logger     // nil: discard
@@ -174,6 +179,7 @@ type Sim struct {
 	pushes   []*Push
 	seq      int
 	faults   *faultState
+	noPush   atomic.Bool // Config.NoPushMessage, changeable by SetPushMessage
 	watchers []func()
 }
 
@@ -210,9 +216,14 @@ func New(cfg Config) (*Sim, error) {
 		receipts: map[string]*storedReceipt{},
 	}
 	s.faults = newFaultState(cfg.Faults)
+	s.noPush.Store(cfg.NoPushMessage)
 	s.handler = s.routes()
 	return s, nil
 }
+
+// SetPushMessage enables or disables PUSH_MESSAGE for the sales unit, as
+// Vipps MobilePay does when the merchant asks.
+func (s *Sim) SetPushMessage(enabled bool) { s.noPush.Store(!enabled) }
 
 // ServeHTTP serves the whole simulated API, the phone pages and the admin endpoints.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
