@@ -282,4 +282,21 @@ func TestSalesUnitWithoutPushPaysByQR(t *testing.T) {
 	if err := json.Unmarshal(b, &saved); err != nil || !saved.Vipps.PushDisabled || saved.Lang != "nb" {
 		t.Errorf("the configuration file after the switch: %s (%v)", b, err)
 	}
+
+	// Started again with that setting, the till asks by QR from the start,
+	// without a customer, and says nothing about push.
+	again := startDemoTill(t, func(c *Config) { c.Vipps.PushDisabled = saved.Vipps.PushDisabled })
+	if err := again.Till.Scan(ctx, flow.Scan{Kind: flow.ScanProduct, Code: "7038800010014", Source: "cashier"}); err != nil {
+		t.Fatal(err)
+	}
+	if v := waitFor(t, again, "the line", func(v flow.View) bool { return len(v.Lines) == 1 }); !v.CanRequestPayment {
+		t.Error("with push off, a payment can be requested without a customer (by QR)")
+	}
+	if err := again.Till.RequestPayment(ctx); err != nil {
+		t.Fatal(err)
+	}
+	v := waitFor(t, again, "the QR code", func(v flow.View) bool { return v.Payment != nil && v.Payment.QR != "" })
+	if v.Payment.Push || (v.Notice != nil && v.Notice.Key == "payment.push_not_enabled") {
+		t.Errorf("after a restart: payment %+v, notice %+v", v.Payment, v.Notice)
+	}
 }
