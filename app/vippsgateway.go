@@ -195,6 +195,8 @@ func paymentInfo(p vipps.Payment) flow.PaymentInfo {
 		Captured:   flow.Money(p.Aggregate.Captured.Value),
 		Cancelled:  flow.Money(p.Aggregate.Cancelled.Value),
 		Refunded:   flow.Money(p.Aggregate.Refunded.Value),
+
+		CaptureGuaranteedUntil: p.CaptureGuaranteedUntil,
 	}
 }
 

@@ -93,6 +93,8 @@ type PaymentInfo struct {
 	Captured   Money
 	Cancelled  Money
 	Refunded   Money
+	// CaptureGuaranteedUntil: capture before it; zero when Vipps does not say.
+	CaptureGuaranteedUntil time.Time
 }
 
 // PaymentEvent is one entry of a payment's event log or one webhook.

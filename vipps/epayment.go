@@ -248,6 +248,10 @@ type Payment struct {
 	PSPReference string            `json:"pspReference"`
 	RedirectURL  string            `json:"redirectUrl,omitempty"`
 	Metadata     map[string]string `json:"metadata,omitempty"`
+	// CaptureGuaranteedUntil: until when the reservation is guaranteed
+	// (card networks may release it before the capture deadline); zero
+	// when Vipps does not say.
+	CaptureGuaranteedUntil time.Time `json:"captureGuaranteedUntil,omitzero"`
 }
 
 func (c *Client) payment(ctx context.Context, r request) (Payment, error) {

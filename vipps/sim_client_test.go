@@ -109,3 +109,27 @@ func TestMinimumUserAgeRefusesAMinor(t *testing.T) {
 		t.Errorf("an age of 101: %v", err)
 	}
 }
+
+// An authorized payment says until when its reservation is guaranteed
+// (captureGuaranteedUntil); the client reads it.
+func TestCaptureGuaranteedUntilIsRead(t *testing.T) {
+	c, _ := simClient(t, func(cfg *sim.Config) { cfg.CaptureGuarantee = 5 * 24 * time.Hour })
+	ref := "pos1-guarantee-1"
+	if _, err := c.CreatePayment(simCtx(t), vipps.CreatePayment{Reference: ref, IdempotencyKey: ref,
+		Amount: vipps.Amount{Currency: "NOK", Value: 1000}, MSISDN: "4791234567", Description: "Butikken"}); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := c.GetPayment(simCtx(t), ref); err != nil || !p.CaptureGuaranteedUntil.IsZero() {
+		t.Fatalf("before approval: %+v, %v (no guarantee yet)", p, err)
+	}
+	if err := c.ForceApprove(simCtx(t), ref, "4791234567"); err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.GetPayment(simCtx(t), ref)
+	if err != nil || p.State != vipps.StateAuthorized {
+		t.Fatalf("after approval: %+v, %v", p, err)
+	}
+	if left := time.Until(p.CaptureGuaranteedUntil); left < 5*24*time.Hour-time.Minute || left > 5*24*time.Hour+time.Minute {
+		t.Errorf("captureGuaranteedUntil %s is %s away, want 5 days", p.CaptureGuaranteedUntil, left)
+	}
+}

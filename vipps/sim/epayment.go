@@ -61,6 +61,7 @@ type payment struct {
 	created     time.Time
 	expiresAt   time.Time
 	authorizing time.Time // user approved; AUTHORIZED at this time (cancel ⇒ 6250 until then)
+	guaranteed  time.Time // captureGuaranteedUntil, once AUTHORIZED
 
 	authorized, cancelled, captured, refunded int64
 	captures, refunds                         int
@@ -122,6 +123,9 @@ type getPaymentResponse struct {
 	Reference     string            `json:"reference"`
 	RedirectURL   string            `json:"redirectUrl,omitempty"`
 	Metadata      map[string]string `json:"metadata,omitempty"`
+	// CaptureGuaranteedUntil (Aug 2026, not in the copied spec): until
+	// when the reservation is guaranteed.
+	CaptureGuaranteedUntil string `json:"captureGuaranteedUntil,omitempty"`
 }
 
 type modificationRequest struct {
@@ -505,6 +509,7 @@ func (s *Sim) settlePaymentLocked(p *payment, now time.Time) bool {
 func (s *Sim) authorizeLocked(p *payment) {
 	p.state = StateAuthorized
 	p.authorizing = time.Time{}
+	p.guaranteed = s.now().Add(s.cfg.CaptureGuarantee)
 	p.authorized = p.amount.Value
 	s.addEventLocked(p, StateAuthorized, p.amount.Value, nil, "")
 	s.cfg.Logger.Info("payment authorized", "reference", p.reference)
@@ -558,6 +563,9 @@ func (s *Sim) handleGetPayment(w http.ResponseWriter, r *http.Request) {
 			PSPReference: p.pspReference, Reference: p.reference, RedirectURL: p.redirectURL, Metadata: p.metadata}
 		if p.profileScope != "" && p.state == StateAuthorized {
 			resp.Profile["sub"] = s.subject(p.msisdn)
+		}
+		if !p.guaranteed.IsZero() {
+			resp.CaptureGuaranteedUntil = p.guaranteed.UTC().Format(time.RFC3339)
 		}
 		x := jsonReply(http.StatusOK, resp)
 		rp = &x

@@ -41,8 +41,11 @@ type Config struct {
 
 	WebhookSecret string // fixed secret for registrations; empty: a fresh one each time
 
-	TokenLifetime     time.Duration // access-token lifetime (1 h as in the test environment)
-	PaymentExpiry     time.Duration // push payments expire after this (10 min)
+	TokenLifetime time.Duration // access-token lifetime (1 h as in the test environment)
+	PaymentExpiry time.Duration // push payments expire after this (10 min)
+	// CaptureGuarantee is how long after authorization the reservation is
+	// guaranteed (captureGuaranteedUntil); default 7 days, as BankAxept.
+	CaptureGuarantee  time.Duration
 	AuthorizingWindow time.Duration // after approval the payment is "processing" this long (cancel ⇒ 6250)
 	LoginExpiry       time.Duration // CIBA auth_req_id lifetime (600 s)
 	LoginInterval     int           // CIBA minimum poll interval in seconds (5)
@@ -121,6 +124,9 @@ func (c *Config) fill() {
 	def(&c.Auto, d.Auto)
 	if c.TokenLifetime == 0 {
 		c.TokenLifetime = d.TokenLifetime
+	}
+	if c.CaptureGuarantee == 0 {
+		c.CaptureGuarantee = 7 * 24 * time.Hour
 	}
 	if c.PaymentExpiry == 0 {
 		c.PaymentExpiry = d.PaymentExpiry
