@@ -57,7 +57,7 @@ run: build
 
 # The Vipps MobilePay simulator on its own (see README for its flags).
 sim:
-	$(GO) run -ldflags "$(LDFLAGS)" . sim
+	$(GO) run -ldflags "$(LDFLAGS)" . sim --http-webhooks
 
 # Unit, integration and UI tests; PostgreSQL tests run against a throw-away server; then the
 # real-window test (the till under Xvfb, played with xdotool; about two minutes).

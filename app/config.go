@@ -64,6 +64,11 @@ type VippsConfig struct {
 	SubscriptionKey string `json:"-"` // from the keyring or KASSE_VIPPS_SUBSCRIPTION_KEY, never the file
 	ClubName        string `json:"clubName,omitempty"`
 	Currency        string `json:"currency,omitempty"` // NOK, DKK or EUR
+	// PushDisabled: the sales unit is not enabled for push payment requests
+	// (Vipps answers 5080), so the customer pays with the QR code on the
+	// customer display. The till sets it on the first such refusal; turn it
+	// off once Vipps MobilePay has enabled push.
+	PushDisabled bool `json:"pushDisabled,omitempty"`
 }
 
 // StoreInfo goes on receipts and into the SAF-T export.

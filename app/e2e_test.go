@@ -1,7 +1,10 @@
 package app
 
 import (
+	"encoding/json"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -121,5 +124,179 @@ func TestEndToEndSalesAgainstTheSimulator(t *testing.T) {
 	}
 	if s := tl.Webhooks.Stats(); s.Accepted == 0 || s.Forged+s.Tampered+s.Stale != 0 {
 		t.Errorf("webhooks: %+v; the simulator's signed deliveries should all be accepted", s)
+	}
+}
+
+// A Danish and a Finnish sales unit: a MobilePay customer shows the
+// tokenized personal QR, pays, the sale is captured with its receipt and
+// then refunded — every call in the sales unit's currency.
+func TestEndToEndSalesInDenmarkAndFinland(t *testing.T) {
+	for _, tc := range []struct{ currency, qr, msisdn string }{
+		{"DKK", "https://qr.vipps.no/p/mp-mette-4Kq7Zr2Lx9", "4512345678"},
+		{"EUR", "https://qr.vipps.no/p/mp-matti-8Hw3Tn5Pb1", "358401234567"},
+	} {
+		t.Run(tc.currency, func(t *testing.T) {
+			tl := startDemoTill(t, func(c *Config) { c.Vipps.Currency = tc.currency })
+			ctx := t.Context()
+			cs, _ := tl.Session.Cashiers(ctx)
+			if _, err := tl.Session.Login(ctx, cs[0].ID, DemoManagerPIN); err != nil { // a refund needs a manager
+				t.Fatal(err)
+			}
+			till := tl.Till
+			if err := till.Scan(ctx, flow.Scan{Kind: flow.ScanProduct, Code: "7038800010014", Source: "cashier"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := till.Scan(ctx, flow.Scan{Kind: flow.ScanCustomerQR, Code: tc.qr, Source: "customer"}); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, tl, "the customer to be identified", func(v flow.View) bool { return v.Customer != nil && v.Customer.MaskedPhone != "" })
+			if err := till.RequestPayment(ctx); err != nil {
+				t.Fatal(err)
+			}
+			paid := waitFor(t, tl, "the sale to be paid and settled", func(v flow.View) bool {
+				return v.Stage == flow.StagePaid && v.Settlement == flow.SettlementDone
+			})
+			if paid.Currency != tc.currency || paid.Customer.CheckedIn {
+				t.Errorf("view: currency %s, checked in %v (Check-in is Norway only)", paid.Currency, paid.Customer.CheckedIn)
+			}
+			if err := till.Refund(ctx, paid.SaleID, nil); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(30 * time.Second)
+			for {
+				e, ok := tl.Sim.LedgerFor(paid.Payment.Reference)
+				if ok && e.Refunded == int64(paid.Total) {
+					if e.Currency != tc.currency || e.Captures != 1 || e.Captured != int64(paid.Total) || e.ReceiptsAttached != 1 {
+						t.Errorf("Vipps' record: %+v (want one full capture in %s and one receipt)", e, tc.currency)
+					}
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("the refund did not reach Vipps: %+v", e)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			s, err := tl.DB.Sale(ctx, paid.SaleID)
+			if err != nil || s.Currency != tc.currency || s.Customer.MSISDN != tc.msisdn {
+				t.Fatalf("sale in the database: %+v, %v", s, err)
+			}
+		})
+	}
+}
+
+// Beer has an age limit: the payment asks Vipps for minimumUserAge 18, a
+// customer born in 2012 is refused and the cashier is told what to do;
+// an adult then pays for the same sale.
+func TestAgeLimitedGoodsAskVippsForTheCustomersAge(t *testing.T) {
+	tl := startDemoTill(t)
+	ctx := t.Context()
+	till := tl.Till
+	if err := till.Scan(ctx, flow.Scan{Kind: flow.ScanProduct, Code: "7038800019017", Source: "cashier"}); err != nil { // Pils 0,5 l, 18
+		t.Fatal(err)
+	}
+	if err := till.Scan(ctx, flow.Scan{Kind: flow.ScanCustomerQR, Code: "https://qr.vipps.no/28/2/01/031/4711223344?v=1", Source: "customer"}); err != nil {
+		t.Fatal(err)
+	}
+	per := waitFor(t, tl, "Per to be identified", func(v flow.View) bool { return v.Customer != nil && v.Customer.MaskedPhone != "" })
+	if err := till.RequestPayment(ctx); err != nil {
+		t.Fatal(err)
+	}
+	refused := waitFor(t, tl, "the refusal for age", func(v flow.View) bool {
+		return v.Notice != nil && v.Notice.Key == "payment.age_refused"
+	})
+	if refused.Stage != flow.StageOpen || refused.Notice.Args["age"] != "18" || refused.Notice.Kind != flow.NoticeError {
+		t.Errorf("after the refusal: stage %s, notice %+v", refused.Stage, refused.Notice)
+	}
+
+	if err := till.Scan(ctx, flow.Scan{Kind: flow.ScanCustomerQR, Code: "https://qr.vipps.no/28/2/01/031/4798765432?v=1", Source: "customer"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, tl, "Ola to be identified", func(v flow.View) bool {
+		return v.Customer != nil && v.Customer.MaskedPhone != "" && v.Customer.MaskedPhone != per.Customer.MaskedPhone
+	})
+	if err := till.RequestPayment(ctx); err != nil {
+		t.Fatal(err)
+	}
+	paid := waitFor(t, tl, "the adult's payment", func(v flow.View) bool { return v.Stage == flow.StagePaid && v.Settlement == flow.SettlementDone })
+	if paid.SaleID != refused.SaleID {
+		t.Errorf("paid sale %d, want the refused sale %d", paid.SaleID, refused.SaleID)
+	}
+	s, err := tl.DB.Sale(ctx, paid.SaleID)
+	if err != nil || len(s.Lines) != 1 || s.Lines[0].MinimumAge != 18 {
+		t.Fatalf("the sale in the database keeps the age limit: %+v, %v", s, err)
+	}
+}
+
+// A sales unit Vipps MobilePay has not enabled for push: the first push is
+// refused (5080), the cashier is told once, the same sale is asked for by
+// the QR code on the customer display, and so is every sale after it —
+// also after a restart, since the till keeps the switch in its settings.
+func TestSalesUnitWithoutPushPaysByQR(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "kasse.json")
+	if err := os.WriteFile(file, []byte(`{"lang":"nb","vipps":{"env":"simulator"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tl := startDemoTill(t, func(c *Config) { c.File = file })
+	tl.Sim.SetPushMessage(false)
+	ctx := t.Context()
+	till := tl.Till
+	payByQR := func(what string, wantNotice bool) flow.View {
+		t.Helper()
+		if err := till.Scan(ctx, flow.Scan{Kind: flow.ScanProduct, Code: "7038800010014", Source: "cashier"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := till.Scan(ctx, flow.Scan{Kind: flow.ScanCustomerQR, Code: "https://qr.vipps.no/28/2/01/031/4798765432?v=1", Source: "customer"}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, tl, what+": the customer", func(v flow.View) bool {
+			return v.Customer != nil && v.Customer.MaskedPhone != "" && v.Stage == flow.StageOpen
+		})
+		if err := till.RequestPayment(ctx); err != nil {
+			t.Fatal(err)
+		}
+		v := waitFor(t, tl, what+": the QR code", func(v flow.View) bool {
+			return v.Payment != nil && !v.Payment.Push && v.Payment.QR != "" && v.Payment.Status == flow.PaymentWaiting
+		})
+		if got := v.Notice != nil && v.Notice.Key == "payment.push_not_enabled"; got != wantNotice {
+			t.Errorf("%s: notice %+v, want the push notice: %v", what, v.Notice, wantNotice)
+		}
+		if err := tl.Vipps.ForceApprove(ctx, v.Payment.Reference, "4798765432"); err != nil { // the customer scans the code
+			t.Fatal(err)
+		}
+		return waitFor(t, tl, what+": paid", func(p flow.View) bool {
+			return p.SaleID == v.SaleID && p.Stage == flow.StagePaid && p.Settlement == flow.SettlementDone
+		})
+	}
+	first := payByQR("the first sale", true)
+	s, err := tl.DB.Sale(ctx, first.SaleID)
+	if err != nil || s.Attempt != 2 {
+		t.Errorf("first sale: attempt %d (want the refused push, then the QR), %v", s.Attempt, err)
+	}
+	payByQR("the second sale", false)
+
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var saved Config
+	if err := json.Unmarshal(b, &saved); err != nil || !saved.Vipps.PushDisabled || saved.Lang != "nb" {
+		t.Errorf("the configuration file after the switch: %s (%v)", b, err)
+	}
+
+	// Started again with that setting, the till asks by QR from the start,
+	// without a customer, and says nothing about push.
+	again := startDemoTill(t, func(c *Config) { c.Vipps.PushDisabled = saved.Vipps.PushDisabled })
+	if err := again.Till.Scan(ctx, flow.Scan{Kind: flow.ScanProduct, Code: "7038800010014", Source: "cashier"}); err != nil {
+		t.Fatal(err)
+	}
+	if v := waitFor(t, again, "the line", func(v flow.View) bool { return len(v.Lines) == 1 }); !v.CanRequestPayment {
+		t.Error("with push off, a payment can be requested without a customer (by QR)")
+	}
+	if err := again.Till.RequestPayment(ctx); err != nil {
+		t.Fatal(err)
+	}
+	v := waitFor(t, again, "the QR code", func(v flow.View) bool { return v.Payment != nil && v.Payment.QR != "" })
+	if v.Payment.Push || (v.Notice != nil && v.Notice.Key == "payment.push_not_enabled") {
+		t.Errorf("after a restart: payment %+v, notice %+v", v.Payment, v.Notice)
 	}
 }

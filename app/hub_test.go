@@ -29,6 +29,7 @@ func TestTillsOfAChainTakeTheirPaymentsFromTheHub(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
 
 	sc := sim.DefaultConfig()
+	sc.HTTPWebhooks = true // the hub listens on loopback
 	s, err := sim.New(sc)
 	if err != nil {
 		t.Fatal(err)

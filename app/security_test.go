@@ -65,6 +65,7 @@ func newSecurityRig(t *testing.T, listen string, sales int, enrol float64) *secu
 	sc.ClientSecret, sc.SubscriptionKey, sc.WebhookSecret = secClientSecret, secSubKey, secWebhook
 	sc.Auto, sc.AutoDelay = "approve", 10*time.Millisecond
 	sc.AuthorizingWindow = 0
+	sc.HTTPWebhooks = true
 	s, err := sim.New(sc)
 	if err != nil {
 		t.Fatal(err)

@@ -43,6 +43,8 @@ type SimConfig struct {
 	MutatingPerMinute int // per-reference limit of create/capture/cancel/refund; 0: the real 5, -1: none
 	ReadsPerMinute    int // per-reference limit of get/events; 0: the real 120, -1: none
 	Verbose           bool
+	HTTPWebhooks      bool // accept http:// webhook URLs (tills on this machine); Vipps takes https:// only
+	NoPush            bool // a sales unit not enabled for PUSH_MESSAGE (5080)
 }
 
 // DefaultSimConfig listens on loopback with well-known demo credentials.
@@ -89,6 +91,8 @@ func (c *SimConfig) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.MutatingPerMinute, "rate-mutating", c.MutatingPerMinute, "per-reference limit per minute of create/capture/cancel/refund (0: the real 5, -1: none)")
 	fs.IntVar(&c.ReadsPerMinute, "rate-reads", c.ReadsPerMinute, "per-reference limit per minute of get/events (0: the real 120, -1: none)")
 	fs.BoolVar(&c.Verbose, "v", c.Verbose, "log every state change (phone numbers masked)")
+	fs.BoolVar(&c.NoPush, "no-push", c.NoPush, "play a sales unit not enabled for push payment requests: PUSH_MESSAGE gets 5080")
+	fs.BoolVar(&c.HTTPWebhooks, "http-webhooks", c.HTTPWebhooks, "accept http:// webhook URLs, for tills on this machine (Vipps, and the simulator without this, take https:// only)")
 }
 
 // simConfig turns the flags into the simulator's configuration.
@@ -98,6 +102,7 @@ func (c *SimConfig) simConfig(log io.Writer) (sim.Config, error) {
 	cfg.Auto, cfg.AutoDelay, cfg.WebhookSecret = c.Auto, c.AutoDelay, c.WebhookSecret
 	cfg.Currency, cfg.MerchantName, cfg.CheckInMT = c.Currency, c.MerchantName, c.CheckInMT
 	cfg.AuthorizingWindow = c.AuthorizingWindow
+	cfg.HTTPWebhooks, cfg.NoPushMessage = c.HTTPWebhooks, c.NoPush
 	cfg.MutatingPerMinute, cfg.ReadsPerMinute = c.MutatingPerMinute, c.ReadsPerMinute
 	for _, m := range strings.Split(c.Unknown, ",") {
 		if m = strings.TrimSpace(m); m != "" {

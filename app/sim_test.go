@@ -17,7 +17,7 @@ func TestSimFlagsBecomeSimulatorConfig(t *testing.T) {
 	c.RegisterFlags(fs)
 	err := fs.Parse([]string{"--currency", "DKK", "--unknown", "4511110000, 4522223333", "--seed", "7",
 		"--faults", `{"endpoints":{"epayment.capture":{"error5xxAfter":0.2}}}`,
-		"--fault-latency", "10ms-20ms", "--fault-429", "0.1", "--webhook-duplicate", "0.5", "--mt-checkin-500", "--rate-mutating", "-1"})
+		"--fault-latency", "10ms-20ms", "--fault-429", "0.1", "--webhook-duplicate", "0.5", "--mt-checkin-500", "--rate-mutating", "-1", "--http-webhooks"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +29,7 @@ func TestSimFlagsBecomeSimulatorConfig(t *testing.T) {
 	if sc.Currency != "DKK" || len(sc.UnknownNumbers) != 2 || sc.UnknownNumbers[1] != "4522223333" || !sc.CheckInMT ||
 		sc.Faults.Seed != 7 || sc.Faults.Endpoints["epayment.capture"].Error5xxAfter != 0.2 ||
 		time.Duration(all.Latency) != 10*time.Millisecond || time.Duration(all.LatencyMax) != 20*time.Millisecond ||
-		all.TooMany != 0.1 || sc.Faults.Webhooks.Duplicate != 0.5 || sc.MutatingPerMinute != -1 || sc.ReadsPerMinute != 0 {
+		all.TooMany != 0.1 || sc.Faults.Webhooks.Duplicate != 0.5 || sc.MutatingPerMinute != -1 || sc.ReadsPerMinute != 0 || !sc.HTTPWebhooks {
 		t.Errorf("config %+v", sc)
 	}
 	c.Latency = "soon"

@@ -135,6 +135,7 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 	t.Checkout = flow.NewCheckout(flow.Options{
 		POSID: cfg.Store.POSID, Installation: t.Installation, Currency: cfg.Vipps.Currency, StoreName: cfg.Store.Name,
 		Store: t.DB, Vipps: gw, Log: log,
+		PushDisabled: cfg.Vipps.PushDisabled, OnPushDisabled: t.pushDisabled,
 		OnRelease: func() {
 			if t.Settler != nil {
 				t.Settler.Kick()
@@ -235,6 +236,7 @@ func (t *Till) startVipps(ctx context.Context) error {
 		sc := sim.DefaultConfig()
 		sc.MSN, sc.Currency = cfg.Vipps.MSN, cfg.Vipps.Currency
 		sc.MerchantName, sc.ClubName = cfg.Store.Name, cfg.Vipps.ClubName
+		sc.HTTPWebhooks = true // it posts to this till's own listener on loopback
 		s, err := sim.New(sc)
 		if err != nil {
 			return fmt.Errorf("starting the built-in simulator: %w", err)

@@ -239,6 +239,7 @@ func BenchmarkApproveToPaid(b *testing.B) {
 				}
 				cfg := sim.DefaultConfig()
 				cfg.AuthorizingWindow = 0
+				cfg.HTTPWebhooks = true
 				cfg.MutatingPerMinute, cfg.ReadsPerMinute = -1, -1
 				if rtt > 0 {
 					cfg.Faults.Endpoints = map[string]sim.EndpointFaults{"*": {Latency: sim.Duration(rtt)}}
@@ -310,6 +311,7 @@ func waitPush(b *testing.B, s *sim.Sim, reference string) string {
 func BenchmarkVippsCallsPerMemberSale(b *testing.B) {
 	cfg := sim.DefaultConfig()
 	cfg.AuthorizingWindow = 0
+	cfg.HTTPWebhooks = true
 	cfg.Auto, cfg.AutoDelay = "approve", 20*time.Millisecond
 	cfg.MutatingPerMinute, cfg.ReadsPerMinute = -1, -1
 	s := newCountingSim(b, cfg)

@@ -48,6 +48,7 @@ func (t *Till) newTrainingTill(ctx context.Context) (flow.Till, error) {
 	sc := sim.DefaultConfig()
 	sc.MSN, sc.Currency = t.Cfg.Vipps.MSN, t.Cfg.Vipps.Currency
 	sc.MerchantName, sc.ClubName = t.Cfg.Store.Name, t.Cfg.Vipps.ClubName
+	sc.HTTPWebhooks = true // in-process, on loopback
 	s, err := sim.New(sc)
 	if err != nil {
 		return nil, fmt.Errorf("starting the training simulator: %w", err)

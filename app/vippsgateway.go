@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"sync"
 
 	"github.com/kasse-pos/kasse/flow"
 	"github.com/kasse-pos/kasse/vipps"
@@ -15,13 +16,16 @@ import (
 type vippsGateway struct {
 	c        *vipps.Client
 	clubName string
-	currency string
+	currency string // the sales unit's: for new payments that name none
+
+	mu         sync.Mutex
+	currencies map[string]string // reference → the payment's own currency, as created or read
 }
 
 var _ flow.Vipps = (*vippsGateway)(nil)
 
 func newVippsGateway(c *vipps.Client, clubName, currency string) *vippsGateway {
-	return &vippsGateway{c: c, clubName: clubName, currency: currency}
+	return &vippsGateway{c: c, clubName: clubName, currency: currency, currencies: map[string]string{}}
 }
 
 // NewVippsGateway is the till's flow.Vipps on a vipps client, for harnesses
@@ -75,6 +79,7 @@ func (g *vippsGateway) CreatePayment(ctx context.Context, req flow.PaymentReques
 		PersonalQR:     req.PersonalQR,
 		UserFlow:       vipps.FlowPushMessage,
 		Description:    req.Description,
+		MinimumUserAge: req.MinimumAge,
 	}
 	if req.ByQR {
 		p.UserFlow = vipps.FlowQR
@@ -89,11 +94,15 @@ func (g *vippsGateway) CreatePayment(ctx context.Context, req flow.PaymentReques
 	if err != nil {
 		return flow.CreatedPayment{}, gatewayError(err)
 	}
+	g.remember(req.Reference, p.Amount.Currency)
 	return flow.CreatedPayment{Reference: created.Reference, QR: created.RedirectURL}, nil
 }
 
 func (g *vippsGateway) GetPayment(ctx context.Context, reference string) (flow.PaymentInfo, error) {
 	p, err := g.c.GetPayment(ctx, reference)
+	if err == nil {
+		g.remember(reference, p.Amount.Currency)
+	}
 	return paymentInfo(p), gatewayError(err)
 }
 
@@ -115,17 +124,59 @@ func (g *vippsGateway) CancelPayment(ctx context.Context, reference string, tran
 }
 
 func (g *vippsGateway) Capture(ctx context.Context, reference string, amount flow.Money, idempotencyKey string) (flow.PaymentInfo, error) {
-	p, err := g.c.Capture(ctx, reference, vipps.Amount{Currency: g.currency, Value: int64(amount)}, idempotencyKey)
+	cur, err := g.paymentCurrency(ctx, reference)
+	if err != nil {
+		return flow.PaymentInfo{}, err
+	}
+	p, err := g.c.Capture(ctx, reference, vipps.Amount{Currency: cur, Value: int64(amount)}, idempotencyKey)
 	return paymentInfo(p), gatewayError(err)
 }
 
 func (g *vippsGateway) Refund(ctx context.Context, reference string, amount flow.Money, idempotencyKey string) (flow.PaymentInfo, error) {
-	p, err := g.c.Refund(ctx, reference, vipps.Amount{Currency: g.currency, Value: int64(amount)}, idempotencyKey)
+	cur, err := g.paymentCurrency(ctx, reference)
+	if err != nil {
+		return flow.PaymentInfo{}, err
+	}
+	p, err := g.c.Refund(ctx, reference, vipps.Amount{Currency: cur, Value: int64(amount)}, idempotencyKey)
 	return paymentInfo(p), gatewayError(err)
 }
 
 func (g *vippsGateway) AddReceipt(ctx context.Context, reference string, r flow.Receipt) error {
 	return gatewayError(g.c.AddReceipt(ctx, reference, toVippsReceipt(r)))
+}
+
+// paymentCurrency is the currency a payment was made in, which capture and
+// refund must repeat (Vipps refuses any other with 5040). It is known from
+// the create or a read; otherwise — a capture parked across a restart, or
+// a sales unit whose currency changed since — Vipps' own record says it.
+func (g *vippsGateway) paymentCurrency(ctx context.Context, reference string) (string, error) {
+	g.mu.Lock()
+	cur := g.currencies[reference]
+	g.mu.Unlock()
+	if cur != "" {
+		return cur, nil
+	}
+	p, err := g.c.GetPayment(ctx, reference)
+	if err != nil {
+		return "", gatewayError(err)
+	}
+	if p.Amount.Currency == "" {
+		return "", &flow.GatewayError{Kind: flow.ErrTransient, Message: "vipps: payment " + reference + " has no currency"}
+	}
+	g.remember(reference, p.Amount.Currency)
+	return p.Amount.Currency, nil
+}
+
+func (g *vippsGateway) remember(reference, currency string) {
+	if reference == "" || currency == "" {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.currencies) >= 4096 { // a long-running till: forget, Vipps can always be asked again
+		clear(g.currencies)
+	}
+	g.currencies[reference] = currency
 }
 
 func (g *vippsGateway) currencyOr(c string) string {
@@ -144,6 +195,8 @@ func paymentInfo(p vipps.Payment) flow.PaymentInfo {
 		Captured:   flow.Money(p.Aggregate.Captured.Value),
 		Cancelled:  flow.Money(p.Aggregate.Cancelled.Value),
 		Refunded:   flow.Money(p.Aggregate.Refunded.Value),
+
+		CaptureGuaranteedUntil: p.CaptureGuaranteedUntil,
 	}
 }
 

@@ -34,7 +34,8 @@ func (e ImportErrors) Error() string {
 }
 
 // ParseCatalogCSV reads a catalogue with the columns gtin, name, price,
-// vat and (optionally) active, in any order, named in a header line. The
+// vat and (optionally) active and age (the buyer's minimum age: "18" or
+// "18+"; empty for none), in any order, named in a header line. The
 // separator is a comma, or a semicolon as spreadsheets write it in Norway
 // (then "24,90" is a price too). Every bad line is reported; the products
 // are only usable when the error is nil.
@@ -129,6 +130,13 @@ func parseProduct(rec []string, col map[string]int) (Product, string) {
 		return p, fmt.Sprintf("vat %q: use 25, 15, 12 or 0", get("vat"))
 	}
 	p.VATRate = vat
+	if a := strings.TrimSuffix(get("age"), "+"); a != "" {
+		age, err := strconv.Atoi(a)
+		if err != nil || age < 0 || age > 100 {
+			return p, fmt.Sprintf("age %q: use a minimum age of 0–100, or leave it empty", get("age"))
+		}
+		p.MinimumAge = age
+	}
 	switch strings.ToLower(get("active")) {
 	case "", "1", "true", "yes", "y", "ja", "j":
 	case "0", "false", "no", "n", "nei":

@@ -27,7 +27,7 @@ func TestParseCatalogCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []flow.Product{{"7038010000737", "Lettmelk 1 l", 2590, 15, true}, {"7090001230011", "Avis, lørdag", 4500, 0, true}, {"7310150010013", "Batteri", 8900, 25, false}}
+	want := []flow.Product{{"7038010000737", "Lettmelk 1 l", 2590, 15, true, 0}, {"7090001230011", "Avis, lørdag", 4500, 0, true, 0}, {"7310150010013", "Batteri", 8900, 25, false, 0}}
 	if len(ps) != len(want) {
 		t.Fatalf("%d products", len(ps))
 	}
@@ -58,6 +58,13 @@ func TestParseCatalogCSV(t *testing.T) {
 	}
 	if len(ie) != 5 {
 		t.Errorf("%d errors: %v", len(ie), err)
+	}
+	aged := "gtin,name,price,vat,age\n7038010000737,Pils 0.5 l,34.90,25,18\n7040913336684,Snus,99,25,18+\n7310150010013,Batteri,89,25,\n"
+	if ps, err := flow.ParseCatalogCSV(strings.NewReader(aged)); err != nil || len(ps) != 3 || ps[0].MinimumAge != 18 || ps[1].MinimumAge != 18 || ps[2].MinimumAge != 0 {
+		t.Errorf("age column: %+v, %v", ps, err)
+	}
+	if _, err := flow.ParseCatalogCSV(strings.NewReader("gtin,name,price,vat,age\n7038010000737,Pils,34.90,25,atten\n")); err == nil || !strings.Contains(err.Error(), "age") {
+		t.Errorf("a bad age: %v", err)
 	}
 	if _, err := flow.ParseCatalogCSV(strings.NewReader("ean,navn\n1,2\n")); err == nil {
 		t.Error("a file without the needed columns was accepted")

@@ -57,6 +57,14 @@ type Options struct {
 	// electronic journal records both).
 	OnSaleParked func(ctx context.Context, s *Sale, resumed bool)
 
+	// PushDisabled: the sales unit is not enabled for push payment
+	// requests, so every request is a QR code on the customer display.
+	PushDisabled bool
+	// OnPushDisabled is called once when Vipps refused a push because the
+	// sales unit is not enabled for it (5080) and the till switched to QR
+	// (the till keeps that in its settings). It runs on a flow goroutine.
+	OnPushDisabled func()
+
 	Log *slog.Logger
 }
 
@@ -115,6 +123,7 @@ type Checkout struct {
 	closed      bool
 	attended    func() bool // nil: the till takes scans without a cashier
 	noticeTimer Timer       // clears the notice after NoticeLifetime
+	pushOff     bool        // Vipps refused a push as not enabled (5080): requests go by QR
 }
 
 var _ Till = (*Checkout)(nil)

@@ -84,7 +84,7 @@ func (c *Checkout) AddProduct(ctx context.Context, gtin string, qty int) error {
 		}
 	}
 	if !merged {
-		next.Lines = append(next.Lines, SaleLine{GTIN: p.GTIN, Name: p.Name, Quantity: qty, UnitPrice: p.Price, VATRate: p.VATRate})
+		next.Lines = append(next.Lines, SaleLine{GTIN: p.GTIN, Name: p.Name, Quantity: qty, UnitPrice: p.Price, VATRate: p.VATRate, MinimumAge: p.MinimumAge})
 	}
 	return c.commitLocked(ctx, SaleChange{Sale: next, LinesChanged: true})
 }

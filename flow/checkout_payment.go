@@ -3,6 +3,7 @@ package flow
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -26,6 +27,7 @@ func (c *Checkout) requestPayment(ctx context.Context, byQR bool) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := c.sale
+	byQR = byQR || c.pushDisabledLocked()
 	if byQR && maySwitchToQR(s) {
 		return c.switchToQRLocked(ctx)
 	}
@@ -89,7 +91,7 @@ func (c *Checkout) paymentRequest(s *Sale) PaymentRequest {
 		desc = desc[:100]
 	}
 	req := PaymentRequest{Reference: p.Reference, IdempotencyKey: p.IdempotencyKey, Amount: p.Amount,
-		Currency: s.Currency, ByQR: !p.Push, Description: desc}
+		Currency: s.Currency, ByQR: !p.Push, Description: desc, MinimumAge: s.MinimumAge()}
 	if p.Push {
 		req.MSISDN, req.PersonalQR = p.PushMSISDN, p.PushQR
 	}
@@ -168,6 +170,10 @@ func (c *Checkout) afterCreate(ctx context.Context, saleID int64, ref string, tr
 // failPaymentLocked records a payment request Vipps refused; the sale is
 // open again so the cashier can try another way.
 func (c *Checkout) failPaymentLocked(ctx context.Context, s *Sale, err error) {
+	if s.Payment.Push && pushNotEnabled(err) {
+		c.switchOffPushLocked(ctx, s, err)
+		return
+	}
 	from := state(s)
 	next := s.Clone()
 	next.Payment.Status, next.Stage = PaymentFailed, StageOpen
@@ -175,11 +181,27 @@ func (c *Checkout) failPaymentLocked(ctx context.Context, s *Sale, err error) {
 	delete(c.held, next.Payment.Reference)
 	c.log.Warn("payment request refused", "sale", s.ID, "reference", next.Payment.Reference, "kind", KindOf(err), "err", err)
 	key, text := "payment.failed", "Vipps refused the payment request: "+err.Error()
-	if KindOf(err) == ErrNotFound {
+	var args map[string]string
+	switch {
+	case customerRefused(err) && s.MinimumAge() > 0:
+		// Vipps answers a customer under minimumUserAge as it answers an
+		// unknown one (7010) and asks that the customer is not told their
+		// number is wrong.
+		age := strconv.Itoa(s.MinimumAge())
+		key, text = "payment.age_refused", "Vipps refused the payment: the customer may be under "+age+" or cannot use Vipps. Check ID, or remove the goods with an age limit, or take another payment."
+		args = map[string]string{"age": age}
+	case customerRefused(err) || KindOf(err) == ErrNotFound:
 		key, text = "payment.customer_unavailable", "Vipps could not send a payment request to this customer. Try a QR payment."
 	}
-	c.noticeLocked(NoticeError, key, text, nil)
+	c.noticeLocked(NoticeError, key, text, args)
 	c.commitLocked(ctx, SaleChange{Sale: next, Journal: []JournalEntry{c.entry(next, from, "payment request refused: "+KindOf(err).String())}})
+}
+
+// customerRefused: Vipps found no customer it may ask (7010 — unknown, or
+// younger than minimumUserAge).
+func customerRefused(err error) bool {
+	var ge *GatewayError
+	return errors.As(err, &ge) && ge.Code == "7010"
 }
 
 // CancelPayment withdraws the outstanding request unless the customer has

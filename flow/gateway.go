@@ -65,6 +65,7 @@ type PaymentRequest struct {
 	ByQR           bool   // userFlow QR: a code on the customer display instead of a push
 	Description    string // 3–100 characters, shown in the app
 	Receipt        *Receipt
+	MinimumAge     int // minimumUserAge: Vipps refuses a younger customer (as 7010); 0: none
 }
 
 // CreatedPayment is the answer to CreatePayment.
@@ -92,6 +93,8 @@ type PaymentInfo struct {
 	Captured   Money
 	Cancelled  Money
 	Refunded   Money
+	// CaptureGuaranteedUntil: capture before it; zero when Vipps does not say.
+	CaptureGuaranteedUntil time.Time
 }
 
 // PaymentEvent is one entry of a payment's event log or one webhook.

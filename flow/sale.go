@@ -52,6 +52,7 @@ type SaleLine struct {
 	Discount    Money // on the whole line
 	VATRate     int   // percent
 	RefundedQty int   // returned so far
+	MinimumAge  int   // the product's age limit when it was scanned; 0: none
 }
 
 // Total is the line amount incl. VAT after discount.
@@ -76,6 +77,18 @@ func (s *Sale) Total() Money {
 		t += l.Total()
 	}
 	return t
+}
+
+// MinimumAge is the age the customer must have to buy everything in the
+// sale: the highest limit of its lines (0: none).
+func (s *Sale) MinimumAge() int {
+	a := 0
+	for _, l := range s.Lines {
+		if l.Quantity > 0 {
+			a = max(a, l.MinimumAge)
+		}
+	}
+	return a
 }
 
 // VATSummary sums the lines per rate, ascending. Gross, Net and VAT of each

@@ -197,6 +197,9 @@ type Product struct {
 	Price   Money // incl. VAT
 	VATRate int   // percent: 25, 15, 12 or 0
 	Active  bool
+	// MinimumAge is the age a buyer must have (18 for beer, tobacco); 0:
+	// none. Vipps checks it against the customer's birth date.
+	MinimumAge int
 }
 
 // SaleSummary is a finished sale for the "last sales" list.

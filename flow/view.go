@@ -85,7 +85,7 @@ func (c *Checkout) buildViewLocked() View {
 	}
 	s := c.sale
 	v.CanChangeLines, v.CanEnrol = mayChangeLines(s), mayEnrol(s).ok()
-	v.CanRequestPayment = mayRequestPayment(s, false).ok()
+	v.CanRequestPayment = mayRequestPayment(s, c.pushDisabledLocked()).ok()
 	v.CanPayByQR = mayRequestPayment(s, true).ok() || (maySwitchToQR(s) && !cancelAsked(s))
 	v.CanCancel = mayCancelPayment(s).ok() && !cancelAsked(s)
 	v.CanVoid, v.CanNewSale = mayVoid(s).ok(), mayStartNewSale(s).ok()

@@ -27,6 +27,8 @@ var NoticeKeys = map[string][]string{
 	"payment.amount_too_small":     nil,
 	"payment.no_customer":          nil,
 	"payment.customer_unavailable": nil,
+	"payment.age_refused":          {"age"},
+	"payment.push_not_enabled":     nil,
 	"payment.failed":               nil,
 	"payment.unconfirmed":          nil,
 	"payment.reference_taken":      nil,

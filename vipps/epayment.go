@@ -73,9 +73,12 @@ type CreatePayment struct {
 	UserFlow    string // FlowPushMessage (default) or FlowQR
 	QRFormat    string // for FlowQR; default QRTargetURL
 	QRSize      int    // for QRPNG, 100–2000
-	Description string // 3–100 characters, shown in the app
+	Description string // shown in the app; made 3–100 characters by PaymentDescription
 	Receipt     *Receipt
 	Metadata    map[string]string // ≤ 5 pairs; no personal data
+	// MinimumUserAge (0–100; 0: none): Vipps refuses a younger customer
+	// with 7010, the code of an unknown one.
+	MinimumUserAge int
 }
 
 type customerJSON struct {
@@ -99,6 +102,7 @@ type createPaymentJSON struct {
 	PaymentDescription  string            `json:"paymentDescription"`
 	Receipt             *Receipt          `json:"receipt,omitempty"`
 	Metadata            map[string]string `json:"metadata,omitempty"`
+	MinimumUserAge      int               `json:"minimumUserAge,omitempty"`
 }
 
 // CreatedPayment is the answer to a create.
@@ -131,8 +135,14 @@ func (p CreatePayment) check(op string) *Error {
 		return invalid(op, "a push payment needs a phone number or a personal QR")
 	case p.UserFlow != FlowPushMessage && p.UserFlow != FlowQR:
 		return invalid(op, "user flow must be PUSH_MESSAGE or QR")
+	case p.QRFormat != "" && p.QRFormat != QRTargetURL && p.QRFormat != QRSVG && p.QRFormat != QRPNG:
+		return invalid(op, "QR format must be %s, %s or %s", QRTargetURL, QRSVG, QRPNG)
+	case p.QRFormat == QRPNG && p.QRSize != 0 && (p.QRSize < 100 || p.QRSize > 2000):
+		return invalid(op, "a PNG QR code must be 100–2000 pixels")
 	case len(p.Metadata) > 5:
 		return invalid(op, "at most 5 metadata pairs")
+	case p.MinimumUserAge < 0 || p.MinimumUserAge > 100:
+		return invalid(op, "minimum user age must be 0–100")
 	}
 	if p.Receipt != nil {
 		if err := p.Receipt.Check(); err != nil {
@@ -144,6 +154,27 @@ func (p CreatePayment) check(op string) *Error {
 
 func validCurrency(c string) bool { return c == "NOK" || c == "DKK" || c == "EUR" }
 
+// PaymentDescription makes text (usually the store's name) a valid
+// paymentDescription: Vipps counts 3–100 characters, not bytes, so "Øl"
+// (two characters, three bytes) is too short and a name of 100 "æ" is not
+// too long. Longer text is cut at 100 characters (never inside one);
+// shorter than 3 characters is followed by " – Purchase", and no text at
+// all is "Purchase". Broken UTF-8 (a name cut inside a character by
+// whoever passed it on) loses the broken bytes.
+func PaymentDescription(text string) string {
+	d := []rune(strings.TrimSpace(strings.ToValidUTF8(text, "")))
+	if len(d) > 100 {
+		d = []rune(strings.TrimSpace(string(d[:100])))
+	}
+	switch {
+	case len(d) == 0:
+		return "Purchase"
+	case len(d) < 3:
+		return string(d) + " – Purchase"
+	}
+	return string(d)
+}
+
 // CreatePayment starts a payment with customerInteraction CUSTOMER_PRESENT
 // (required at a till) and the WALLET method. Retries reuse
 // p.IdempotencyKey, so a lost answer never creates a second payment.
@@ -152,6 +183,7 @@ func (c *Client) CreatePayment(ctx context.Context, p CreatePayment) (CreatedPay
 	if p.UserFlow == "" {
 		p.UserFlow = FlowPushMessage
 	}
+	p.Description = PaymentDescription(p.Description)
 	if err := p.check(op); err != nil {
 		return CreatedPayment{}, err
 	}
@@ -164,6 +196,7 @@ func (c *Client) CreatePayment(ctx context.Context, p CreatePayment) (CreatedPay
 		PaymentDescription:  p.Description,
 		Receipt:             p.Receipt,
 		Metadata:            p.Metadata,
+		MinimumUserAge:      p.MinimumUserAge,
 	}
 	if p.MSISDN != "" || p.PersonalQR != "" {
 		body.Customer = &customerJSON{PhoneNumber: p.MSISDN, PersonalQr: p.PersonalQR}
@@ -215,6 +248,10 @@ type Payment struct {
 	PSPReference string            `json:"pspReference"`
 	RedirectURL  string            `json:"redirectUrl,omitempty"`
 	Metadata     map[string]string `json:"metadata,omitempty"`
+	// CaptureGuaranteedUntil: until when the reservation is guaranteed
+	// (card networks may release it before the capture deadline); zero
+	// when Vipps does not say.
+	CaptureGuaranteedUntil time.Time `json:"captureGuaranteedUntil,omitzero"`
 }
 
 func (c *Client) payment(ctx context.Context, r request) (Payment, error) {

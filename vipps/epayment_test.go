@@ -23,6 +23,8 @@ func TestCreatePaymentRulesAreCheckedBeforeSending(t *testing.T) {
 		"phone not an MSISDN":           func(p *CreatePayment) { p.MSISDN = "+4791234567" },
 		"push without a customer":       func(p *CreatePayment) { p.MSISDN = "" },
 		"web redirect is not for tills": func(p *CreatePayment) { p.UserFlow = "WEB_REDIRECT" },
+		"unknown QR format":             func(p *CreatePayment) { p.UserFlow, p.MSISDN, p.QRFormat = FlowQR, "", "IMAGE/GIF" },
+		"PNG below 100 pixels":          func(p *CreatePayment) { p.UserFlow, p.MSISDN, p.QRFormat, p.QRSize = FlowQR, "", QRPNG, 99 },
 		"receipt with wrong VAT": func(p *CreatePayment) {
 			p.Receipt = testReceipt()
 			p.Receipt.OrderLines[0].TotalTaxAmount = 0

@@ -47,6 +47,9 @@ var migrations = []migration{
 	{5, "a settlement lease names the till that holds it", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&OutboxJobRow{})
 	}},
+	{6, "products and sale lines carry an age limit", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&productRow{}, &saleLineRow{})
+	}},
 }
 
 // extraModels are tables other files of this package add (the settlement

@@ -12,6 +12,7 @@ type productRow struct {
 	Price   int64  `gorm:"not null"`
 	VATRate int    `gorm:"not null"`
 	Active  bool   `gorm:"not null"`
+	MinAge  int    `gorm:"column:minimum_age;not null;default:0"` // 0: no age limit
 }
 
 func (productRow) TableName() string { return "products" }
@@ -79,6 +80,7 @@ type saleLineRow struct {
 	VAT         int64    `gorm:"not null"`
 	Net         int64    `gorm:"not null"`
 	RefundedQty int      `gorm:"not null"`
+	MinimumAge  int      `gorm:"not null;default:0"` // the product's age limit when scanned
 }
 
 func (saleLineRow) TableName() string { return "sale_lines" }

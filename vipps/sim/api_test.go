@@ -370,3 +370,84 @@ func TestAutoApprove(t *testing.T) {
 		t.Errorf("after the auto delay: %s", s)
 	}
 }
+
+// What Vipps refuses, the simulator refuses: a QR format it does not know
+// or a PNG smaller than 100 pixels, a profile scope outside the userinfo
+// claims, airline data without its required fields.
+func TestCreateRefusesWhatVippsRefuses(t *testing.T) {
+	h := newHarness(t, nil)
+	qr := func(extra map[string]any) map[string]any {
+		b := map[string]any{"amount": amount{"NOK", 1000}, "paymentMethod": map[string]string{"type": "WALLET"},
+			"userFlow": "QR", "customerInteraction": "CUSTOMER_PRESENT"}
+		for k, v := range extra {
+			b[k] = v
+		}
+		return b
+	}
+	airline := map[string]any{"agencyInvoiceNumber": "123456", "airlineCode": "074", "airlineDesignatorCode": "KL", "passengerName": "FLYER / MARY MS."}
+	without := func(k string) map[string]any {
+		out := map[string]any{}
+		for key, v := range airline {
+			if key != k {
+				out[key] = v
+			}
+		}
+		return out
+	}
+	cases := []struct {
+		name  string
+		extra map[string]any
+		field string // a validation error on this field, or
+		code  string // this error code; neither: accepted
+	}{
+		{"PNG of 99 pixels", map[string]any{"qrFormat": map[string]any{"format": "IMAGE/PNG", "size": 99}}, "qrFormat.size", ""},
+		{"PNG of 2001 pixels", map[string]any{"qrFormat": map[string]any{"format": "IMAGE/PNG", "size": 2001}}, "qrFormat.size", ""},
+		{"PNG of 100 pixels", map[string]any{"qrFormat": map[string]any{"format": "IMAGE/PNG", "size": 100}}, "", ""},
+		{"unknown format", map[string]any{"qrFormat": map[string]any{"format": "IMAGE/GIF"}}, "qrFormat.format", ""},
+		{"format missing", map[string]any{"qrFormat": map[string]any{"size": 400}}, "qrFormat.format", ""},
+		{"target URL", map[string]any{"qrFormat": map[string]any{"format": "TEXT/TARGETURL"}}, "", ""},
+		{"unknown profile scope", map[string]any{"profile": map[string]string{"scope": "name shoeSize"}}, "", "4080"},
+		{"empty profile scope", map[string]any{"profile": map[string]string{"scope": " "}}, "", "4080"},
+		{"known profile scope", map[string]any{"profile": map[string]string{"scope": "name phoneNumber birthDate"}}, "", ""},
+		{"airline data without passenger", map[string]any{"industryData": map[string]any{"airlineData": without("passengerName")}}, "industryData.airlineData.passengerName", ""},
+		{"airline data without invoice", map[string]any{"industryData": map[string]any{"airlineData": without("agencyInvoiceNumber")}}, "industryData.airlineData.agencyInvoiceNumber", ""},
+		{"airline code of 2", map[string]any{"industryData": map[string]any{"airlineData": func() map[string]any {
+			a := without("")
+			a["airlineCode"] = "74"
+			return a
+		}()}}, "industryData.airlineData.airlineCode", ""},
+		{"complete airline data", map[string]any{"industryData": map[string]any{"airlineData": airline}}, "", ""},
+	}
+	for i, c := range cases {
+		ref := "pos1-refuse-" + strconv.Itoa(100+i)
+		body := qr(c.extra)
+		body["reference"] = ref
+		r := h.api("POST", "/epayment/v1/payments", map[string]string{"Idempotency-Key": ref}, body)
+		switch {
+		case c.field != "":
+			if r.status != 400 || r.errorCode(t) != "" || !strings.Contains(string(r.body), `"name":"`+c.field+`"`) {
+				t.Errorf("%s: %d %s, want a field error on %s", c.name, r.status, r.body, c.field)
+			}
+		case c.code != "":
+			if r.status != 400 || r.errorCode(t) != c.code {
+				t.Errorf("%s: %d %s, want %s", c.name, r.status, r.body, c.code)
+			}
+		case r.status != 201:
+			t.Errorf("%s: %d %s, want it accepted", c.name, r.status, r.body)
+		}
+	}
+}
+
+// Vipps sends webhooks to https:// only; http:// is for a till on this
+// machine and needs the simulator told so.
+func TestWebhooksNeedHTTPSUnlessLocalUseIsOn(t *testing.T) {
+	h := newHarness(t, func(c *sim.Config) { c.HTTPWebhooks = false })
+	body := map[string]any{"url": "http://127.0.0.1:8080/vipps", "events": []string{"epayments.payment.authorized.v1"}}
+	if r := h.api("POST", "/webhooks/v1/webhooks", nil, body); r.status != 400 || !strings.Contains(string(r.body), `"name":"url"`) {
+		t.Errorf("http:// registered without the local-use switch: %d %s", r.status, r.body)
+	}
+	h.register("https://till.example.com/vipps", "epayments.payment.authorized.v1")
+
+	local := newHarness(t, nil) // the switch is on
+	local.register("http://127.0.0.1:8080/vipps", "epayments.payment.authorized.v1")
+}

@@ -3,9 +3,11 @@ package sim
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -59,6 +61,7 @@ type payment struct {
 	created     time.Time
 	expiresAt   time.Time
 	authorizing time.Time // user approved; AUTHORIZED at this time (cancel ⇒ 6250 until then)
+	guaranteed  time.Time // captureGuaranteedUntil, once AUTHORIZED
 
 	authorized, cancelled, captured, refunded int64
 	captures, refunds                         int
@@ -120,6 +123,9 @@ type getPaymentResponse struct {
 	Reference     string            `json:"reference"`
 	RedirectURL   string            `json:"redirectUrl,omitempty"`
 	Metadata      map[string]string `json:"metadata,omitempty"`
+	// CaptureGuaranteedUntil (Aug 2026, not in the copied spec): until
+	// when the reservation is guaranteed.
+	CaptureGuaranteedUntil string `json:"captureGuaranteedUntil,omitempty"`
 }
 
 type modificationRequest struct {
@@ -211,12 +217,17 @@ func (s *Sim) createPayment(r *http.Request, body []byte) reply {
 	if req.Receipt != nil {
 		bad = append(bad, req.Receipt.validate("receipt.")...)
 	}
+	bad = append(bad, validateQRFormat(req.QRFormat)...)
+	bad = append(bad, validateIndustryData(req.IndustryData)...)
 	if len(bad) > 0 {
 		return problemReply(validationProblem(r, bad))
 	}
 	fail := func(e *domainError) reply { return problemReply(e.problem(r)) }
 	if req.Amount.Currency != s.cfg.Currency {
 		return fail(derr(400, "5040", "Invalid currency for this sales unit"))
+	}
+	if req.UserFlow == "PUSH_MESSAGE" && s.noPush.Load() {
+		return fail(derr(400, "5080", "Skip landing page not allowed"))
 	}
 	if req.Amount.Value < minimumAmount[req.Amount.Currency] {
 		return fail(derr(400, "6010", "Amount too small"))
@@ -237,6 +248,9 @@ func (s *Sim) createPayment(r *http.Request, body []byte) reply {
 		if len(v) > 500 {
 			return fail(derr(400, "4120", "Metadata value too long"))
 		}
+	}
+	if req.Profile != nil && !validProfileScope(req.Profile.Scope) {
+		return fail(derr(400, "4080", "Invalid scope"))
 	}
 	if req.UserFlow == "WEB_REDIRECT" && (req.ReturnURL == nil || *req.ReturnURL == "") {
 		return fail(derr(400, "4140", "Missing required parameter: returnUrl"))
@@ -352,6 +366,96 @@ func (s *Sim) createPayment(r *http.Request, body []byte) reply {
 	return jsonReply(http.StatusCreated, createPaymentResponse{Reference: p.reference, RedirectURL: p.redirectURL})
 }
 
+// profileScopes are the userinfo claims a payment may ask the customer to
+// share (profile.scope).
+var profileScopes = []string{"name", "address", "email", "phoneNumber", "birthDate", "nin"}
+
+func validProfileScope(scope string) bool {
+	fields := strings.Fields(scope)
+	if len(fields) == 0 {
+		return false
+	}
+	for _, f := range fields {
+		if !slices.Contains(profileScopes, f) {
+			return false
+		}
+	}
+	return true
+}
+
+// validateQRFormat checks qrFormat: a known format, and a size of 100–2000
+// pixels when one is given.
+func validateQRFormat(raw json.RawMessage) []extraDetail {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	var f struct {
+		Format *string `json:"format"`
+		Size   *int    `json:"size"`
+	}
+	if err := unmarshalStrict(raw, &f); err != nil {
+		return []extraDetail{{Name: "qrFormat", Reason: err.Error()}}
+	}
+	var bad []extraDetail
+	switch {
+	case f.Format == nil:
+		bad = append(bad, extraDetail{Name: "qrFormat.format", Reason: "The Format field is required."})
+	case *f.Format != "TEXT/TARGETURL" && *f.Format != "IMAGE/SVG+XML" && *f.Format != "IMAGE/PNG":
+		bad = append(bad, extraDetail{Name: "qrFormat.format", Reason: "The field Format must be one of TEXT/TARGETURL, IMAGE/SVG+XML, IMAGE/PNG."})
+	}
+	if f.Size != nil && (*f.Size < 100 || *f.Size > 2000) {
+		bad = append(bad, extraDetail{Name: "qrFormat.size", Reason: "The field Size must be between 100 and 2000."})
+	}
+	return bad
+}
+
+// validateIndustryData checks industryData.airlineData: when present, the
+// agency invoice number, both airline codes and the passenger's name are
+// required, each within its length.
+func validateIndustryData(raw json.RawMessage) []extraDetail {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	var d struct {
+		AirlineData *struct {
+			AgencyInvoiceNumber   *string `json:"agencyInvoiceNumber"`
+			AirlineCode           *string `json:"airlineCode"`
+			AirlineDesignatorCode *string `json:"airlineDesignatorCode"`
+			PassengerName         *string `json:"passengerName"`
+			TicketNumber          *string `json:"ticketNumber"`
+		} `json:"airlineData"`
+	}
+	if err := unmarshalStrict(raw, &d); err != nil {
+		return []extraDetail{{Name: "industryData", Reason: err.Error()}}
+	}
+	a := d.AirlineData
+	if a == nil {
+		return nil
+	}
+	var bad []extraDetail
+	for _, f := range []struct {
+		name     string
+		v        *string
+		min, max int
+		required bool
+	}{
+		{"agencyInvoiceNumber", a.AgencyInvoiceNumber, 1, 6, true},
+		{"airlineCode", a.AirlineCode, 3, 3, true},
+		{"airlineDesignatorCode", a.AirlineDesignatorCode, 2, 2, true},
+		{"passengerName", a.PassengerName, 1, 49, true},
+		{"ticketNumber", a.TicketNumber, 1, 150, false},
+	} {
+		name := "industryData.airlineData." + f.name
+		switch {
+		case f.v == nil && f.required:
+			bad = append(bad, extraDetail{Name: name, Reason: "The " + f.name + " field is required."})
+		case f.v != nil && (len([]rune(*f.v)) < f.min || len([]rune(*f.v)) > f.max):
+			bad = append(bad, extraDetail{Name: name, Reason: fmt.Sprintf("The field %s must be %d–%d characters.", f.name, f.min, f.max)})
+		}
+	}
+	return bad
+}
+
 func age(birthdate string, now time.Time) int {
 	b, err := time.Parse("2006-01-02", birthdate)
 	if err != nil {
@@ -405,6 +509,7 @@ func (s *Sim) settlePaymentLocked(p *payment, now time.Time) bool {
 func (s *Sim) authorizeLocked(p *payment) {
 	p.state = StateAuthorized
 	p.authorizing = time.Time{}
+	p.guaranteed = s.now().Add(s.cfg.CaptureGuarantee)
 	p.authorized = p.amount.Value
 	s.addEventLocked(p, StateAuthorized, p.amount.Value, nil, "")
 	s.cfg.Logger.Info("payment authorized", "reference", p.reference)
@@ -458,6 +563,9 @@ func (s *Sim) handleGetPayment(w http.ResponseWriter, r *http.Request) {
 			PSPReference: p.pspReference, Reference: p.reference, RedirectURL: p.redirectURL, Metadata: p.metadata}
 		if p.profileScope != "" && p.state == StateAuthorized {
 			resp.Profile["sub"] = s.subject(p.msisdn)
+		}
+		if !p.guaranteed.IsZero() {
+			resp.CaptureGuaranteedUntil = p.guaranteed.UTC().Format(time.RFC3339)
 		}
 		x := jsonReply(http.StatusOK, resp)
 		rp = &x

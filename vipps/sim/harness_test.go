@@ -113,6 +113,7 @@ func newHarness(t *testing.T, tweak func(*sim.Config)) *harness {
 	cfg.AuthorizingWindow = 0
 	cfg.WebhookRetryDelays = []time.Duration{time.Millisecond}
 	cfg.WebhookTimeout = 5 * time.Second
+	cfg.HTTPWebhooks = true // the sinks are httptest servers on this machine
 	if tweak != nil {
 		tweak(&cfg)
 	}

@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -40,8 +41,11 @@ type Config struct {
 
 	WebhookSecret string // fixed secret for registrations; empty: a fresh one each time
 
-	TokenLifetime     time.Duration // access-token lifetime (1 h as in the test environment)
-	PaymentExpiry     time.Duration // push payments expire after this (10 min)
+	TokenLifetime time.Duration // access-token lifetime (1 h as in the test environment)
+	PaymentExpiry time.Duration // push payments expire after this (10 min)
+	// CaptureGuarantee is how long after authorization the reservation is
+	// guaranteed (captureGuaranteedUntil); default 7 days, as BankAxept.
+	CaptureGuarantee  time.Duration
 	AuthorizingWindow time.Duration // after approval the payment is "processing" this long (cancel ⇒ 6250)
 	LoginExpiry       time.Duration // CIBA auth_req_id lifetime (600 s)
 	LoginInterval     int           // CIBA minimum poll interval in seconds (5)
@@ -63,6 +67,15 @@ type Config struct {
 	WebhookMaxAttempts int             // then the event is dropped (29)
 
 	Faults Faults // fault injection at start; changeable at run time
+
+	// HTTPWebhooks accepts http:// webhook URLs, for a till on this
+	// machine. Vipps takes https:// only, and so does the simulator
+	// unless told otherwise.
+	HTTPWebhooks bool
+
+	// NoPushMessage plays a sales unit not enabled for PUSH_MESSAGE (the
+	// default at Vipps until the merchant asks): such creates get 5080.
+	NoPushMessage bool
 
 	Now    func() time.Time // injectable clock
 	Logger *slog.Logger     // nil: discard
@@ -111,6 +124,9 @@ func (c *Config) fill() {
 	def(&c.Auto, d.Auto)
 	if c.TokenLifetime == 0 {
 		c.TokenLifetime = d.TokenLifetime
+	}
+	if c.CaptureGuarantee == 0 {
+		c.CaptureGuarantee = 7 * 24 * time.Hour
 	}
 	if c.PaymentExpiry == 0 {
 		c.PaymentExpiry = d.PaymentExpiry
@@ -169,6 +185,7 @@ type Sim struct {
 	pushes   []*Push
 	seq      int
 	faults   *faultState
+	noPush   atomic.Bool // Config.NoPushMessage, changeable by SetPushMessage
 	watchers []func()
 }
 
@@ -205,9 +222,14 @@ func New(cfg Config) (*Sim, error) {
 		receipts: map[string]*storedReceipt{},
 	}
 	s.faults = newFaultState(cfg.Faults)
+	s.noPush.Store(cfg.NoPushMessage)
 	s.handler = s.routes()
 	return s, nil
 }
+
+// SetPushMessage enables or disables PUSH_MESSAGE for the sales unit, as
+// Vipps MobilePay does when the merchant asks.
+func (s *Sim) SetPushMessage(enabled bool) { s.noPush.Store(!enabled) }
 
 // ServeHTTP serves the whole simulated API, the phone pages and the admin endpoints.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -91,6 +91,10 @@ func (s *Sim) handleRegisterWebhook(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, validationProblem(r, []extraDetail{{Name: "url", Reason: "The url must be an absolute http(s) URL."}}))
 		return
 	}
+	if u.Scheme == "http" && !s.cfg.HTTPWebhooks {
+		writeProblem(w, validationProblem(r, []extraDetail{{Name: "url", Reason: "The url must use https."}}))
+		return
+	}
 	if len(req.Events) == 0 {
 		writeProblem(w, validationProblem(r, []extraDetail{{Name: "events", Reason: "At least one event is required."}}))
 		return

@@ -430,7 +430,7 @@ func startSim(ctx context.Context, o Options) (string, func(), error) {
 	if err != nil {
 		return "", nil, err
 	}
-	args := []string{"sim", "--addr", addr, "--auto", "approve", "--auto-delay", o.AutoDelay.String(),
+	args := []string{"sim", "--addr", addr, "--http-webhooks", "--auto", "approve", "--auto-delay", o.AutoDelay.String(),
 		"--webhook-secret", o.webhookSecret, "--seed", strconv.FormatInt(o.Seed, 10),
 		"--fault-5xx", fmt.Sprint(o.Error5xx), "--fault-429", fmt.Sprint(o.TooMany),
 		"--webhook-drop", fmt.Sprint(o.WebhookDrop), "--webhook-duplicate", fmt.Sprint(o.WebhookDup),

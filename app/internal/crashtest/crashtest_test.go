@@ -56,6 +56,7 @@ func TestCrashedSettlementCapturesExactlyOnce(t *testing.T) {
 	ctx := context.Background()
 	simURL := os.Getenv("KASSE_CRASHTEST_SIM")
 	cfg := sim.DefaultConfig()
+	cfg.HTTPWebhooks = true
 	if simURL == "" {
 		cfg.AuthorizingWindow = 0
 		cfg.PaymentExpiry = time.Hour

@@ -24,6 +24,7 @@ func BenchmarkDrain(b *testing.B) {
 		b.Run(fmt.Sprintf("workers=%d/rtt=50ms/5xx=20%%", workers), func(b *testing.B) {
 			ctx := context.Background()
 			cfg := sim.DefaultConfig()
+			cfg.HTTPWebhooks = true
 			cfg.AuthorizingWindow = 0
 			cfg.PaymentExpiry = 24 * time.Hour
 			cfg.MutatingPerMinute, cfg.ReadsPerMinute = -1, -1

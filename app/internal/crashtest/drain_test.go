@@ -36,6 +36,7 @@ func TestDrainBacklog(t *testing.T) {
 	}
 	ctx := context.Background()
 	cfg := sim.DefaultConfig()
+	cfg.HTTPWebhooks = true
 	cfg.AuthorizingWindow = 0
 	cfg.PaymentExpiry = 24 * time.Hour
 	s, err := sim.New(cfg)

@@ -1,0 +1,135 @@
+package vipps_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kasse-pos/kasse/vipps"
+	"github.com/kasse-pos/kasse/vipps/internal/openapitest"
+	"github.com/kasse-pos/kasse/vipps/sim"
+)
+
+// simClient is the client on a simulator over HTTP, behind a base path,
+// with every request and answer validated against the OpenAPI files.
+func simClient(t *testing.T, tweak func(*sim.Config)) (*vipps.Client, *sim.Sim) {
+	t.Helper()
+	cfg := sim.DefaultConfig()
+	cfg.AuthorizingWindow = 0
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	s, err := sim.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const base = "/gw"
+	strip := http.StripPrefix(base, openapitest.Handler(t, s))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Set("X-Forwarded-Prefix", base)
+		strip.ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() { srv.Close(); s.Close() })
+	c, err := vipps.New(vipps.Config{BaseURL: srv.URL + base, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
+		SubscriptionKey: cfg.SubscriptionKey, MSN: cfg.MSN, MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, s
+}
+
+func simCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// Store names are counted in characters, as Vipps counts them: "Øl" is
+// two characters (three bytes) and used to fail every payment.
+func TestStoreNamesBecomeValidPaymentDescriptions(t *testing.T) {
+	c, s := simClient(t, nil)
+	for i, tc := range []struct{ name, want string }{
+		{"Øl", "Øl – Purchase"},
+		{"Bø", "Bø – Purchase"},
+		{"Å", "Å – Purchase"},
+		{"  ", "Purchase"},
+		{"Ærø", "Ærø"},
+		{strings.Repeat("æ", 100), strings.Repeat("æ", 100)},
+		{strings.Repeat("ø", 120), strings.Repeat("ø", 100)},
+		{strings.Repeat("a", 99) + "øx", strings.Repeat("a", 99) + "ø"},
+		{"Butikk" + string([]byte{0xc3}), "Butikk"}, // cut inside "ø" by a byte-counting caller
+	} {
+		if got := vipps.PaymentDescription(tc.name); got != tc.want {
+			t.Errorf("PaymentDescription(%q) = %q, want %q", tc.name, got, tc.want)
+		}
+		ref := "pos1-desc-" + string(rune('a'+i)) + "xxx"
+		msisdn := "4791234567"
+		if _, err := c.CreatePayment(simCtx(t), vipps.CreatePayment{Reference: ref, IdempotencyKey: ref,
+			Amount: vipps.Amount{Currency: "NOK", Value: 1000}, MSISDN: msisdn, Description: tc.name}); err != nil {
+			t.Errorf("store name %q: %v", tc.name, err)
+			continue
+		}
+		var found bool
+		for _, p := range s.Pushes(msisdn) {
+			if p.Reference == ref {
+				found = true
+				if p.Description != tc.want {
+					t.Errorf("store name %q: the app shows %q, want %q", tc.name, p.Description, tc.want)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("store name %q: no push for %s", tc.name, ref)
+		}
+	}
+}
+
+// minimumUserAge goes on the wire; a customer younger than it is refused
+// with 7010, the code of an unknown customer.
+func TestMinimumUserAgeRefusesAMinor(t *testing.T) {
+	c, _ := simClient(t, nil)
+	for msisdn, want := range map[string]string{"4711223344": "7010", "4791234567": ""} { // Per, born 2012; Kari, 1985
+		ref := "pos1-age-" + msisdn
+		_, err := c.CreatePayment(simCtx(t), vipps.CreatePayment{Reference: ref, IdempotencyKey: ref,
+			Amount: vipps.Amount{Currency: "NOK", Value: 3490}, MSISDN: msisdn, Description: "Pils 0,5 l", MinimumUserAge: 18})
+		var ve *vipps.Error
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%s: %v", msisdn, err)
+		case want != "" && (!errors.As(err, &ve) || ve.Code != want || ve.Kind != vipps.Permanent):
+			t.Errorf("%s: %v, want a permanent %s", msisdn, err, want)
+		}
+	}
+	if _, err := c.CreatePayment(simCtx(t), vipps.CreatePayment{Reference: "pos1-age-bad", IdempotencyKey: "k",
+		Amount: vipps.Amount{Currency: "NOK", Value: 3490}, MSISDN: "4791234567", Description: "Pils", MinimumUserAge: 101}); vipps.KindOf(err) != vipps.Invalid {
+		t.Errorf("an age of 101: %v", err)
+	}
+}
+
+// An authorized payment says until when its reservation is guaranteed
+// (captureGuaranteedUntil); the client reads it.
+func TestCaptureGuaranteedUntilIsRead(t *testing.T) {
+	c, _ := simClient(t, func(cfg *sim.Config) { cfg.CaptureGuarantee = 5 * 24 * time.Hour })
+	ref := "pos1-guarantee-1"
+	if _, err := c.CreatePayment(simCtx(t), vipps.CreatePayment{Reference: ref, IdempotencyKey: ref,
+		Amount: vipps.Amount{Currency: "NOK", Value: 1000}, MSISDN: "4791234567", Description: "Butikken"}); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := c.GetPayment(simCtx(t), ref); err != nil || !p.CaptureGuaranteedUntil.IsZero() {
+		t.Fatalf("before approval: %+v, %v (no guarantee yet)", p, err)
+	}
+	if err := c.ForceApprove(simCtx(t), ref, "4791234567"); err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.GetPayment(simCtx(t), ref)
+	if err != nil || p.State != vipps.StateAuthorized {
+		t.Fatalf("after approval: %+v, %v", p, err)
+	}
+	if left := time.Until(p.CaptureGuaranteedUntil); left < 5*24*time.Hour-time.Minute || left > 5*24*time.Hour+time.Minute {
+		t.Errorf("captureGuaranteedUntil %s is %s away, want 5 days", p.CaptureGuaranteedUntil, left)
+	}
+}
