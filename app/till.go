@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/kasse-pos/kasse/app/saft"
@@ -46,10 +47,11 @@ type Till struct {
 	Printer     hardware.Printer
 	Drawer      hardware.Drawer
 
-	hub     hubFollower     // behind the chain's hub: what it delivered
-	ctx     context.Context // lives until Close
-	cancel  context.CancelFunc
-	closers []func()
+	hub       hubFollower     // behind the chain's hub: what it delivered
+	journalMu sync.Mutex      // one writer of closed sales to the journal (journalClosed)
+	ctx       context.Context // lives until Close
+	cancel    context.CancelFunc
+	closers   []func()
 }
 
 // Start brings a till up. It returns when the till is ready for the
@@ -146,7 +148,7 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 			// checkout's context ends at Close): a closed sale missing from
 			// the journal would only be caught up at the next start.
 			jctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-			t.Journal.SaleClosed(jctx, s)
+			t.journalClosed(jctx, s)
 			cancel()
 			if t.Settler != nil {
 				t.Settler.Kick() // receipt and capture now, not at the worker's next look
@@ -451,3 +453,41 @@ func pollDelaysFor(cfg *Config) []time.Duration {
 
 // HubDelivered counts the events the chain's hub delivered to this till.
 func (t *Till) HubDelivered() int64 { return t.hub.delivered.Load() }
+
+// journalClosed writes a closed sale to the electronic journal once. If the
+// database fails meanwhile (a connection cut), the till catches up in the
+// background, as it does at every start. One writer at a time: the catch-up
+// and the next sale's record never both write the same sale.
+func (t *Till) journalClosed(ctx context.Context, s *flow.Sale) {
+	t.journalMu.Lock()
+	defer t.journalMu.Unlock()
+	if done, err := t.DB.SaleJournaled(ctx, t.Cfg.Store.POSID, s.ID); err == nil && done {
+		return
+	}
+	if err := t.Journal.SaleClosedErr(ctx, s); err != nil {
+		t.Log.Error("electronic journal: sale not journaled yet; catching up shortly", "sale", s.ID, "receipt", s.ReceiptNumber, "err", err)
+		go t.catchUpJournal()
+	}
+}
+
+// catchUpJournal journals closed sales missing from the journal, retrying
+// while the database is away; what is left is caught up at the next start.
+func (t *Till) catchUpJournal() {
+	for _, wait := range []time.Duration{time.Second, 5 * time.Second, 30 * time.Second, 2 * time.Minute} {
+		select {
+		case <-t.ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		t.journalMu.Lock()
+		n, err := t.Journal.CatchUp(t.ctx, t.DB)
+		t.journalMu.Unlock()
+		if err == nil {
+			if n > 0 {
+				t.Log.Info("electronic journal: closed sales caught up", "count", n)
+			}
+			return
+		}
+		t.Log.Warn("electronic journal: catching up failed; trying again", "err", err)
+	}
+}

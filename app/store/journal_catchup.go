@@ -26,3 +26,13 @@ func (db *DB) SalesNotJournaled(ctx context.Context, tillID string) ([]int64, er
 		Order("id").Pluck("id", &ids).Error
 	return ids, err
 }
+
+// SaleJournaled reports whether the sale's closing (a sale or a void
+// record) is in tillID's electronic journal.
+func (db *DB) SaleJournaled(ctx context.Context, tillID string, saleID int64) (bool, error) {
+	var n int64
+	err := db.gorm.WithContext(ctx).Model(&ejournalRow{}).
+		Where("till_id = ? AND sale_id = ? AND event IN ?", tillID, saleID, []string{string(flow.JournalSale), string(flow.JournalVoid)}).
+		Limit(1).Count(&n).Error
+	return n > 0, err
+}
