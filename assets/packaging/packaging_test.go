@@ -430,7 +430,11 @@ for i in $(seq 1 40); do sleep 0.5; xdotool search --class '^no\.kasse\.till$' >
 sleep 2
 for w in $(xdotool search --class '^no\.kasse\.till$'); do xdotool getwindowname "$w"; done
 import -window root "$SHOT"
-kill $!`
+pid=$!
+kill $pid
+# The till closes its database and log on the way out: wait for it, or
+# the test's clean-up would race its last writes into HOME.
+wait $pid 2>/dev/null || true`
 	cmd := exec.Command("xvfb-run", "-a", "-s", "-screen 0 1600x900x24", "sh", "-c", script)
 	cmd.Env = append(os.Environ(), "HOME="+home, "XDG_DATA_HOME=", "KASSE_DATA_DIR=", "WAYLAND_DISPLAY=",
 		"LIBGL_ALWAYS_SOFTWARE=1", "KASSE="+filepath.Join(root, "usr/bin/kasse"), "SHOT="+shot)
