@@ -567,7 +567,7 @@ func (s *Settler) releaseStranded(ctx context.Context, j OutboxJob) outcome {
 	after, err := s.Vipps.CancelPayment(ctx, j.Reference, false, j.Key())
 	switch {
 	case err == nil && approved:
-		return outcome{park: true, err: fmt.Errorf("released an approval of %s that came after the sale had moved on (now %s, cancelled %d): tell the customer the money was given back; Retry clears this", fmtMoney(info.Authorized), after.State, after.Cancelled)}
+		return outcome{park: true, err: fmt.Errorf("released an approval of %s that came after the sale had moved on (now %s, cancelled %d): tell the customer the money was given back; Retry clears this", FormatAmount(info.Authorized, "en"), after.State, after.Cancelled)}
 	case err == nil:
 		return outcome{done: true, note: "open request cancelled (" + after.State + ")"}
 	case KindOf(err) == ErrRetryLater:
@@ -577,5 +577,3 @@ func (s *Settler) releaseStranded(ctx context.Context, j OutboxJob) outcome {
 	}
 	return retry(err) // e.g. the customer is approving right now: read again
 }
-
-func fmtMoney(m Money) string { return fmt.Sprintf("%d.%02d", m/100, m%100) }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -10,6 +9,8 @@ import (
 	"time"
 
 	"gorm.io/gorm/clause"
+
+	"github.com/kasse-pos/kasse/flow"
 )
 
 // installationRow holds the installation id: made once, at random, when
@@ -46,18 +47,9 @@ func (db *DB) Installation(ctx context.Context) (string, error) {
 	return rows[0].ID, nil
 }
 
-// newInstallationID is 6 random characters from a-z and 2-9 (30 bits).
-func newInstallationID() string {
-	const alphabet = "abcdefghijkmnpqrstuvwxyz23456789"
-	var b [6]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err)
-	}
-	for i, x := range b {
-		b[i] = alphabet[int(x)%len(alphabet)]
-	}
-	return string(b[:])
-}
+// newInstallationID is 6 random characters from flow.NewNonce's alphabet
+// (lower-case letters and digits without look-alikes: 30 bits).
+func newInstallationID() string { return flow.NewNonce()[:6] }
 
 // tillRow records which process runs a till id, for the message a second
 // till with the same id gets.

@@ -1064,7 +1064,7 @@ func (h *hubProc) killEvery(ctx context.Context, every time.Duration, rng *rand.
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(every/2 + time.Duration(rng.Int64N(int64(every)))):
+		case <-time.After(jittered(every, rng)):
 		}
 		h.mu.Lock()
 		_ = h.cmd.Process.Kill()
@@ -1090,7 +1090,7 @@ func cutConnections(ctx context.Context, o Options, rng *rand.Rand) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(every(o.DBKillEvery, rng)):
+		case <-time.After(jittered(o.DBKillEvery, rng)):
 		}
 		_ = db.Gorm().WithContext(ctx).Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 			WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`).Error
@@ -1098,6 +1098,7 @@ func cutConnections(ctx context.Context, o Options, rng *rand.Rand) {
 	}
 }
 
-func every(d time.Duration, rng *rand.Rand) time.Duration {
+// jittered is a random wait in [d/2, 3d/2): about every d on average.
+func jittered(d time.Duration, rng *rand.Rand) time.Duration {
 	return d/2 + time.Duration(rng.Int64N(int64(d)))
 }
