@@ -5,10 +5,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/kasse-pos/kasse/flow"
+	"github.com/kasse-pos/kasse/vipps/sim"
 )
 
 // startDemoTill starts a whole till — SQLite, the built-in simulator over
@@ -298,5 +300,38 @@ func TestSalesUnitWithoutPushPaysByQR(t *testing.T) {
 	v := waitFor(t, again, "the QR code", func(v flow.View) bool { return v.Payment != nil && v.Payment.QR != "" })
 	if v.Payment.Push || (v.Notice != nil && v.Notice.Key == "payment.push_not_enabled") {
 		t.Errorf("after a restart: payment %+v, notice %+v", v.Payment, v.Notice)
+	}
+}
+
+// The store's name reaches the customer's app as Vipps counts it, in
+// characters: a Danish name of 92 letters (114 bytes) (many of them two bytes) is sent
+// whole, and a two-letter name is made long enough, never refused.
+func TestStoreNameReachesTheCustomersAppWhole(t *testing.T) {
+	for name, want := range map[string]string{
+		strings.Repeat("Købmand Ærø ", 7) + "Østerbro": strings.Repeat("Købmand Ærø ", 7) + "Østerbro",
+		"Øl": "Øl – Purchase",
+	} {
+		tl := startDemoTill(t, func(c *Config) { c.Store.Name = name })
+		ctx := t.Context()
+		if err := tl.Till.Scan(ctx, flow.Scan{Kind: flow.ScanProduct, Code: "7038800010014", Source: "cashier"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := tl.Till.Scan(ctx, flow.Scan{Kind: flow.ScanCustomerQR, Code: "https://qr.vipps.no/28/2/01/031/4798765432?v=1", Source: "customer"}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, tl, "the customer", func(v flow.View) bool { return v.Customer != nil && v.Customer.MaskedPhone != "" })
+		if err := tl.Till.RequestPayment(ctx); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, tl, "paid", func(v flow.View) bool { return v.Stage == flow.StagePaid })
+		var got []string
+		for _, p := range tl.Sim.Pushes("4798765432") {
+			if p.Kind == sim.PushPayment {
+				got = append(got, p.Description)
+			}
+		}
+		if len(got) != 1 || got[0] != want {
+			t.Errorf("store name %q (%d bytes): the customer's app showed %q, want %q", name, len(name), got, want)
+		}
 	}
 }

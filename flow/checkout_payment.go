@@ -83,15 +83,11 @@ func (c *Checkout) newAttemptLocked(ctx context.Context, byQR bool) error {
 // restart sends the identical body with the identical Idempotency-Key.
 func (c *Checkout) paymentRequest(s *Sale) PaymentRequest {
 	p := s.Payment
-	desc := c.opt.StoreName
-	if len(desc) < 3 {
-		desc = "Purchase"
-	}
-	if len(desc) > 100 {
-		desc = desc[:100]
-	}
+	// The store's name goes as it is: the Vipps client makes it a valid
+	// paymentDescription (3–100 characters, counted in characters, not
+	// bytes: vipps.PaymentDescription), the one place that rule lives.
 	req := PaymentRequest{Reference: p.Reference, IdempotencyKey: p.IdempotencyKey, Amount: p.Amount,
-		Currency: s.Currency, ByQR: !p.Push, Description: desc, MinimumAge: s.MinimumAge()}
+		Currency: s.Currency, ByQR: !p.Push, Description: c.opt.StoreName, MinimumAge: s.MinimumAge()}
 	if p.Push {
 		req.MSISDN, req.PersonalQR = p.PushMSISDN, p.PushQR
 	}
