@@ -15,6 +15,7 @@ import (
 	"github.com/kasse-pos/kasse/flow"
 	"github.com/kasse-pos/kasse/hardware"
 	"github.com/kasse-pos/kasse/ui"
+	"github.com/kasse-pos/kasse/vipps"
 	"github.com/kasse-pos/kasse/vipps/sim"
 )
 
@@ -44,6 +45,7 @@ func Run(ctx context.Context, cfg *Config) error {
 		Till:      t.Till,
 		StoreName: cfg.Store.Name,
 		Lang:      cfg.Lang,
+		Brand:     func(at time.Time) ui.Brand { return brandToday(cfg, at) },
 		CustomerDisplay: ui.Display{
 			Disabled: cfg.CustomerDisplay.Disabled, Fullscreen: cfg.CustomerDisplay.Fullscreen,
 			X: cfg.CustomerDisplay.X, Y: cfg.CustomerDisplay.Y,
@@ -205,3 +207,11 @@ func (p simPhone) Pushes() []ui.PhonePush {
 
 func (p simPhone) Answer(id string, approve bool) error { return p.s.Answer(id, approve) }
 func (p simPhone) OnChange(fn func())                   { p.s.OnChange(fn) }
+
+// brandToday is what the sales unit's market calls the app and the company
+// at a moment (vipps.BrandFor): MobilePay in Denmark and Finland until
+// 12 January 2027, Vipps from then on and always in Norway.
+func brandToday(cfg *Config, at time.Time) ui.Brand {
+	b := vipps.BrandFor(vipps.MarketOf(cfg.Vipps.Currency), at)
+	return ui.Brand{App: b.App, Company: b.Company}
+}

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"runtime"
 	"strconv"
+	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
@@ -68,7 +69,7 @@ func RefuseStart(ctx context.Context, cfg *Config, err error) error {
 func showStartProblem(a fyne.App, cfg *Config, err error) *ui.StartProblemWindow {
 	reason, args := startReason(err)
 	p := ui.StartProblem{
-		Lang: cfg.Lang, Reason: reason, Args: args, LogPath: LogPath(cfg.DataDir),
+		Lang: cfg.Lang, Reason: reason, Args: args, LogPath: LogPath(cfg.DataDir), Brand: brandToday(cfg, time.Now()),
 		LogText: func() string {
 			var b bytes.Buffer
 			if err := TailLog(context.Background(), LogPath(cfg.DataDir), 200, false, &b); err != nil {

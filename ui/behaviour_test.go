@@ -17,6 +17,7 @@ import (
 
 	"github.com/kasse-pos/kasse/assets"
 	"github.com/kasse-pos/kasse/flow"
+	"github.com/kasse-pos/kasse/vipps"
 )
 
 // rect is where an object sits on its canvas.
@@ -457,6 +458,30 @@ func TestNoticeKeysHaveTexts(t *testing.T) {
 			if !slices.Equal(used, want) {
 				t.Errorf("%s %q uses %v, promised %v", l, key, used, want)
 			}
+		}
+	}
+}
+
+// A Danish store's screens say MobilePay until 12 January 2027 and Vipps
+// from that morning — in Danish and in English — without a restart.
+func TestBrandFollowsTheMarketAndTheDay(t *testing.T) {
+	for _, lang := range []string{"da", "en"} {
+		r := newRigWith(t, lang, func(o *Options) {
+			o.Brand = func(at time.Time) Brand {
+				b := vipps.BrandFor(vipps.Denmark, at)
+				return Brand{App: b.App, Company: b.Company}
+			}
+		})
+		r.pump()
+		before := r.displayText() + visibleText(r.w.Cashier.Content())
+		if !strings.Contains(before, "MobilePay") || strings.Contains(strings.ReplaceAll(before, "Vipps MobilePay", ""), "Vipps") {
+			t.Errorf("%s, before the day: %q", lang, before)
+		}
+		r.clock.Advance(time.Date(2027, 1, 12, 0, 0, 0, 0, time.FixedZone("CET", 3600)).Sub(r.clock.Now()))
+		r.pump()
+		after := r.displayText() + visibleText(r.w.Cashier.Content())
+		if strings.Contains(after, "MobilePay") || !strings.Contains(after, "Vipps") {
+			t.Errorf("%s, from the day: %q", lang, after)
 		}
 	}
 }

@@ -75,7 +75,7 @@ type cashierWindow struct {
 }
 
 func newCashierWindow(w *Windows) *cashierWindow {
-	c := &cashierWindow{w: w, tr: tr{all: w.texts, lang: w.opt.Lang}}
+	c := &cashierWindow{w: w, tr: w.tr(w.opt.Lang)}
 	t := c.tr.T
 	c.win = w.app.NewWindow(t("window.cashier", map[string]string{"Store": w.opt.StoreName}))
 
@@ -409,7 +409,7 @@ func (c *cashierWindow) renderCustomer(v flow.View) {
 // renderLines rebuilds the cart rows only when they changed, so a view that
 // only moves the payment along does not rebuild the list under a finger.
 func (c *cashierWindow) renderLines(v flow.View) {
-	key := fmt.Sprint(v.CanChangeLines, v.Currency, v.Lines)
+	key := fmt.Sprint(v.CanChangeLines, v.Currency, v.Lines, c.tr.T("cart.empty"))
 	if key == c.linesKey {
 		return
 	}
@@ -426,6 +426,7 @@ func (c *cashierWindow) renderLines(v flow.View) {
 		c.cartScroll.showEnd()
 	}
 	if len(v.Lines) == 0 {
+		c.emptyCart.SetText(c.tr.T("cart.empty")) // names the brand of the day
 		c.emptyCart.Show()
 	} else {
 		c.emptyCart.Hide()

@@ -53,7 +53,7 @@ func (d *customerDisplay) tr(v flow.View) tr {
 	if l == "" {
 		l = d.w.opt.Lang
 	}
-	return tr{all: d.w.texts, lang: l}
+	return d.w.tr(l)
 }
 
 func (d *customerDisplay) render(v flow.View) {

@@ -3,6 +3,7 @@ package ui
 import (
 	"encoding/json"
 	"io/fs"
+	"maps"
 	"path"
 	"strings"
 	"sync"
@@ -68,10 +69,20 @@ var registerFyneTexts = sync.OnceFunc(func() {
 	}
 })
 
+// Brand is what the store's market calls the app and the company today
+// (vipps.BrandFor): texts say {{.App}} and {{.Company}} and never name
+// either, so a Danish till says MobilePay until 12 January 2027 and Vipps
+// from that morning, whatever language its cashier reads.
+type Brand struct{ App, Company string }
+
+// norwayBrand is the brand where none was configured.
+func norwayBrand() Brand { return Brand{App: "Vipps", Company: "Vipps MobilePay"} }
+
 // tr translates for one window in one language.
 type tr struct {
-	all  texts
-	lang string
+	all   texts
+	lang  string
+	brand func() Brand // nil: norwayBrand
 }
 
 // T returns the text for key with args filled in; an unknown key falls back
@@ -83,10 +94,18 @@ func (t tr) T(key string, args ...map[string]string) string {
 			return key
 		}
 	}
-	if len(args) == 0 || !strings.Contains(s, "{{") {
+	if !strings.Contains(s, "{{") {
 		return s
 	}
-	return fill(s, args[0])
+	b := norwayBrand()
+	if t.brand != nil {
+		b = t.brand()
+	}
+	a := map[string]string{"App": b.App, "Company": b.Company}
+	if len(args) > 0 {
+		maps.Copy(a, args[0])
+	}
+	return fill(s, a)
 }
 
 // Notice translates a flow notice by its key. A key the window does not

@@ -51,7 +51,7 @@ type phoneWindow struct {
 }
 
 func newPhoneWindow(w *Windows, p Phone) *phoneWindow {
-	pw := &phoneWindow{w: w, tr: tr{all: w.texts, lang: w.opt.Lang}, phone: p}
+	pw := &phoneWindow{w: w, tr: w.tr(w.opt.Lang), phone: p}
 	pw.win = w.app.NewWindow(pw.tr.T("window.phone"))
 	pw.list = container.NewVBox()
 	pw.scroll = container.NewVScroll(container.NewPadded(pw.list))

@@ -20,6 +20,7 @@ const (
 // and would otherwise see nothing happen.
 type StartProblem struct {
 	Lang    string            // cashier language; "" from the system
+	Brand   Brand             // the market's brand today; zero: Norway's
 	Reason  string            // StartConfig, StartRunning, …
 	Args    map[string]string // filled into the reason's text ({{.PID}}, {{.Dir}})
 	LogPath string
@@ -44,6 +45,9 @@ func NewStartProblemWindow(a fyne.App, p StartProblem) *StartProblemWindow {
 		p.Lang = systemLang()
 	}
 	t := tr{all: sharedTexts(), lang: p.Lang}
+	if p.Brand != (Brand{}) {
+		t.brand = func() Brand { return p.Brand }
+	}
 	w := &StartProblemWindow{Win: a.NewWindow(t.T("start.title")), Buttons: map[string]*widget.Button{}}
 	setWindowClass(a)
 	w.Win.SetMaster()

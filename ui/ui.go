@@ -19,6 +19,9 @@ type Options struct {
 	Phone     Phone // demo mode: the simulated customer phone; nil: no phone window
 	StoreName string
 	Lang      string // cashier language: nb, da, fi or en; "" follows the system
+	// Brand names the app and the company in the store's market on a day
+	// (app passes vipps.BrandFor); nil: Norway's.
+	Brand func(time.Time) Brand
 
 	// CustomerLang is the customer display's language when the member has
 	// none on file; "" uses the cashier's.
@@ -46,6 +49,11 @@ type Options struct {
 	Async func(func())
 	// Timeout bounds every intent; 0: 30 s.
 	Timeout time.Duration
+}
+
+// tr translates in lang with the store's brand of the moment.
+func (w *Windows) tr(lang string) tr {
+	return tr{all: w.texts, lang: lang, brand: func() Brand { return w.opt.Brand(w.opt.Now()) }}
 }
 
 // Display places the customer display.
@@ -82,6 +90,9 @@ func New(a fyne.App, opt Options) *Windows {
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
+	}
+	if opt.Brand == nil {
+		opt.Brand = func(time.Time) Brand { return norwayBrand() }
 	}
 	if opt.Async == nil {
 		opt.Async = func(f func()) { go f() }
