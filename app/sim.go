@@ -31,12 +31,13 @@ type SimConfig struct {
 	CheckInMT         bool   // Check-in answers 500 as in the real test environment
 	Unknown           string // comma-separated MSISDNs without an account
 	AuthorizingWindow time.Duration
-	Faults            string  // JSON of sim.Faults, or @file
-	Seed              int64   // fault sequence seed
-	Latency           string  // added latency for every API call: "200ms" or "100ms-800ms"
-	Error5xx          float64 // share of API calls answered 500
-	TooMany           float64 // share of API calls answered 429
-	Drop              float64 // share of API calls whose connection is closed
+	CaptureGuarantee  time.Duration // captureGuaranteedUntil after approval; 0: 7 days
+	Faults            string        // JSON of sim.Faults, or @file
+	Seed              int64         // fault sequence seed
+	Latency           string        // added latency for every API call: "200ms" or "100ms-800ms"
+	Error5xx          float64       // share of API calls answered 500
+	TooMany           float64       // share of API calls answered 429
+	Drop              float64       // share of API calls whose connection is closed
 	WebhookDrop       float64
 	WebhookDuplicate  float64
 	WebhookReorder    float64
@@ -78,6 +79,7 @@ func (c *SimConfig) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.MerchantName, "merchant-name", c.MerchantName, "merchant name shown on the customer's phone")
 	fs.BoolVar(&c.CheckInMT, "mt-checkin-500", c.CheckInMT, "answer Check-in with 500, as the real test environment does")
 	fs.StringVar(&c.Unknown, "unknown", c.Unknown, "comma-separated MSISDNs that have no account (numbers ending in 0000 never do)")
+	fs.DurationVar(&c.CaptureGuarantee, "capture-guarantee", c.CaptureGuarantee, "how long Vipps guarantees an approved payment for capture (captureGuaranteedUntil; default 7 days)")
 	fs.DurationVar(&c.AuthorizingWindow, "authorizing", c.AuthorizingWindow, "how long an approved payment is processing before AUTHORIZED (cancel then gives 6250)")
 	fs.StringVar(&c.Faults, "faults", c.Faults, `fault injection as JSON (or @file), e.g. {"endpoints":{"epayment.capture":{"error5xxAfter":0.2}}}`)
 	fs.Int64Var(&c.Seed, "seed", c.Seed, "seed of the fault sequence (same seed, same faults)")
@@ -102,6 +104,9 @@ func (c *SimConfig) simConfig(log io.Writer) (sim.Config, error) {
 	cfg.Auto, cfg.AutoDelay, cfg.WebhookSecret = c.Auto, c.AutoDelay, c.WebhookSecret
 	cfg.Currency, cfg.MerchantName, cfg.CheckInMT = c.Currency, c.MerchantName, c.CheckInMT
 	cfg.AuthorizingWindow = c.AuthorizingWindow
+	if c.CaptureGuarantee > 0 {
+		cfg.CaptureGuarantee = c.CaptureGuarantee
+	}
 	cfg.HTTPWebhooks, cfg.NoPushMessage = c.HTTPWebhooks, c.NoPush
 	cfg.MutatingPerMinute, cfg.ReadsPerMinute = c.MutatingPerMinute, c.ReadsPerMinute
 	for _, m := range strings.Split(c.Unknown, ",") {

@@ -38,7 +38,11 @@ type OutboxJob struct {
 	// after Vipps refused the job with a "try again later" code (a key
 	// Vipps refused stays refused), the payment is re-read and the job goes
 	// again under a new key.
-	SendKey   string
+	SendKey string
+	// CaptureBy is, for a capture, until when Vipps guarantees the
+	// reservation (captureGuaranteedUntil), once the worker has learnt it;
+	// zero before. After it the money may never arrive.
+	CaptureBy time.Time
 	State     string // JobQueued, JobRunning, JobDone, JobParked
 	Attempts  int
 	NextAt    time.Time
@@ -71,4 +75,17 @@ func (j OutboxJob) Key() string {
 		return j.SendKey
 	}
 	return j.IdempotencyKey
+}
+
+// NeedsManager says whether a job belongs on the Problems list at now: it
+// is parked, or it is a capture still trying while Vipps' guarantee of the
+// reservation runs out within CaptureWarning (or has run out).
+func NeedsManager(j OutboxJob, now time.Time) bool {
+	switch {
+	case j.State == JobParked:
+		return true
+	case j.Kind != JobCapture || j.State == JobDone || j.CaptureBy.IsZero():
+		return false
+	}
+	return j.CaptureBy.Sub(now) < CaptureWarning
 }

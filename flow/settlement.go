@@ -36,7 +36,8 @@ type SettlementStore interface {
 	RescheduleJob(ctx context.Context, id int64, attempts int, nextAt time.Time, lastErr string, now time.Time) error
 	// ParkJob stops retrying a job until a manager asks for it again.
 	ParkJob(ctx context.Context, id int64, attempts int, lastErr string, now time.Time) error
-	// RetryJob puts a parked job back in the queue, due now.
+	// RetryJob puts a parked job back in the queue, or makes a waiting one
+	// (a capture listed for its deadline) due, now.
 	RetryJob(ctx context.Context, id int64, now time.Time) error
 	// SaleJobs returns every job of a sale in the order they were created.
 	SaleJobs(ctx context.Context, saleID int64) ([]OutboxJob, error)
@@ -63,6 +64,9 @@ type SettlementStore interface {
 	// RenewJobKey sets the Idempotency-Key a job's next try sends (the old
 	// one was refused for now and stays refused).
 	RenewJobKey(ctx context.Context, id int64, key string, now time.Time) error
+	// NoteCaptureBy remembers until when Vipps guarantees the reservation
+	// of a capture job (captureGuaranteedUntil), for the Problems list.
+	NoteCaptureBy(ctx context.Context, id int64, by time.Time) error
 	// PaymentCreateKey is the Idempotency-Key our create of reference carried.
 	PaymentCreateKey(ctx context.Context, reference string) (string, error)
 	// RequeueSale makes the sale's queued jobs due now (after a restart there
@@ -224,7 +228,8 @@ type outcome struct {
 	err     error
 	retryIn time.Duration // at least this long (Retry-After)
 	status  SettlementStatus
-	newKey  string // retry under this Idempotency-Key (the old one was refused)
+	newKey  string        // retry under this Idempotency-Key (the old one was refused)
+	before  time.Duration // the next try at the latest this long from now (a capture deadline)
 }
 
 func (s *Settler) runJob(ctx context.Context, j OutboxJob) {
@@ -308,6 +313,9 @@ func (s *Settler) record(ctx context.Context, j OutboxJob, o outcome) {
 			// the traffic of others (a 429 burst hits whoever is in flight).
 			wait = o.retryIn + time.Duration(s.Rand()*float64(o.retryIn)/10)
 		}
+		if o.before > 0 && wait > o.before && o.before >= o.retryIn {
+			wait = o.before
+		}
 		err = s.Store.RescheduleJob(ctx, j.ID, j.Attempts, now.Add(wait), o.err.Error(), now)
 		log.Warn("settlement: job will be retried", "err", o.err, "attempts", j.Attempts, "in", wait)
 	}
@@ -358,7 +366,40 @@ func (s *Settler) attachReceipt(ctx context.Context, j OutboxJob) outcome {
 	return outcome{park: true, err: err}
 }
 
+// CaptureWarning is how long before Vipps stops guaranteeing a reservation
+// (captureGuaranteedUntil) a capture that has not gone through is shown in
+// the Problems list: after the deadline the money may never arrive.
+const CaptureWarning = 48 * time.Hour
+
 func (s *Settler) capture(ctx context.Context, j OutboxJob) outcome {
+	known := !j.CaptureBy.IsZero()
+	o := s.tryCapture(ctx, &j)
+	if o.done {
+		return o
+	}
+	if !known {
+		// The capture did not go through: learn Vipps' deadline for it now,
+		// while it is early, so that the Problems list warns in time.
+		if j.CaptureBy.IsZero() {
+			if info, err := s.Vipps.GetPayment(ctx, j.Reference); err == nil {
+				j.CaptureBy = info.CaptureGuaranteedUntil
+			}
+		}
+		if !j.CaptureBy.IsZero() {
+			if err := s.Store.NoteCaptureBy(ctx, j.ID, j.CaptureBy); err != nil {
+				s.Log.Warn("settlement: remembering the capture deadline failed", "job", j.ID, "err", err)
+			}
+		}
+	}
+	if left := j.CaptureBy.Sub(s.Now()); !j.CaptureBy.IsZero() && left > 0 {
+		// Capture before the deadline: the next try never waits past half
+		// of the time that is left.
+		o.before = left / 2
+	}
+	return o
+}
+
+func (s *Settler) tryCapture(ctx context.Context, j *OutboxJob) outcome {
 	info, err := s.Vipps.Capture(ctx, j.Reference, j.Amount, j.Key())
 	if err == nil {
 		if info.Captured >= j.Amount {
@@ -372,6 +413,9 @@ func (s *Settler) capture(ctx context.Context, j OutboxJob) outcome {
 	// Vipps refused: read the truth before deciding. "Already captured"
 	// (ours before a crash, or from the business portal) is success.
 	truth, terr := s.Vipps.GetPayment(ctx, j.Reference)
+	if terr == nil && j.CaptureBy.IsZero() {
+		j.CaptureBy = truth.CaptureGuaranteedUntil
+	}
 	if KindOf(terr) == ErrNotFound {
 		return outcome{park: true, err: fmt.Errorf("%w; the payment is unknown at Vipps", err)}
 	}
@@ -391,7 +435,7 @@ func (s *Settler) capture(ctx context.Context, j OutboxJob) outcome {
 		// Read back and not captured: the refused key is spent, the next
 		// try goes under a new one.
 		o := retry(err)
-		o.newKey = renewedKey(j)
+		o.newKey = renewedKey(*j)
 		return o
 	}
 	return outcome{park: true, err: err}

@@ -115,8 +115,11 @@ func (m *memSettlementStore) ParkJob(_ context.Context, id int64, attempts int, 
 
 func (m *memSettlementStore) RetryJob(_ context.Context, id int64, now time.Time) error {
 	return m.set(id, func(j *OutboxJob) {
-		if j.State == JobParked {
+		switch j.State {
+		case JobParked:
 			j.State, j.NextAt, j.Attempts = JobQueued, now, 0
+		case JobQueued:
+			j.NextAt = now
 		}
 	})
 }
@@ -381,6 +384,10 @@ func (m *memSettlementStore) blocked(j OutboxJob) bool {
 
 func (m *memSettlementStore) RenewJobKey(_ context.Context, id int64, key string, now time.Time) error {
 	return m.set(id, func(j *OutboxJob) { j.SendKey, j.UpdatedAt = key, now })
+}
+
+func (m *memSettlementStore) NoteCaptureBy(_ context.Context, id int64, by time.Time) error {
+	return m.set(id, func(j *OutboxJob) { j.CaptureBy = by })
 }
 
 // PaymentCreateKey: the fake Vipps of these tests creates each payment

@@ -507,3 +507,54 @@ func TestSettlementRetriesAreCappedThenParked(t *testing.T) {
 		t.Errorf("sale settlement %q, want parked", r.store.status[1])
 	}
 }
+
+// A capture that keeps failing learns Vipps' deadline for the reservation
+// (captureGuaranteedUntil) from its first failure, is on the Problems list
+// while it runs out, and never waits past it: the backoff is cut to half of
+// what is left, so the capture goes through when Vipps comes back in time.
+func TestSettlementCapturesBeforeVippsStopsGuaranteeingTheMoney(t *testing.T) {
+	r := newSettleRig(t)
+	ref := r.sale(1, 10000)
+	deadline := t0.Add(3 * time.Hour)
+	r.vipps.payments[ref].CaptureGuaranteedUntil = deadline
+	recovers := deadline.Add(-20 * time.Minute)
+	var capturedAt time.Time
+	r.vipps.fail = func(op, _ string) error {
+		if op != "capture" {
+			return nil
+		}
+		if r.s.Now().Before(recovers) {
+			return &GatewayError{Kind: ErrTransient, Status: 503}
+		}
+		capturedAt = r.s.Now()
+		return nil
+	}
+	r.s.Backoff = Backoff{Base: 10 * time.Minute, Max: 6 * time.Hour}
+	r.s.MaxAttempts = 0
+
+	// The first failure teaches the deadline; from then the capture wants
+	// a manager although it is not parked.
+	for range 3 {
+		if _, err := r.s.RunOnce(context.Background(), 50); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j := r.store.job(1, JobCapture)
+	if !j.CaptureBy.Equal(deadline) || j.State != JobQueued {
+		t.Fatalf("after the first failure: %+v (want CaptureBy %s, queued)", j, deadline)
+	}
+	if !NeedsManager(j, r.now) || NeedsManager(j, deadline.Add(-CaptureWarning-time.Minute)) {
+		t.Error("a capture within CaptureWarning of its deadline is a problem for a manager, one further away is not")
+	}
+	if j.NextAt.After(deadline) {
+		t.Errorf("the next try at %s is after the deadline %s", j.NextAt, deadline)
+	}
+
+	r.drain(t)
+	if r.vipps.captures[ref] != 1 || capturedAt.IsZero() || capturedAt.After(deadline) {
+		t.Fatalf("captures %d at %s: want one, before the deadline %s", r.vipps.captures[ref], capturedAt, deadline)
+	}
+	if NeedsManager(r.store.job(1, JobCapture), r.now) {
+		t.Error("a done capture is nobody's problem")
+	}
+}

@@ -223,6 +223,11 @@ type ParkedJob struct {
 	Job           string // "receipt", "capture", "confirm", "refund"
 	Error         string // what Vipps said, for the manager
 	Since         time.Time
+	// CaptureBy is, for a capture, until when Vipps guarantees the money
+	// (zero: not known). A capture still trying within CaptureWarning of
+	// it is listed although not parked (Parked false: no Retry needed).
+	CaptureBy time.Time
+	Parked    bool
 }
 
 // Till is everything the UI may ask of the checkout. Intents return quickly

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -66,6 +67,17 @@ func (c *cashierWindow) showParked() {
 				why := widget.NewLabel(j.Error)
 				why.Wrapping = fyne.TextWrapWord
 				why.SizeName = theme.SizeNameCaptionText
+				lines := container.NewVBox(title)
+				if !j.CaptureBy.IsZero() && j.Job == flow.JobCapture {
+					// Vipps' guarantee of the reservation runs out: say
+					// until when, first and in the warning colour.
+					by := widget.NewLabelWithStyle(t("parked.capture_by", map[string]string{
+						"When": j.CaptureBy.In(time.Local).Format("02.01. 15:04")}), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+					by.Importance = widget.DangerImportance
+					by.Wrapping = fyne.TextWrapWord
+					lines.Add(by)
+				}
+				lines.Add(why)
 				retry := newButton(t("parked.retry"), theme.ViewRefreshIcon(), func() {
 					c.w.opt.Async(func() {
 						ctx, cancel := context.WithTimeout(context.Background(), c.w.opt.Timeout)
@@ -74,7 +86,7 @@ func (c *cashierWindow) showParked() {
 						fyne.Do(refresh)
 					})
 				})
-				list.Add(container.NewBorder(nil, widget.NewSeparator(), nil, retry, container.NewVBox(title, why)))
+				list.Add(container.NewBorder(nil, widget.NewSeparator(), nil, retry, lines))
 			}
 			// The scroll must be laid out again with its new list, or the
 			// rows stay hidden until touched.

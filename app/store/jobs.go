@@ -57,28 +57,35 @@ func (db *DB) ParkedJobs(ctx context.Context) ([]flow.ParkedJob, error) {
 	var rows []parked
 	err := db.gorm.WithContext(ctx).Table("settlement_jobs j").
 		Select("j.*, s.receipt_number").Joins("JOIN sales s ON s.id = j.sale_id").
-		Where("j.state = ?", flow.JobParked).Order("j.updated_at, j.id").Scan(&rows).Error
+		Where(jobWantsManager, wantsManagerArgs(db.now())).Order("j.updated_at, j.id").Scan(&rows).Error
 	if err != nil {
 		return nil, err
 	}
 	out := make([]flow.ParkedJob, len(rows))
 	for i, r := range rows {
+		j := r.Job()
 		out[i] = flow.ParkedJob{ID: r.ID, SaleID: r.SaleID, ReceiptNumber: r.ReceiptNumber, Reference: r.Reference,
-			Job: r.Kind, Error: r.LastError, Since: r.UpdatedAt}
+			Job: r.Kind, Error: r.LastError, Since: r.UpdatedAt, CaptureBy: j.CaptureBy, Parked: r.State == flow.JobParked}
 	}
 	return out, nil
 }
 
-// CountParked counts the jobs waiting for a manager.
+// CountParked counts the jobs waiting for a manager (flow.NeedsManager).
 func (db *DB) CountParked(ctx context.Context) (int, error) {
 	var n int64
-	err := db.gorm.WithContext(ctx).Model(&OutboxJobRow{}).Where("state = ?", flow.JobParked).Count(&n).Error
+	err := db.gorm.WithContext(ctx).Table("settlement_jobs j").Where(jobWantsManager, wantsManagerArgs(db.now())).Count(&n).Error
 	return int(n), err
 }
 
-// RetryJob puts a parked job back in the queue, due now.
+// NoteCaptureBy implements flow.SettlementStore.
+func (db *DB) NoteCaptureBy(ctx context.Context, id int64, by time.Time) error {
+	return db.gorm.WithContext(ctx).Model(&OutboxJobRow{}).Where("id = ?", id).UpdateColumn("capture_by", by.UTC()).Error
+}
+
+// RetryJob puts a parked job back in the queue, or makes a waiting one due,
+// now.
 func (db *DB) RetryJob(ctx context.Context, id int64, now time.Time) error {
-	res := db.gorm.WithContext(ctx).Model(&OutboxJobRow{}).Where("id = ? AND state = ?", id, flow.JobParked).
+	res := db.gorm.WithContext(ctx).Model(&OutboxJobRow{}).Where("id = ? AND state IN ?", id, []string{flow.JobParked, flow.JobQueued}).
 		Updates(map[string]any{"state": flow.JobQueued, "next_at": now.UTC(), "updated_at": db.now()})
 	if res.Error != nil {
 		return res.Error

@@ -50,6 +50,9 @@ var migrations = []migration{
 	{6, "products and sale lines carry an age limit", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&productRow{}, &saleLineRow{})
 	}},
+	{7, "a capture job remembers until when Vipps guarantees it", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&OutboxJobRow{})
+	}},
 }
 
 // extraModels are tables other files of this package add (the settlement

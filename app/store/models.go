@@ -155,7 +155,10 @@ type OutboxJobRow struct {
 	NextAt         time.Time `gorm:"index:settlement_jobs_due,priority:2"`
 	LastError      string    `gorm:"size:1000"`
 	// LeasedBy is the till whose worker holds the lease of a running job.
-	LeasedBy  string `gorm:"size:64;not null;default:''"`
+	LeasedBy string `gorm:"size:64;not null;default:''"`
+	// CaptureBy: until when Vipps guarantees a capture's reservation, once
+	// learnt (flow.OutboxJob.CaptureBy); NULL before.
+	CaptureBy *time.Time
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

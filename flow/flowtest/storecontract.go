@@ -363,6 +363,22 @@ func contractSettlementJobs(t *testing.T, db ContractStore) {
 	if due, _ := db.ClaimDue(ctx, now, 10, time.Minute); len(due) != 0 {
 		t.Errorf("a job backing off was claimed: %+v", due)
 	}
+	// A capture still trying is a manager's problem only once Vipps'
+	// guarantee of the money is about to run out (flow.NeedsManager).
+	must(t, db.NoteCaptureBy(ctx, capture[0].ID, c0.AddDate(10, 0, 0)))
+	if list, _ := db.ParkedJobs(ctx); len(list) != 1 {
+		t.Errorf("a capture guaranteed for years is on the Problems list: %+v", list)
+	}
+	must(t, db.NoteCaptureBy(ctx, capture[0].ID, c0.Add(-time.Hour)))
+	list, err := db.ParkedJobs(ctx)
+	must(t, err)
+	if n, _ := db.CountParked(ctx); n != 2 || len(list) != 2 || list[1].Job != flow.JobCapture || list[1].Parked ||
+		!list[1].CaptureBy.Equal(c0.Add(-time.Hour)) || !list[0].Parked {
+		t.Errorf("with a capture past its deadline, the Problems list is %+v (%d)", list, n)
+	}
+	if jobs, _ := db.SaleJobs(ctx, s.ID); !jobs[1].CaptureBy.Equal(c0.Add(-time.Hour)) || !jobs[1].NextAt.Equal(now.Add(time.Hour)) {
+		t.Errorf("the capture's deadline was not kept, or noting it moved the job: %+v", jobs[1])
+	}
 	must(t, db.RequeueSale(ctx, s.ID, now))
 	capture, _ = db.ClaimDue(ctx, now, 10, time.Minute)
 	if len(capture) != 1 || capture[0].Attempts != 1 {
@@ -373,8 +389,9 @@ func contractSettlementJobs(t *testing.T, db ContractStore) {
 		t.Errorf("a finished job was parked: %v", err)
 	}
 	must(t, db.RetryJob(ctx, parked[0].ID, now))
-	if err := db.RetryJob(ctx, parked[0].ID, now); !errors.Is(err, flow.ErrNoRecord) {
-		t.Errorf("a job that is not parked was retried: %v", err)
+	must(t, db.RetryJob(ctx, parked[0].ID, now)) // a waiting job is made due: no harm done
+	if err := db.RetryJob(ctx, capture[0].ID, now); !errors.Is(err, flow.ErrNoRecord) {
+		t.Errorf("a finished job was retried: %v", err)
 	}
 	for {
 		due, err := db.ClaimDue(ctx, now, 10, time.Minute)

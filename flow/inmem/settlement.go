@@ -53,8 +53,9 @@ func (m *Store) ParkedJobs(_ context.Context) ([]flow.ParkedJob, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var parked []flow.OutboxJob
+	now := m.now()
 	for _, j := range m.jobs {
-		if j.State == flow.JobParked {
+		if flow.NeedsManager(j, now) {
 			parked = append(parked, j)
 		}
 	}
@@ -71,7 +72,7 @@ func (m *Store) ParkedJobs(_ context.Context) ([]flow.ParkedJob, error) {
 			receipt = x.s.ReceiptNumber
 		}
 		out = append(out, flow.ParkedJob{ID: j.ID, SaleID: j.SaleID, ReceiptNumber: receipt, Reference: j.Reference,
-			Job: j.Kind, Error: j.LastError, Since: j.UpdatedAt})
+			Job: j.Kind, Error: j.LastError, Since: j.UpdatedAt, CaptureBy: j.CaptureBy, Parked: j.State == flow.JobParked})
 	}
 	return out, nil
 }
@@ -81,17 +82,19 @@ func (m *Store) CountParked(_ context.Context) (int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	n := 0
+	now := m.now()
 	for _, j := range m.jobs {
-		if j.State == flow.JobParked {
+		if flow.NeedsManager(j, now) {
 			n++
 		}
 	}
 	return n, nil
 }
 
-// RetryJob puts a parked job back in the queue, due now.
+// RetryJob puts a parked job back in the queue, or makes a waiting one due,
+// now.
 func (m *Store) RetryJob(_ context.Context, id int64, now time.Time) error {
-	return m.updateJob(id, []string{flow.JobParked}, func(j *flow.OutboxJob) {
+	return m.updateJob(id, []string{flow.JobParked, flow.JobQueued}, func(j *flow.OutboxJob) {
 		j.State, j.NextAt, j.UpdatedAt = flow.JobQueued, now.UTC(), m.now().UTC()
 	})
 }
@@ -335,6 +338,18 @@ func (m *Store) RequeueSale(_ context.Context, saleID int64, now time.Time) erro
 	for i := range m.jobs {
 		if j := &m.jobs[i]; j.SaleID == saleID && j.State == flow.JobQueued && j.NextAt.After(now) {
 			j.NextAt, j.UpdatedAt = now.UTC(), now.UTC()
+		}
+	}
+	return nil
+}
+
+// NoteCaptureBy remembers a capture's deadline at Vipps.
+func (m *Store) NoteCaptureBy(_ context.Context, id int64, by time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := range m.jobs {
+		if m.jobs[i].ID == id {
+			m.jobs[i].CaptureBy = by.UTC()
 		}
 	}
 	return nil
