@@ -46,6 +46,9 @@ func Run(ctx context.Context, cfg *Config) error {
 		StoreName: cfg.Store.Name,
 		Lang:      cfg.Lang,
 		Brand:     func(at time.Time) ui.Brand { return brandToday(cfg, at) },
+		// The customer display speaks the member's language, else the
+		// market's, whatever the cashier reads.
+		CustomerLang: cfg.CustomerLang(),
 		CustomerDisplay: ui.Display{
 			Disabled: cfg.CustomerDisplay.Disabled, Fullscreen: cfg.CustomerDisplay.Fullscreen,
 			X: cfg.CustomerDisplay.X, Y: cfg.CustomerDisplay.Y,

@@ -112,8 +112,11 @@ type PrinterConfig struct {
 type DisplayConfig struct {
 	Disabled   bool `json:"disabled,omitempty"`
 	Fullscreen bool `json:"fullscreen,omitempty"`
-	X          int  `json:"x"` // top-left corner on the virtual desktop, -1: automatic (0 is a place, so never omitted)
-	Y          int  `json:"y"`
+	// Lang is what the display speaks to a customer the till knows no
+	// language of; empty: the sales unit's market's (NOK nb, DKK da, EUR fi).
+	Lang string `json:"lang,omitempty"`
+	X    int    `json:"x"` // top-left corner on the virtual desktop, -1: automatic (0 is a place, so never omitted)
+	Y    int    `json:"y"`
 }
 
 // DefaultConfig is a working demo till: simulator, SQLite, Norwegian store.
@@ -294,6 +297,11 @@ func (c *Config) Validate() error {
 	default:
 		problems = append(problems, fmt.Sprintf("unknown language %q (use nb, da, fi or en)", c.Lang))
 	}
+	switch c.CustomerDisplay.Lang {
+	case "", "nb", "da", "fi", "en":
+	default:
+		problems = append(problems, fmt.Sprintf("unknown customer display language %q (use nb, da, fi or en)", c.CustomerDisplay.Lang))
+	}
 	if len(problems) > 0 {
 		return &ConfigError{Problems: problems}
 	}
@@ -332,4 +340,19 @@ func (c *Config) Save(file string) error {
 		return err
 	}
 	return os.Rename(tmp, file)
+}
+
+// CustomerLang is the customer display's language for customers whose own
+// the till does not know: the configured one, else the market's.
+func (c *Config) CustomerLang() string {
+	if c.CustomerDisplay.Lang != "" {
+		return c.CustomerDisplay.Lang
+	}
+	switch c.Vipps.Currency {
+	case "DKK":
+		return "da"
+	case "EUR":
+		return "fi"
+	}
+	return "nb"
 }

@@ -128,3 +128,24 @@ func TestDataDirMovesOutOfTheRoamingProfile(t *testing.T) {
 		t.Errorf("unmovable: %s, want %s", got, roaming)
 	}
 }
+
+// The customer display speaks the market's language unless told another.
+func TestCustomerDisplaySpeaksTheMarketsLanguage(t *testing.T) {
+	for cur, want := range map[string]string{"NOK": "nb", "DKK": "da", "EUR": "fi"} {
+		c := DefaultConfig()
+		c.Lang = "en" // the cashier's
+		c.Vipps.Currency = cur
+		if got := c.CustomerLang(); got != want {
+			t.Errorf("%s: %q, want %q", cur, got, want)
+		}
+		c.CustomerDisplay.Lang = "en"
+		if got := c.CustomerLang(); got != "en" {
+			t.Errorf("%s with customerDisplay.lang en: %q", cur, got)
+		}
+	}
+	c := DefaultConfig()
+	c.CustomerDisplay.Lang = "sv"
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "customer display language") {
+		t.Errorf("an unknown customer display language: %v", err)
+	}
+}

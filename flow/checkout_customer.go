@@ -232,7 +232,8 @@ func (c *Checkout) endEnrolment(ctx context.Context, saleID int64, binding strin
 			msisdn = next.Enrolment.MSISDN
 		}
 		m := &Member{MSISDN: msisdn, Sub: claims.Sub, Name: claims.Name, GivenName: claims.GivenName, Email: claims.Email,
-			BirthDate: claims.BirthDate, ConsentAt: c.now(), Scopes: claims.Scopes, EnrolledAt: c.opt.POSID}
+			BirthDate: claims.BirthDate, ConsentAt: c.now(), Scopes: claims.Scopes, EnrolledAt: c.opt.POSID,
+			Lang: LangOfMSISDN(msisdn)}
 		if len(m.Scopes) == 0 {
 			m.Scopes = c.opt.LoginScopes
 		}

@@ -328,7 +328,7 @@ func TestEnrolment(t *testing.T) {
 					return
 				}
 				r.must(err)
-				if m.Sub != "sub-ola" || m.GivenName != "Ola" || m.BirthDate != "1990-05-17" || m.EnrolledAt != "pos1" || !m.ConsentAt.Equal(t0) {
+				if m.Sub != "sub-ola" || m.GivenName != "Ola" || m.BirthDate != "1990-05-17" || m.EnrolledAt != "pos1" || !m.ConsentAt.Equal(t0) || m.Lang != "nb" {
 					t.Errorf("member = %+v", m)
 				}
 				if !v.Customer.Member || v.Customer.FirstName != "Ola" {

@@ -162,3 +162,12 @@ func FuzzParsePrice(f *testing.F) {
 		}
 	})
 }
+
+func TestLangOfMSISDN(t *testing.T) {
+	for msisdn, want := range map[string]string{"4791234567": "nb", "4512345678": "da", "299123456": "da",
+		"358401234567": "fi", "4612345678": ""} {
+		if got := flow.LangOfMSISDN(msisdn); got != want {
+			t.Errorf("%s: %q, want %q", msisdn, got, want)
+		}
+	}
+}

@@ -72,3 +72,18 @@ func IsNorwegianMSISDN(msisdn string) bool {
 	}
 	return true
 }
+
+// LangOfMSISDN is the language a customer display speaks to the holder of
+// a phone number until they say otherwise: Norwegian for +47, Danish for
+// +45 and Greenland's +299, Finnish for +358; "" for any other.
+func LangOfMSISDN(msisdn string) string {
+	switch {
+	case strings.HasPrefix(msisdn, "47"):
+		return "nb"
+	case strings.HasPrefix(msisdn, "45"), strings.HasPrefix(msisdn, "299"):
+		return "da"
+	case strings.HasPrefix(msisdn, "358"):
+		return "fi"
+	}
+	return ""
+}

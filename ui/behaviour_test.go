@@ -488,3 +488,16 @@ func TestBrandFollowsTheMarketAndTheDay(t *testing.T) {
 		}
 	}
 }
+
+// A Danish store's customer display speaks Danish to a customer the till
+// knows no language of, while the cashier reads English.
+func TestCustomerDisplaySpeaksTheStoresLanguage(t *testing.T) {
+	r := newRigWith(t, "en", func(o *Options) { o.CustomerLang = "da" })
+	r.pump()
+	if got := r.displayText(); !strings.Contains(got, "Velkommen til") {
+		t.Errorf("display: %q", got)
+	}
+	if got := visibleText(r.w.Cashier.Content()); !strings.Contains(got, "Request payment") {
+		t.Errorf("cashier: %q", got)
+	}
+}
