@@ -50,6 +50,9 @@ var migrations = []migration{
 	{6, "products and sale lines carry an age limit", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&productRow{}, &saleLineRow{})
 	}},
+	{7, "a sale is paid by tenders (cash, card, Vipps, vouchers); vouchers with their balance", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&tenderRow{}, &voucherRow{})
+	}},
 }
 
 // extraModels are tables other files of this package add (the settlement
