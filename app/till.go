@@ -160,6 +160,9 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 		OnReceiptPrinted: t.Journal.ReceiptPrinted,
 		Parking:          t.DB,
 		OnSaleParked:     t.Journal.SaleParked,
+		Vouchers:         t.DB,
+		OpenDrawer:       t.Drawer.OpenDrawer,
+		OnDrawerOpened:   t.Journal.DrawerOpenedForSale,
 	})
 	t.closers = append(t.closers, t.Checkout.Close)
 	t.Training = &flow.TrainingTill{Real: &flow.JournaledTill{Till: t.Checkout, Journal: t.Journal, Sales: t.DB, Session: t.Session,

@@ -65,6 +65,17 @@ type Options struct {
 	// (the till keeps that in its settings). It runs on a flow goroutine.
 	OnPushDisabled func()
 
+	// Vouchers finds gift vouchers and credit notes to redeem; nil: none
+	// are taken.
+	Vouchers Vouchers
+	// OpenDrawer opens the cash drawer for a cash tender; OnDrawerOpened
+	// journals the opening. Both run on a flow goroutine.
+	OpenDrawer     func(ctx context.Context) error
+	OnDrawerOpened func(ctx context.Context, s *Sale)
+	// DrawerIsOpen reports a drawer that says it is open (no new sale may
+	// start then); nil: the drawer cannot tell.
+	DrawerIsOpen func() bool
+
 	Log *slog.Logger
 }
 
@@ -307,6 +318,11 @@ func (c *Checkout) commitLocked(ctx context.Context, ch SaleChange) error {
 			c.publishLocked()
 		}
 		return err
+	} else if errors.Is(err, ErrVoucherSpent) {
+		c.log.Warn("voucher redemption refused: its balance no longer covers it", "sale", ch.Sale.ID, "err", err)
+		nerr := c.noticeLocked(NoticeWarning, "tender.voucher_spent", "This voucher has been used up: take another payment.", nil)
+		c.publishLocked()
+		return nerr
 	} else if err != nil {
 		c.log.Error("storing a sale transition failed", "sale", ch.Sale.ID, "err", err)
 		nerr := c.noticeLocked(NoticeError, "store.failed", storeFailed, nil)
@@ -336,6 +352,9 @@ func (c *Checkout) saleLocked(ctx context.Context, id int64) (*Sale, error) {
 func (c *Checkout) ensureSaleLocked(ctx context.Context) error {
 	if c.sale != nil && (c.sale.Stage == StageOpen || c.sale.Stage == StagePaying) {
 		return nil
+	}
+	if err := c.drawerOpenLocked(); err != nil {
+		return err
 	}
 	now := c.now()
 	s := &Sale{POSID: c.opt.POSID, Currency: c.opt.Currency, Stage: StageOpen, CreatedAt: now, UpdatedAt: now}

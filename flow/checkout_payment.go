@@ -48,7 +48,7 @@ func (c *Checkout) newAttemptLocked(ctx context.Context, byQR bool) error {
 	ref := Reference(c.opt.Installation, next.POSID, next.ReceiptSeq, next.Attempt)
 	prev := next.Payment
 	next.Payment = &Payment{SaleID: next.ID, Reference: ref, Attempt: next.Attempt, IdempotencyKey: CreateKey(ref, NewNonce()),
-		Status: PaymentRequesting, Push: !byQR, Amount: next.Total(), CreatedAt: c.now()}
+		Status: PaymentRequesting, Push: !byQR, Amount: next.Due(), CreatedAt: c.now()}
 	if !byQR {
 		if next.Customer.MSISDN != "" {
 			next.Payment.PushMSISDN = next.Customer.MSISDN
@@ -401,6 +401,10 @@ func (c *Checkout) applyLocked(ctx context.Context, saleID int64, ref, name stri
 		}
 		p.Authorized = amount
 		next.Stage, next.ClosedAt = StagePaid, c.now()
+		// Vipps asked for what was due, so it is the sale's last tender.
+		vt := Tender{SaleID: next.ID, Seq: len(next.Tenders), Kind: TenderVipps, Amount: amount, Reference: ref, At: c.now()}
+		next.Tenders = append(next.Tenders, vt)
+		ch.Tenders = []Tender{vt}
 		// The capture is queued in the very transaction that records the
 		// approval: there is no moment where one exists without the other.
 		ch.Jobs = SettlementJobs(next.ID, ref, amount, c.now())
@@ -461,7 +465,10 @@ func advances(s *Sale, st PaymentStatus) bool {
 	// "Failed" (and an expiry declared while Vipps was unreachable) is
 	// only our verdict; an approval that shows up later is still money the
 	// customer gave, so it is taken and settled.
-	return (cur == PaymentFailed || cur == PaymentExpired) && st == PaymentAuthorized && s.Stage == StageOpen
+	// Not once another tender took part of what the request asked for:
+	// the approval would pay twice, so it is released instead.
+	return (cur == PaymentFailed || cur == PaymentExpired) && st == PaymentAuthorized && s.Stage == StageOpen &&
+		s.Due() == s.Payment.Amount
 }
 
 // keepEventLogLocked stores the payment's full event log from Vipps once

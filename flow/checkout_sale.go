@@ -27,6 +27,7 @@ func (c *Checkout) VoidSale(ctx context.Context) error {
 	c.stopEnrolmentLocked(next.ID)
 	c.notice = nil
 	ch := SaleChange{Sale: next, Journal: []JournalEntry{c.entry(next, from, "sale voided by the cashier")}}
+	voidTendersLocked(&ch)
 	if p := next.Payment; p != nil && p.mayStillBeApproved() {
 		// A request the till gave up on may still be approved: release it.
 		ch.Jobs = []OutboxJob{ReleaseJob(next.ID, p.Reference, p.Amount, c.now())}

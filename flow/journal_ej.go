@@ -25,7 +25,10 @@ type SaleRecord struct {
 	Currency        string
 	Lines           []SaleRecordLine
 	Total           Money // incl. VAT, after discounts
-	Payments        []SaleRecordPayment
+	// Rounding is the cash rounding (SAF-T rounding): the payments add up
+	// to Total + Rounding.
+	Rounding Money `json:",omitempty"`
+	Payments []SaleRecordPayment
 }
 
 // SaleRecordLine is one sold (or returned) line.
@@ -43,9 +46,11 @@ type SaleRecordLine struct {
 
 // SaleRecordPayment is one payment (or refund) of the sale.
 type SaleRecordPayment struct {
-	Method    string // PaymentVipps
+	Method    string // a TenderKind: PaymentVipps, "cash", "card", "voucher", "credit-note"
 	Amount    Money
-	Reference string // the Vipps reference
+	Reference string // the Vipps reference, the card terminal's, the voucher's code
+	Given     Money  `json:",omitempty"` // cash handed over
+	Change    Money  `json:",omitempty"` // cash handed back
 }
 
 // SaleRecordOf describes a paid sale for the journal.
@@ -58,7 +63,12 @@ func SaleRecordOf(s *Sale) SaleRecord {
 		})
 		js.Total += l.Total()
 	}
-	if s.Payment != nil {
+	if len(s.Tenders) > 0 {
+		js.Rounding = s.Rounding()
+		for _, t := range s.Tenders {
+			js.Payments = append(js.Payments, SaleRecordPayment{Method: string(t.Kind), Amount: t.Amount, Reference: t.Reference, Given: t.Given, Change: t.Change})
+		}
+	} else if s.Payment != nil {
 		js.Payments = []SaleRecordPayment{{Method: PaymentVipps, Amount: js.Total, Reference: s.Payment.Reference}}
 	}
 	return js

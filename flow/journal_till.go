@@ -28,7 +28,11 @@ func (j *ElectronicJournal) saleClosed(ctx context.Context, s *Sale) error {
 		}
 		// The customer's receipt is the one attached in the Vipps app; the
 		// till prints none unless asked (ReceiptPrinted).
-		return j.RecordEvent(ctx, JournalNoReceiptPrinted, s.ID, s.ReceiptNumber, s.Total(), "sale concluded, receipt in the Vipps app, none printed")
+		text := "sale concluded, receipt in the Vipps app, none printed"
+		if s.Payment == nil || s.Payment.Status != PaymentAuthorized {
+			text = "sale concluded without Vipps, no receipt printed"
+		}
+		return j.RecordEvent(ctx, JournalNoReceiptPrinted, s.ID, s.ReceiptNumber, s.Total(), text)
 	case StageCancelled:
 		return j.RecordEvent(ctx, JournalVoid, s.ID, s.ReceiptNumber, s.Total(), fmt.Sprintf("%d line(s) voided", len(s.Lines)))
 	}
@@ -94,6 +98,10 @@ func (j *ElectronicJournal) SaleParked(ctx context.Context, s *Sale, resumed boo
 	if resumed {
 		ev, text = JournalSaleResumed, "parked sale resumed"
 	}
+	// Written even while the till stops (the checkout's context ends at
+	// Close, and the park is already stored): the journal must not lose it.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
 	if err := j.RecordEvent(ctx, ev, s.ID, s.ReceiptNumber, s.Total(), text); err != nil {
 		j.logger().Error("electronic journal: park not journaled", "sale", s.ID, "receipt", s.ReceiptNumber, "err", err)
 	}
@@ -146,6 +154,27 @@ func (t *JournaledTill) CancelPayment(ctx context.Context) error {
 		amount = before.Payment.Amount
 	}
 	return t.Journal.RecordEvent(ctx, JournalPayCancel, before.SaleID, before.ReceiptNumber, amount, "payment request cancelled by the cashier")
+}
+
+// PayAnotherWay journals the Vipps request given up, as a cancel is.
+func (t *JournaledTill) PayAnotherWay(ctx context.Context) error {
+	before := t.View()
+	if err := t.Till.PayAnotherWay(ctx); err != nil {
+		return err
+	}
+	var amount Money
+	if before.Payment != nil {
+		amount = before.Payment.Amount
+	}
+	return t.Journal.RecordEvent(ctx, JournalPayCancel, before.SaleID, before.ReceiptNumber, amount, "Vipps request given up: paid another way")
+}
+
+// DrawerOpenedForSale journals the cash drawer opened for a cash tender
+// (13005 with the sale); it fits Options.OnDrawerOpened.
+func (j *ElectronicJournal) DrawerOpenedForSale(ctx context.Context, s *Sale) {
+	if err := j.RecordEvent(ctx, JournalDrawerOpen, s.ID, s.ReceiptNumber, 0, "cash drawer opened for a cash payment"); err != nil {
+		j.logger().Error("electronic journal: drawer opening not journaled", "sale", s.ID, "receipt", s.ReceiptNumber, "err", err)
+	}
 }
 
 // Refund queues the refund through the checkout, then journals the return

@@ -35,6 +35,8 @@ type rig struct {
 	onParked func(ctx context.Context, s *flow.Sale, resumed bool)
 	// onClosed, when set before start, sees every sale paid or voided.
 	onClosed func(ctx context.Context, s *flow.Sale)
+	// options, when set before start, changes the till's options.
+	options func(o *flow.Options)
 
 	t     *testing.T
 	ctx   context.Context
@@ -77,9 +79,13 @@ func newRig(t *testing.T, db *store.DB) *rig {
 func (r *rig) start() { r.startAs("pos1") }
 
 func (r *rig) startAs(posID string) {
-	r.till = flow.NewCheckout(flow.Options{POSID: posID, Currency: "NOK", StoreName: "Testbutikken", Store: r.db,
+	opt := flow.Options{POSID: posID, Currency: "NOK", StoreName: "Testbutikken", Store: r.db,
 		Vipps: r.vipps, Clock: r.clock, BindingMessage: func() string { return "AB12-CD3" }, Parking: r.db, OnSaleParked: r.onParked, OnSaleClosed: r.onClosed,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Vouchers: r.db, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if r.options != nil {
+		r.options(&opt)
+	}
+	r.till = flow.NewCheckout(opt)
 	if err := r.till.Resume(r.ctx); err != nil {
 		r.t.Fatal(err)
 	}

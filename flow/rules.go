@@ -32,7 +32,7 @@ func mayRequestPayment(s *Sale, byQR bool) refusal {
 		return refusal{"payment.empty_sale", "Scan the wares first."}
 	case s.Stage == StagePaying:
 		return refusal{"payment.already_sent", "A payment request is already out."}
-	case s.Total() < MinimumAmount(s.Currency):
+	case s.Due() < MinimumAmount(s.Currency):
 		return refusal{"payment.amount_too_small", "The total is below the smallest amount Vipps accepts."}
 	case !byQR && !s.Customer.Identified():
 		return refusal{"payment.no_customer", "Scan the customer's Vipps QR first, or let them pay by QR code."}
@@ -77,4 +77,4 @@ func mayStartNewSale(s *Sale) refusal {
 }
 
 // mayChangeLines: the wares of an open sale, before any payment request.
-func mayChangeLines(s *Sale) bool { return s != nil && s.Stage == StageOpen }
+func mayChangeLines(s *Sale) bool { return s != nil && s.Stage == StageOpen && len(s.Tenders) == 0 }

@@ -23,6 +23,8 @@ type Sale struct {
 	// attempt n > 1 carries the suffix "-n".
 	Attempt int
 	Payment *Payment // the current (latest) payment request, nil before
+	// Tenders are the parts of the payment taken so far (see tender.go).
+	Tenders []Tender
 	// Version is how many transitions of the sale were stored; the store
 	// refuses a transition of an older version (ErrStaleSale).
 	Version int64
@@ -121,6 +123,7 @@ func (s *Sale) Clone() *Sale {
 	}
 	c := *s
 	c.Lines = append([]SaleLine(nil), s.Lines...)
+	c.Tenders = append([]Tender(nil), s.Tenders...)
 	if s.Customer.Member != nil {
 		m := *s.Customer.Member
 		c.Customer.Member = &m

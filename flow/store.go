@@ -63,6 +63,11 @@ type SaleChange struct {
 	Events       []PaymentEvent // new events for payments of this sale (duplicates are ignored)
 	NewMember    *Member        // created (or updated by Sub) and linked as the sale's customer
 	Jobs         []OutboxJob    // settlement jobs to queue
+	// Tenders are new tenders of the sale (also appended to Sale.Tenders);
+	// Redeem takes vouchers' amounts off their balances, refused as a
+	// whole (ErrVoucherSpent) when a balance does not cover it.
+	Tenders []Tender
+	Redeem  []VoucherRedemption
 	// EventsOnly stores Events and Journal without writing the sale: a
 	// late event for a finished sale must not overwrite what others
 	// (the settlement worker) changed since it was read.

@@ -90,6 +90,14 @@ type View struct {
 	Total Money     // incl. VAT, after discounts
 	VAT   []VATLine // one per rate present, ascending rate
 
+	// Tenders taken so far; Due is what is left (with the cash rounding),
+	// Change the cash to hand back from the latest tender.
+	Tenders  []TenderView
+	Paid     Money
+	Due      Money
+	Rounding Money
+	Change   Money
+
 	Customer  *CustomerView  // nil until a personal QR is scanned
 	Enrolment *EnrolmentView // nil unless an enrolment was started this sale
 	Payment   *PaymentView   // nil until payment is requested
@@ -111,6 +119,8 @@ type View struct {
 	CanCancel         bool // CancelPayment: a request is out, not answered
 	CanVoid           bool // VoidSale: an open sale with no request out
 	CanNewSale        bool // NewSale: the last sale is paid or voided
+	CanTender         bool // Tender: cash, card or voucher for what is due
+	CanPayAnotherWay  bool // PayAnotherWay: give up the Vipps request that is out
 
 	ParkedSales int  // sales this till has put aside, to resume
 	CanPark     bool // ParkSale: the live sale may be parked now
@@ -258,6 +268,11 @@ type Till interface {
 	PayByQR(ctx context.Context) error
 	// CancelPayment cancels the outstanding request unless it was approved.
 	CancelPayment(ctx context.Context) error
+	// Tender takes cash, card or a voucher for (part of) what is due.
+	Tender(ctx context.Context, req TenderRequest) error
+	// PayAnotherWay gives up the Vipps request that is out, so what is due
+	// can be taken by another tender.
+	PayAnotherWay(ctx context.Context) error
 	// VoidSale abandons the open sale (not allowed while paying).
 	VoidSale(ctx context.Context) error
 	// NewSale starts the next sale after a paid or cancelled one.

@@ -199,6 +199,10 @@ func (t *TrainingTill) RequestPayment(ctx context.Context) error {
 func (t *TrainingTill) PayByQR(ctx context.Context) error       { return t.active().PayByQR(ctx) }
 func (t *TrainingTill) CancelPayment(ctx context.Context) error { return t.active().CancelPayment(ctx) }
 func (t *TrainingTill) VoidSale(ctx context.Context) error      { return t.active().VoidSale(ctx) }
+func (t *TrainingTill) Tender(ctx context.Context, req TenderRequest) error {
+	return t.active().Tender(ctx, req)
+}
+func (t *TrainingTill) PayAnotherWay(ctx context.Context) error { return t.active().PayAnotherWay(ctx) }
 func (t *TrainingTill) NewSale(ctx context.Context) error       { return t.active().NewSale(ctx) }
 func (t *TrainingTill) RecentSales(ctx context.Context, n int) ([]SaleSummary, error) {
 	return t.active().RecentSales(ctx, n)

@@ -89,6 +89,7 @@ func (c *Checkout) buildViewLocked() View {
 	v.CanPayByQR = mayRequestPayment(s, true).ok() || (maySwitchToQR(s) && !cancelAsked(s))
 	v.CanCancel = mayCancelPayment(s).ok() && !cancelAsked(s)
 	v.CanVoid, v.CanNewSale = mayVoid(s).ok(), mayStartNewSale(s).ok()
+	v.CanTender, v.CanPayAnotherWay = mayTender(s).ok(), mayPayAnotherWay(s).ok()
 	if s == nil {
 		return v
 	}
@@ -99,6 +100,10 @@ func (c *Checkout) buildViewLocked() View {
 			Discount: l.Discount, Total: l.Total(), VATRate: l.VATRate}
 	}
 	v.Total, v.VAT = s.Total(), s.VATSummary()
+	v.Due, v.Paid, v.Rounding, v.Tenders = s.Due(), s.Paid(), s.Rounding(), tenderViews(s)
+	if n := len(s.Tenders); n > 0 {
+		v.Change = s.Tenders[n-1].Change
+	}
 	if cu := s.Customer; cu.Identified() {
 		cv := &CustomerView{CheckedIn: cu.CheckedIn}
 		if cu.MSISDN != "" {

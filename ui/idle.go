@@ -23,6 +23,8 @@ func (idleTill) RequestPayment(context.Context) error             { return errNo
 func (idleTill) PayByQR(context.Context) error                    { return errNoTill }
 func (idleTill) CancelPayment(context.Context) error              { return errNoTill }
 func (idleTill) VoidSale(context.Context) error                   { return errNoTill }
+func (idleTill) Tender(context.Context, flow.TenderRequest) error { return errNoTill }
+func (idleTill) PayAnotherWay(context.Context) error              { return errNoTill }
 func (idleTill) NewSale(context.Context) error                    { return errNoTill }
 func (idleTill) RetryParked(context.Context, int64) error         { return errNoTill }
 func (idleTill) Refund(context.Context, int64, map[int]int) error { return errNoTill }

@@ -42,7 +42,7 @@ func (c *setClock) at(hhmm string) {
 
 func sale(id int64, receipt string, member bool, lines ...flow.SaleLine) *flow.Sale {
 	s := &flow.Sale{ID: id, POSID: "pos1", ReceiptNumber: receipt, Currency: "NOK", Stage: flow.StagePaid, Lines: lines,
-		Payment: &flow.Payment{Reference: "pos1-" + receipt + "-1"}}
+		Payment: &flow.Payment{Reference: "pos1-" + receipt + "-1", Status: flow.PaymentAuthorized}}
 	if member {
 		s.Customer.Member = &flow.Member{}
 	}

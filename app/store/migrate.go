@@ -53,6 +53,9 @@ var migrations = []migration{
 	{7, "a capture job remembers until when Vipps guarantees it", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&OutboxJobRow{})
 	}},
+	{8, "a sale is paid by tenders (cash, card, Vipps, vouchers); vouchers with their balance", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&tenderRow{}, &voucherRow{})
+	}},
 }
 
 // extraModels are tables other files of this package add (the settlement

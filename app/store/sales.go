@@ -90,6 +90,9 @@ func (db *DB) SaveSale(ctx context.Context, c flow.SaleChange) error {
 				return err
 			}
 		}
+		if err := db.writeTenders(tx, c); err != nil {
+			return err
+		}
 		if err := db.writeEventsAndJournal(tx, c); err != nil {
 			return err
 		}
@@ -210,6 +213,11 @@ func (db *DB) Sale(ctx context.Context, id int64) (*flow.Sale, error) {
 			CancelRequested: p.CancelRequested, FallbackToQR: p.FallbackToQR, NotOurs: p.NotOurs,
 			CreatedAt: p.CreatedAt, ExpiresAt: timeVal(p.ExpiresAt), UpdatedAt: p.UpdatedAt}
 	}
+	tenders, err := loadTenders(g, id)
+	if err != nil {
+		return nil, err
+	}
+	s.Tenders = tenders
 	return s, nil
 }
 

@@ -14,6 +14,7 @@ import (
 type ContractStore interface {
 	flow.Store
 	flow.SettlementStore
+	flow.Vouchers
 	UpsertProducts(ctx context.Context, ps []flow.Product) error
 	AddMember(ctx context.Context, m *flow.Member) error
 }
@@ -34,6 +35,8 @@ func StoreContract(t *testing.T, open func(t *testing.T) ContractStore) {
 		{"recent and open sales", contractRecentAndOpen},
 		{"settlement jobs", contractSettlementJobs},
 		{"refunds", contractRefunds},
+		{"tenders", contractTenders},
+		{"vouchers redeemed once", contractVoucherOnce},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open(t)) })
 	}

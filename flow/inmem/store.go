@@ -31,6 +31,7 @@ type Store struct {
 	events   []flow.PaymentEvent
 	jobs     []flow.OutboxJob
 	outcomes map[int64]flow.SettlementStatus
+	vouchers map[string]*flow.Voucher
 	nextID   int64
 }
 
@@ -53,7 +54,7 @@ func New(now func() time.Time) *Store {
 		now = time.Now
 	}
 	return &Store{now: now, products: map[string]flow.Product{}, sales: map[int64]*sale{},
-		outcomes: map[int64]flow.SettlementStatus{}}
+		outcomes: map[int64]flow.SettlementStatus{}, vouchers: map[string]*flow.Voucher{}}
 }
 
 func (m *Store) id() int64 { m.nextID++; return m.nextID }
@@ -222,6 +223,7 @@ func (m *Store) CreateSale(_ context.Context, s *flow.Sale, j flow.JournalEntry)
 	}
 	s.UpdatedAt = s.CreatedAt
 	s.ID = m.id()
+	s.Tenders = nil // tenders come with transitions (SaleChange.Tenders)
 	st := &sale{s: stored(s)}
 	if mem := s.Customer.Member; mem != nil {
 		st.memberID = mem.ID
@@ -274,6 +276,9 @@ func (m *Store) SaveSale(_ context.Context, c flow.SaleChange) error {
 			}
 		}
 	}
+	if err := m.checkTendersLocked(cur.s, c); err != nil {
+		return err
+	}
 	if c.NewMember != nil {
 		if err := m.upsertMemberLocked(c.NewMember); err != nil {
 			return fmt.Errorf("enrolling member: %w", err)
@@ -285,6 +290,7 @@ func (m *Store) SaveSale(_ context.Context, c flow.SaleChange) error {
 	if !c.LinesChanged {
 		next.Lines = slices.Clone(cur.s.Lines)
 	}
+	next.Tenders = m.addTendersLocked(cur.s, c)
 	memberID := int64(0)
 	if mem := s.Customer.Member; mem != nil && mem.ID != 0 {
 		memberID = mem.ID
