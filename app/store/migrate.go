@@ -50,6 +50,9 @@ var migrations = []migration{
 	{6, "products and sale lines carry an age limit", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&productRow{}, &saleLineRow{})
 	}},
+	{7, "club: member prices and article groups, discounted sale lines, club rules", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&productRow{}, &saleLineRow{}, &clubRulesRow{})
+	}},
 }
 
 // extraModels are tables other files of this package add (the settlement
