@@ -63,6 +63,9 @@ type SaleChange struct {
 	Events       []PaymentEvent // new events for payments of this sale (duplicates are ignored)
 	NewMember    *Member        // created (or updated by Sub) and linked as the sale's customer
 	Jobs         []OutboxJob    // settlement jobs to queue
+	// Points earned by the member when the sale is paid, applied with the
+	// sale (PointsStore); the store fills in the balance and cheques.
+	Points *PointsAward
 	// EventsOnly stores Events and Journal without writing the sale: a
 	// late event for a finished sale must not overwrite what others
 	// (the settlement worker) changed since it was read.
