@@ -75,6 +75,9 @@ type Options struct {
 	// DrawerIsOpen reports a drawer that says it is open (no new sale may
 	// start then); nil: the drawer cannot tell.
 	DrawerIsOpen func() bool
+	// Club gives the member discounts, offers and points rules; default:
+	// the Store, when it keeps them. nil: ordinary prices only.
+	Club ClubRuleSource
 
 	Log *slog.Logger
 }
@@ -132,9 +135,13 @@ type Checkout struct {
 	nextSub     int
 	settleTick  Timer
 	closed      bool
-	attended    func() bool // nil: the till takes scans without a cashier
-	noticeTimer Timer       // clears the notice after NoticeLifetime
-	pushOff     bool        // Vipps refused a push as not enabled (5080): requests go by QR
+	attended    func() bool  // nil: the till takes scans without a cashier
+	noticeTimer Timer        // clears the notice after NoticeLifetime
+	pushOff     bool         // Vipps refused a push as not enabled (5080): requests go by QR
+	rules       ClubRules    // the club rules last read, for the savings a non-member is shown
+	pts         MemberPoints // the balance and cheques of the member on the sale
+	ptsMember   int64        // whose pts they are; 0: not read
+	award       *PointsAward // what the last paid sale earned
 }
 
 var _ Till = (*Checkout)(nil)
@@ -158,6 +165,9 @@ func NewCheckout(opt Options) *Checkout {
 	}
 	if opt.Log == nil {
 		opt.Log = slog.Default()
+	}
+	if src, ok := opt.Store.(ClubRuleSource); ok && opt.Club == nil {
+		opt.Club = src
 	}
 	c := &Checkout{opt: opt, log: opt.Log.With("pos", opt.POSID), refPrefix: ReferencePrefix(opt.Installation, opt.POSID), subs: map[int]*subscriber{}, polls: map[string]*poller{}, enrolStops: map[int64]context.CancelFunc{}}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
@@ -307,6 +317,7 @@ func (c *Checkout) entryTo(s *Sale, from, to, detail string) JournalEntry {
 // cashier's request that timed out): what Vipps told us must not be lost.
 func (c *Checkout) commitLocked(ctx context.Context, ch SaleChange) error {
 	ctx = context.WithoutCancel(ctx)
+	c.priceLocked(ctx, &ch)
 	ch.Sale.UpdatedAt = c.now()
 	if err := c.opt.Store.SaveSale(ctx, ch); errors.Is(err, ErrStaleSale) {
 		// Computed from an older copy than the stored one: dropped, never
@@ -329,6 +340,7 @@ func (c *Checkout) commitLocked(ctx context.Context, ch SaleChange) error {
 		c.publishLocked()
 		return nerr
 	}
+	c.pointsEarnedLocked(ch)
 	for _, j := range ch.Journal {
 		c.log.Info("sale transition", "sale", ch.Sale.ID, "reference", j.Reference, "from", j.From, "to", j.To, "detail", j.Detail)
 	}
