@@ -69,6 +69,10 @@ type VippsConfig struct {
 	// customer display. The till sets it on the first such refusal; turn it
 	// off once Vipps MobilePay has enabled push.
 	PushDisabled bool `json:"pushDisabled,omitempty"`
+	// DelegatedConsents: the club has marketing consents set up in the
+	// business portal; enrolment asks for them (scope delegatedConsents)
+	// and keeps each member's answers. On in the demo.
+	DelegatedConsents bool `json:"delegatedConsents,omitempty"`
 }
 
 // StoreInfo goes on receipts and into the SAF-T export.
@@ -355,4 +359,15 @@ func (c *Config) CustomerLang() string {
 		return "fi"
 	}
 	return "nb"
+}
+
+// LoginScopes are what enrolment asks the customer to share: name, phone
+// number, e-mail and birth date (for age-limited goods), and the club's
+// marketing consents when the sales unit has them (or in the demo).
+func (c *Config) LoginScopes() []string {
+	scopes := []string{"openid", "name", "phoneNumber", "email", "birthDate"}
+	if c.Vipps.DelegatedConsents || c.Demo {
+		scopes = append(scopes, "delegatedConsents")
+	}
+	return scopes
 }

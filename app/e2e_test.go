@@ -86,9 +86,14 @@ func TestEndToEndSalesAgainstTheSimulator(t *testing.T) {
 	if err := till.Enrol(ctx); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, tl, "Kari to be enrolled", func(v flow.View) bool {
+	enrolled := waitFor(t, tl, "Kari to be enrolled", func(v flow.View) bool {
 		return v.Enrolment != nil && v.Enrolment.Status == flow.EnrolmentDone && v.Customer.Member
 	})
+	// The demo club has marketing consents: the display shows the two
+	// she said yes to in the app, the database keeps all three answers.
+	if got := enrolled.Customer.Consented; len(got) != 2 {
+		t.Errorf("consents on the customer display: %q, want the club terms and e-mail offers", got)
+	}
 	if err := till.RequestPayment(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -103,6 +108,9 @@ func TestEndToEndSalesAgainstTheSimulator(t *testing.T) {
 	member, err := tl.DB.MemberByMSISDN(ctx, "4791234567")
 	if err != nil || member == nil || member.Sub == "" || member.Email == "" {
 		t.Fatalf("Kari's member record: %+v, %v", member, err)
+	}
+	if len(member.Consents) != 3 || member.Consents[2].ID != "sms-offers" || member.Consents[2].Accepted || member.Consents[2].At.IsZero() {
+		t.Errorf("Kari's consents: %+v (want three answers, SMS offers declined)", member.Consents)
 	}
 	for _, v := range []flow.View{first, second} {
 		s, err := tl.DB.Sale(ctx, v.SaleID)

@@ -138,6 +138,7 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 		POSID: cfg.Store.POSID, Installation: t.Installation, Currency: cfg.Vipps.Currency, StoreName: cfg.Store.Name,
 		Store: t.DB, Vipps: gw, Log: log,
 		PushDisabled: cfg.Vipps.PushDisabled, OnPushDisabled: t.pushDisabled,
+		LoginScopes: cfg.LoginScopes(),
 		OnRelease: func() {
 			if t.Settler != nil {
 				t.Settler.Kick()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/kasse-pos/kasse/flow"
 	"github.com/kasse-pos/kasse/vipps"
@@ -67,7 +68,25 @@ func (g *vippsGateway) FinishLogin(ctx context.Context, req flow.LoginRequest) (
 	return flow.MemberClaims{
 		Sub: claims.Sub, Name: claims.Name, GivenName: claims.GivenName, FamilyName: claims.FamilyName,
 		Email: claims.Email, Phone: claims.PhoneNumber, BirthDate: claims.BirthDate, Scopes: claims.Scopes,
+		Consents: memberConsents(claims.DelegatedConsents),
 	}, nil
+}
+
+// memberConsents keeps the marketing consents as the member answered them;
+// an unreadable time of consent is now.
+func memberConsents(dc *vipps.DelegatedConsents) []flow.MemberConsent {
+	if dc == nil {
+		return nil
+	}
+	at, err := time.Parse(time.RFC3339, dc.TimeOfConsent)
+	if err != nil {
+		at = time.Now().UTC()
+	}
+	out := make([]flow.MemberConsent, 0, len(dc.Consents))
+	for _, c := range dc.Consents {
+		out = append(out, flow.MemberConsent{ID: c.ID, Text: c.TextDisplayedToUser, Accepted: c.Accepted, Required: c.Required, At: at})
+	}
+	return out
 }
 
 func (g *vippsGateway) CreatePayment(ctx context.Context, req flow.PaymentRequest) (flow.CreatedPayment, error) {

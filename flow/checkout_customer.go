@@ -233,7 +233,7 @@ func (c *Checkout) endEnrolment(ctx context.Context, saleID int64, binding strin
 		}
 		m := &Member{MSISDN: msisdn, Sub: claims.Sub, Name: claims.Name, GivenName: claims.GivenName, Email: claims.Email,
 			BirthDate: claims.BirthDate, ConsentAt: c.now(), Scopes: claims.Scopes, EnrolledAt: c.opt.POSID,
-			Lang: LangOfMSISDN(msisdn)}
+			Lang: LangOfMSISDN(msisdn), Consents: claims.Consents}
 		if len(m.Scopes) == 0 {
 			m.Scopes = c.opt.LoginScopes
 		}

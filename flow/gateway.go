@@ -52,6 +52,7 @@ type MemberClaims struct {
 	Phone      string // MSISDN
 	BirthDate  string // YYYY-MM-DD, when consented
 	Scopes     []string
+	Consents   []MemberConsent // the club's marketing consents answered now (first consent only)
 }
 
 // PaymentRequest is a push (or QR) payment for a sale.

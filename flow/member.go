@@ -21,6 +21,35 @@ type Member struct {
 	EnrolledAt string   // POS id of the till that enrolled the member
 	CreatedAt  time.Time
 	Points     int64 // the club points balance when read
+	// Consents are the club's marketing consents the member answered in
+	// the app at enrolment (Login's delegatedConsents): what they were
+	// shown and what they said. Kept as answered; empty when the sales
+	// unit has none.
+	Consents []MemberConsent
+}
+
+// MemberConsent is one marketing consent: its text as shown in the app and
+// the member's answer.
+type MemberConsent struct {
+	ID       string
+	Text     string
+	Accepted bool
+	Required bool
+	At       time.Time // when the member answered
+}
+
+// Accepted lists the texts of the consents the member said yes to.
+func (m *Member) Accepted() []string {
+	if m == nil {
+		return nil
+	}
+	var out []string
+	for _, c := range m.Consents {
+		if c.Accepted {
+			out = append(out, c.Text)
+		}
+	}
+	return out
 }
 
 // FirstName is what the customer display may greet the member with.

@@ -185,6 +185,9 @@ type CustomerView struct {
 	Member      bool
 	CheckedIn   bool   // the Check-in API was called
 	Lang        string // the member's preferred language for the customer display, "" if unknown
+	// Consented: the club's marketing consents the member said yes to,
+	// as worded in the app; shown once, right after enrolling.
+	Consented []string
 }
 
 // EnrolmentView drives the enrolment prompt on both screens.

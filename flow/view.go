@@ -117,6 +117,9 @@ func (c *Checkout) buildViewLocked() View {
 		}
 		if cu.Member != nil {
 			cv.Member, cv.FirstName, cv.Lang = true, cu.Member.FirstName(), cu.Member.Lang
+			if s.Enrolment != nil && s.Enrolment.Status == EnrolmentDone {
+				cv.Consented = cu.Member.Accepted()
+			}
 		}
 		v.Customer = cv
 	}

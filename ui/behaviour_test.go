@@ -501,3 +501,26 @@ func TestCustomerDisplaySpeaksTheStoresLanguage(t *testing.T) {
 		t.Errorf("cashier: %q", got)
 	}
 }
+
+// A customer who joins says yes to the club's offers by e-mail and no to
+// SMS in the app; the display shows what they agreed to, in the club's
+// words, and nothing they declined.
+func TestTheDisplayShowsWhatTheNewMemberAgreedTo(t *testing.T) {
+	per := ola
+	per.Consents = []flow.MemberConsent{
+		{ID: "email-offers", Text: "Offers by e-mail", Accepted: true},
+		{ID: "sms-offers", Text: "Offers by SMS"},
+	}
+	r := newRig(t, "en", per)
+	r.scan(per.QR)
+	r.keypad("7090026220011\n")
+	r.tap(r.w.cashier.enrol)
+	for len(r.shop.Vipps.PendingLogins()) == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	r.answer("login", true)
+	got := r.displayText()
+	if !strings.Contains(got, "Du har sagt ja til:") || !strings.Contains(got, "✓ Offers by e-mail") || strings.Contains(got, "SMS") {
+		t.Errorf("display after enrolment: %q", got)
+	}
+}

@@ -130,6 +130,14 @@ func (d *customerDisplay) greeting(v flow.View, t func(string, ...map[string]str
 		case !c.Member:
 			lines = append(lines, big(t("display.hi_guest"), sizeDisplayM, widget.MediumImportance))
 		}
+		if len(c.Consented) > 0 {
+			// What the new member just agreed to in the app, in its own
+			// words: no surprise when the first offer arrives.
+			lines = append(lines, big(t("display.consented"), sizeDisplayS, widget.MediumImportance))
+			for _, text := range c.Consented {
+				lines = append(lines, big("✓ "+text, sizeDisplayS, widget.MediumImportance))
+			}
+		}
 	}
 	if p := v.Payment; p != nil && (p.Status == flow.PaymentDeclined || p.Status == flow.PaymentExpired || p.Status == flow.PaymentFailed) {
 		lines = append(lines, big(t("display.not_completed"), sizeDisplayS, widget.DangerImportance))

@@ -153,7 +153,29 @@ type Claims struct {
 	PhoneNumberVerified bool     `json:"phone_number_verified,omitempty"`
 	BirthDate           string   `json:"birthdate,omitempty"` // YYYY-MM-DD
 	Address             *Address `json:"address,omitempty"`
-	Scopes              []string `json:"-"` // what was asked for; consent is all-or-nothing
+	// DelegatedConsents are the club's marketing consents configured in
+	// the business portal and answered in the app (scope
+	// delegatedConsents); present only the first time the user consents.
+	DelegatedConsents *DelegatedConsents `json:"delegatedConsents,omitempty"`
+	Scopes            []string           `json:"-"` // what was asked for; consent is all-or-nothing
+}
+
+// DelegatedConsents is what the user was shown and answered (API.md §5.6).
+type DelegatedConsents struct {
+	Language                 string    `json:"language,omitempty"`
+	Heading                  string    `json:"heading,omitempty"`
+	TermsDescription         string    `json:"termsDescription,omitempty"`
+	ConfirmConsentButtonText string    `json:"confirmConsentButtonText,omitempty"`
+	TimeOfConsent            string    `json:"timeOfConsent,omitempty"` // RFC 3339
+	Consents                 []Consent `json:"consents"`
+}
+
+// Consent is one marketing consent and the user's answer.
+type Consent struct {
+	ID                  string `json:"id"`
+	Accepted            bool   `json:"accepted"`
+	Required            bool   `json:"required"`
+	TextDisplayedToUser string `json:"textDisplayedToUser"`
 }
 
 // Address is the userinfo address claim.

@@ -133,3 +133,40 @@ func TestCaptureGuaranteedUntilIsRead(t *testing.T) {
 		t.Errorf("captureGuaranteedUntil %s is %s away, want 5 days", p.CaptureGuaranteedUntil, left)
 	}
 }
+
+// A club with marketing consents in the business portal asks for them with
+// the delegatedConsents scope; userinfo carries what the customer was shown
+// and answered, the first time only.
+func TestDelegatedConsentsComeWithTheFirstConsent(t *testing.T) {
+	c, _ := simClient(t, func(cfg *sim.Config) { cfg.Auto, cfg.AutoDelay, cfg.LoginInterval = "approve", 10*time.Millisecond, 1 })
+	login := func() vipps.Claims {
+		t.Helper()
+		lr, err := c.StartLogin(simCtx(t), "4791234567", "KX7-42Q", []string{"openid", "name", "delegatedConsents"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl, err := c.FinishLogin(simCtx(t), lr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cl
+	}
+	first := login()
+	dc := first.DelegatedConsents
+	if dc == nil || len(dc.Consents) != 3 || dc.TimeOfConsent == "" || dc.Heading == "" {
+		t.Fatalf("first consent: %+v", dc)
+	}
+	answers := map[string]bool{}
+	for _, x := range dc.Consents {
+		answers[x.ID] = x.Accepted
+		if x.TextDisplayedToUser == "" {
+			t.Errorf("consent %q without its text", x.ID)
+		}
+	}
+	if !answers["club-terms"] || !answers["email-offers"] || answers["sms-offers"] {
+		t.Errorf("answers %v: want the terms and e-mail accepted, SMS declined", answers)
+	}
+	if again := login(); again.DelegatedConsents != nil {
+		t.Errorf("a second login carries the consents again: %+v", again.DelegatedConsents)
+	}
+}

@@ -21,7 +21,27 @@ func (db *DB) MemberByMSISDN(ctx context.Context, msisdn string) (*flow.Member, 
 	if err != nil {
 		return nil, err
 	}
-	return rowToMember(r), nil
+	m := rowToMember(r)
+	var cs []memberConsentRow
+	if err := db.gorm.WithContext(ctx).Where("member_id = ?", r.ID).Order("consent_id").Find(&cs).Error; err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		m.Consents = append(m.Consents, flow.MemberConsent{ID: c.ConsentID, Text: c.Text, Accepted: c.Accepted, Required: c.Required, At: c.At})
+	}
+	return m, nil
+}
+
+// saveConsents keeps the answers given now; Vipps sends them only at the
+// first consent, so a member enrolled again without them keeps theirs.
+func saveConsents(tx *gorm.DB, m *flow.Member) error {
+	for _, c := range m.Consents {
+		r := memberConsentRow{MemberID: m.ID, ConsentID: c.ID, Text: c.Text, Accepted: c.Accepted, Required: c.Required, At: c.At.UTC()}
+		if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&r).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // upsertMember enrols m. The Login sub identifies a person across phone
@@ -38,7 +58,7 @@ func (db *DB) upsertMember(tx *gorm.DB, m *flow.Member) error {
 			return err
 		}
 		m.ID, m.CreatedAt = r.ID, r.CreatedAt
-		return nil
+		return saveConsents(tx, m)
 	case err != nil:
 		return err
 	}
@@ -49,7 +69,7 @@ func (db *DB) upsertMember(tx *gorm.DB, m *flow.Member) error {
 		return err
 	}
 	m.ID, m.CreatedAt = existing.ID, existing.CreatedAt
-	return nil
+	return saveConsents(tx, m)
 }
 
 func memberToRow(m *flow.Member) memberRow {

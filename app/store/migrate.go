@@ -62,6 +62,9 @@ var migrations = []migration{
 	{10, "club points: balances, points history, bonus cheques", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&memberRow{}, &saleRow{}, &saleLineRow{}, &pointsRow{}, &chequeRow{})
 	}},
+	{11, "what each member answered to the club's marketing consents", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&memberConsentRow{})
+	}},
 }
 
 // extraModels are tables other files of this package add (the settlement

@@ -41,6 +41,19 @@ type memberRow struct {
 
 func (memberRow) TableName() string { return "members" }
 
+// memberConsentRow is one marketing consent a member answered at enrolment
+// (flow.MemberConsent): the text they were shown and their answer.
+type memberConsentRow struct {
+	MemberID  int64  `gorm:"primaryKey;autoIncrement:false"`
+	ConsentID string `gorm:"primaryKey;size:100"`
+	Text      string `gorm:"size:1000"`
+	Accepted  bool   `gorm:"not null"`
+	Required  bool   `gorm:"not null"`
+	At        time.Time
+}
+
+func (memberConsentRow) TableName() string { return "member_consents" }
+
 type saleRow struct {
 	ID             int64      `gorm:"primaryKey"`
 	POSID          string     `gorm:"size:64;not null;uniqueIndex:sales_pos_seq,priority:1;index:sales_pos_stage,priority:1"`

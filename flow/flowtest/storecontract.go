@@ -3,6 +3,7 @@ package flowtest
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -115,13 +116,18 @@ func contractClub(t *testing.T, db ContractStore) {
 		t.Fatalf("empty club: %v", err)
 	}
 	m := &flow.Member{MSISDN: "4791234567", Sub: "sub-kari", Name: "Kari Nordmann", GivenName: "Kari", Lang: "nb",
-		ConsentAt: c0, Scopes: []string{"openid", "name"}}
+		ConsentAt: c0, Scopes: []string{"openid", "name", "delegatedConsents"}, Consents: []flow.MemberConsent{
+			{ID: "sms-offers", Text: "Tilbud på SMS", At: c0},
+			{ID: "club-terms", Text: "Klubbens vilkår", Accepted: true, Required: true, At: c0},
+		}}
 	must(t, db.AddMember(ctx, m))
 	if m.ID == 0 {
 		t.Fatal("a member got no id")
 	}
-	// The same person with a new number keeps their record.
-	moved := &flow.Member{MSISDN: "4799999999", Sub: "sub-kari", Name: "Kari Nordmann", GivenName: "Kari", ConsentAt: c0}
+	// The same person with a new number keeps their record, and the
+	// consents they answered (Vipps sends the answers only the first time).
+	moved := &flow.Member{MSISDN: "4799999999", Sub: "sub-kari", Name: "Kari Nordmann", GivenName: "Kari", ConsentAt: c0,
+		Consents: []flow.MemberConsent{{ID: "sms-offers", Text: "Tilbud på SMS", Accepted: true, At: c0.Add(time.Hour)}}}
 	must(t, db.AddMember(ctx, moved))
 	if moved.ID != m.ID {
 		t.Errorf("a member with a new number got a new record: %d, was %d", moved.ID, m.ID)
@@ -129,6 +135,11 @@ func contractClub(t *testing.T, db ContractStore) {
 	got, err := db.MemberByMSISDN(ctx, "4799999999")
 	if err != nil || got.ID != m.ID || got.FirstName() != "Kari" || !got.ConsentAt.Equal(c0) {
 		t.Errorf("member by new number: %+v, %v", got, err)
+	}
+	if err == nil && (len(got.Consents) != 2 || got.Consents[0].ID != "club-terms" || !got.Consents[0].Required ||
+		!got.Consents[1].Accepted || !got.Consents[1].At.Equal(c0.Add(time.Hour)) ||
+		strings.Join(got.Accepted(), "|") != "Klubbens vilkår|Tilbud på SMS") {
+		t.Errorf("consents after a second enrolment: %+v", got.Consents)
 	}
 	if _, err := db.MemberByMSISDN(ctx, "4791234567"); !errors.Is(err, flow.ErrNoRecord) {
 		t.Errorf("the old number still finds the member: %v", err)

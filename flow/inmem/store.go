@@ -170,13 +170,24 @@ func (m *Store) upsertMemberLocked(mem *flow.Member) error {
 	}
 	c := *mem
 	c.Scopes = slices.Clone(mem.Scopes)
+	c.Consents = slices.Clone(mem.Consents)
 	if idx < 0 {
 		c.ID, c.CreatedAt = m.id(), m.now().UTC()
 		m.members = append(m.members, c)
 	} else {
-		c.ID, c.CreatedAt = m.members[idx].ID, m.members[idx].CreatedAt
+		old := m.members[idx]
+		c.ID, c.CreatedAt = old.ID, old.CreatedAt
+		// As the database: the balance changes only by increments, and
+		// consents answered before stay unless answered again.
+		c.Points = old.Points
+		for _, o := range old.Consents {
+			if !slices.ContainsFunc(c.Consents, func(n flow.MemberConsent) bool { return n.ID == o.ID }) {
+				c.Consents = append(c.Consents, o)
+			}
+		}
 		m.members[idx] = c
 	}
+	slices.SortFunc(m.membersConsents(c.ID), func(a, b flow.MemberConsent) int { return strings.Compare(a.ID, b.ID) })
 	mem.ID, mem.CreatedAt = c.ID, c.CreatedAt
 	return nil
 }
@@ -193,8 +204,19 @@ func (m *Store) MemberByMSISDN(_ context.Context, msisdn string) (*flow.Member, 
 	return nil, flow.ErrNoRecord
 }
 
+// membersConsents is the stored consents of member id, to sort in place.
+func (m *Store) membersConsents(id int64) []flow.MemberConsent {
+	for i := range m.members {
+		if m.members[i].ID == id {
+			return m.members[i].Consents
+		}
+	}
+	return nil
+}
+
 func cloneMember(x flow.Member) *flow.Member {
 	x.Scopes = slices.Clone(x.Scopes)
+	x.Consents = slices.Clone(x.Consents)
 	return &x
 }
 

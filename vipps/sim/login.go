@@ -42,9 +42,49 @@ type login struct {
 }
 
 type loginToken struct {
-	msisdn  string
-	scopes  []string
-	expires time.Time
+	msisdn   string
+	scopes   []string
+	expires  time.Time
+	consents map[string]any // the delegatedConsents claim, when answered with this login
+}
+
+// ConsentText is one marketing consent of the club and how the simulated
+// customer answers it (a required one is always accepted: the app does
+// not let the user go on otherwise).
+type ConsentText struct {
+	ID       string
+	Text     string
+	Required bool
+	Accept   bool
+}
+
+// DefaultConsents are the demo club's: its terms, offers by e-mail
+// (accepted) and by SMS (declined).
+func DefaultConsents() []ConsentText {
+	return []ConsentText{
+		{ID: "club-terms", Text: "Jeg godtar vilkårene for kundeklubben", Required: true, Accept: true},
+		{ID: "email-offers", Text: "Ja takk, send meg tilbud på e-post", Accept: true},
+		{ID: "sms-offers", Text: "Ja takk, send meg tilbud på SMS"},
+	}
+}
+
+// delegatedConsents is the claim for a user answering now, or nil when
+// the login did not ask or the user answered before.
+func (s *Sim) delegatedConsentsLocked(l *login, now time.Time) map[string]any {
+	if !slices.Contains(l.scopes, "delegatedConsents") || s.consented[l.msisdn] || len(s.cfg.Consents) == 0 {
+		return nil
+	}
+	s.consented[l.msisdn] = true
+	var cs []map[string]any
+	for _, c := range s.cfg.Consents {
+		cs = append(cs, map[string]any{"id": c.ID, "accepted": c.Required || c.Accept, "required": c.Required,
+			"textDisplayedToUser": c.Text})
+	}
+	return map[string]any{"language": "nb", "heading": s.cfg.ClubName, "termsDescription": "Vilkår for " + s.cfg.ClubName,
+		"confirmConsentButtonText": "Bli medlem", "timeOfConsent": now.UTC().Format(time.RFC3339),
+		"links": map[string]string{"termsLinkText": "Vilkår", "termsLinkUrl": "https://example.com/vilkar",
+			"privacyStatementLinkText": "Personvern", "privacyStatementLinkUrl": "https://example.com/personvern"},
+		"consents": cs}
 }
 
 type oauthError struct {
@@ -300,7 +340,8 @@ func (s *Sim) handleLoginToken(w http.ResponseWriter, r *http.Request) {
 	}
 	l.status = loginConsumed
 	tok := "ciba." + randomToken() + randomToken()
-	s.loginTok[tok] = &loginToken{msisdn: l.msisdn, scopes: l.scopes, expires: now.Add(loginTokenLifetime)}
+	s.loginTok[tok] = &loginToken{msisdn: l.msisdn, scopes: l.scopes, expires: now.Add(loginTokenLifetime),
+		consents: s.delegatedConsentsLocked(l, now)}
 	claims := map[string]any{"iss": externalBase(r) + "/access-management-1.0/access/", "sub": s.subject(l.msisdn),
 		"aud": []string{s.cfg.ClientID}, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "auth_time": now.Unix(),
 		"sid": randomUUID(), "amr": []string{"pwd"}}
@@ -370,6 +411,10 @@ func (s *Sim) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		case "nin":
 			if u.NIN != "" {
 				out["nin"] = u.NIN
+			}
+		case "delegatedConsents":
+			if lt.consents != nil {
+				out["delegatedConsents"] = lt.consents
 			}
 		case "address":
 			addr := map[string]string{"address_type": "home", "country": u.Country, "street_address": u.Street,

@@ -35,6 +35,10 @@ type Config struct {
 	Currency        string // the sales unit's market: NOK, DKK or EUR
 	MerchantName    string // shown on the customer's phone
 	ClubName        string // shown on the check-in screen
+	// Consents are the club's marketing consents as configured in the
+	// business portal, with the simulated customer's answer; asked when a
+	// login's scope has delegatedConsents. nil: DefaultConsents.
+	Consents []ConsentText
 
 	Auto      string        // customer answers automatically: "approve", "decline" or "none"
 	AutoDelay time.Duration // how long the customer takes to answer
@@ -94,6 +98,7 @@ func DefaultConfig() Config {
 		Currency:           "NOK",
 		MerchantName:       "Kasse Demo",
 		ClubName:           "Kasse Demo kundeklubb",
+		Consents:           DefaultConsents(),
 		Auto:               "none",
 		AutoDelay:          2 * time.Second,
 		TokenLifetime:      time.Hour,
@@ -180,13 +185,16 @@ type Sim struct {
 	logins   map[string]*login // by auth_req_id
 	codes    map[string]string // redirect-flow code → auth_req_id
 	loginTok map[string]*loginToken
-	receipts map[string]*storedReceipt // by orderId
-	hooks    []*registration
-	pushes   []*Push
-	seq      int
-	faults   *faultState
-	noPush   atomic.Bool // Config.NoPushMessage, changeable by SetPushMessage
-	watchers []func()
+	// consented: users who answered the marketing consents already; the
+	// answers are in userinfo only the first time (API.md §5.6).
+	consented map[string]bool
+	receipts  map[string]*storedReceipt // by orderId
+	hooks     []*registration
+	pushes    []*Push
+	seq       int
+	faults    *faultState
+	noPush    atomic.Bool // Config.NoPushMessage, changeable by SetPushMessage
+	watchers  []func()
 }
 
 // New builds a simulator. It starts no goroutines until Start or Run; used
@@ -218,7 +226,7 @@ func New(cfg Config) (*Sim, error) {
 		cfg: cfg, tokKey: tk, idKey: key, kid: "public:" + randomUUID(),
 		ctx: ctx, cancel: cancel,
 		payments: map[string]*payment{}, open: map[string]*payment{}, idem: map[string]idemEntry{}, rates: map[string][]time.Time{},
-		logins: map[string]*login{}, codes: map[string]string{}, loginTok: map[string]*loginToken{},
+		logins: map[string]*login{}, codes: map[string]string{}, loginTok: map[string]*loginToken{}, consented: map[string]bool{},
 		receipts: map[string]*storedReceipt{},
 	}
 	s.faults = newFaultState(cfg.Faults)

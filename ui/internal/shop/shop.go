@@ -27,6 +27,9 @@ type Customer struct {
 	GivenName string
 	Member    bool   // already in the club
 	Lang      string // preferred language on file ("" unknown)
+	// Consents are the club's marketing consents as they answer them in
+	// the app when enrolling.
+	Consents []flow.MemberConsent
 }
 
 // Options set the scene.
@@ -162,7 +165,7 @@ func (s *Shop) Answer(ctx context.Context, id string, approve bool) error {
 		}
 		c := s.customers[l.MSISDN]
 		s.Vipps.AnswerLogin(id, flow.MemberClaims{Sub: "sub-" + l.MSISDN, Name: c.Name, GivenName: c.GivenName,
-			Phone: l.MSISDN, Scopes: l.Scopes}, nil)
+			Phone: l.MSISDN, Scopes: l.Scopes, Consents: c.Consents}, nil)
 		return nil
 	}
 	for _, r := range s.Vipps.PendingPushes() {
