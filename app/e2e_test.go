@@ -313,19 +313,19 @@ func TestStoreNameReachesTheCustomersAppWhole(t *testing.T) {
 	} {
 		tl := startDemoTill(t, func(c *Config) { c.Store.Name = name })
 		ctx := t.Context()
-		if err := tl.Till.Scan(ctx, flow.Scan{Kind: flow.ScanProduct, Code: "7038800010014", Source: "cashier"}); err != nil {
+		if err := tl.till.Scan(ctx, flow.Scan{Kind: flow.ScanProduct, Code: "7038800010014", Source: "cashier"}); err != nil {
 			t.Fatal(err)
 		}
-		if err := tl.Till.Scan(ctx, flow.Scan{Kind: flow.ScanCustomerQR, Code: "https://qr.vipps.no/28/2/01/031/4798765432?v=1", Source: "customer"}); err != nil {
+		if err := tl.till.Scan(ctx, flow.Scan{Kind: flow.ScanCustomerQR, Code: "https://qr.vipps.no/28/2/01/031/4798765432?v=1", Source: "customer"}); err != nil {
 			t.Fatal(err)
 		}
 		waitFor(t, tl, "the customer", func(v flow.View) bool { return v.Customer != nil && v.Customer.MaskedPhone != "" })
-		if err := tl.Till.RequestPayment(ctx); err != nil {
+		if err := tl.till.RequestPayment(ctx); err != nil {
 			t.Fatal(err)
 		}
 		waitFor(t, tl, "paid", func(v flow.View) bool { return v.Stage == flow.StagePaid })
 		var got []string
-		for _, p := range tl.Sim.Pushes("4798765432") {
+		for _, p := range tl.sim.Pushes("4798765432") {
 			if p.Kind == sim.PushPayment {
 				got = append(got, p.Description)
 			}
