@@ -56,8 +56,8 @@ func Run(ctx context.Context, cfg *Config) error {
 		OnKey: wedge.key,
 		StoreOps: &ui.StoreOps{
 			Cashiers:    t.session,
-			Reports:     t.journal,
-			CanCloseDay: func() bool { return t.session.Require(flow.PermZReport) == nil },
+			Reports:     t.office,
+			CanCloseDay: t.office.CanCloseDay,
 			OnReport: func(ctx context.Context, r flow.Report) error {
 				err := t.printReport(ctx, r)
 				if errors.Is(err, errNoPrinter) {

@@ -42,7 +42,7 @@ func sqlitePath(cfg *Config) (string, error) {
 	if cfg.Database != "" {
 		return "", errPostgres
 	}
-	return filepath.Join(cfg.DataDir, "kasse.db"), nil
+	return DatabaseDSN(cfg), nil
 }
 
 // Backup copies the till's database to file, consistent while the till

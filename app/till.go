@@ -34,8 +34,9 @@ type Till struct {
 	sim          *sim.Sim // the built-in simulator; nil against Vipps
 	vipps        *vipps.Client
 	checkout     *flow.Checkout
-	journal      *flow.ElectronicJournal // the electronic journal (kassasystemforskriften)
-	session      *flow.CashierSession    // who is logged in at this till
+	office       *Office                 // reports, cashiers, exports: the same door as the command line's
+	journal      *flow.ElectronicJournal // the electronic journal (kassasystemforskriften); office's
+	session      *flow.CashierSession    // who is logged in at this till; office's
 	till         flow.Till               // what the cashier drives: the checkout, journaled, with training mode
 	training     *flow.TrainingTill      // switches Till to the training checkout
 	// trainingSim is the training checkout's own simulator, started the
@@ -72,8 +73,7 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 		}
 	}()
 
-	dsn := cfg.Database
-	if dsn == "" {
+	if cfg.Database == "" {
 		// One till per SQLite database: a second one would share its
 		// receipt numbers and journal chain. Released last, after the
 		// database is closed.
@@ -82,8 +82,8 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 			return nil, err
 		}
 		t.closers = append(t.closers, release)
-		dsn = filepath.Join(cfg.DataDir, "kasse.db")
 	}
+	dsn := DatabaseDSN(cfg)
 	if t.db, err = store.Open(dsn); err != nil {
 		return nil, &openDBError{dir: cfg.DataDir, err: err}
 	}
@@ -116,8 +116,8 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 	}
 	gw := newVippsGateway(t.vipps, cfg.Vipps.ClubName, cfg.Vipps.Currency)
 
-	t.journal = flow.NewElectronicJournal(t.db, cfg.Store.POSID, time.Local, nil)
-	t.journal.Log = log // a record that could not be written must be seen
+	t.office = newOffice(cfg, t.db, log)
+	t.journal, t.session = t.office.journal, t.office.session
 	// Sales and returns are signed for SAF-T with this till's own key,
 	// made on its first start; the key stays in the data directory.
 	signer, err := saft.OpenKeyRing(ctx, filepath.Join(cfg.DataDir, saft.KeysDirName), t.journal)
@@ -125,9 +125,6 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 		return nil, fmt.Errorf("SAF-T signing key: %w", err)
 	}
 	t.journal.Signer = signer
-	t.journal.Work = t.db // no Z report while a sale is open or a refund parked
-	t.session = flow.NewCashierSession(t.db, t.journal, nil)
-	t.session.Lockout = t.db // wrong PINs count across processes and restarts
 	if cfg.Demo {
 		if err := ensureDemoCashier(ctx, t.session); err != nil {
 			return nil, fmt.Errorf("creating the demo manager: %w", err)
@@ -356,8 +353,10 @@ func (t *Till) printReport(ctx context.Context, r flow.Report) error {
 	if !ok || t.cfg.Printer.Device == "" {
 		return errNoPrinter
 	}
-	width := t.cfg.Printer.Width
-	text := r.Text(flow.ReportHeading{ShopName: t.cfg.Store.Name, OrgNumber: t.cfg.Store.OrgNumber, Installation: t.installation, Location: time.Local}, width, "nb")
+	text, err := t.office.ReportText(ctx, r, "nb")
+	if err != nil {
+		return err
+	}
 	if err := tp.PrintText(ctx, text); err != nil {
 		t.log.Error("printing the report failed", "err", err)
 		return err
