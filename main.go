@@ -30,15 +30,10 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"github.com/kasse-pos/kasse/app"
-	"github.com/kasse-pos/kasse/app/saft"
-	"github.com/kasse-pos/kasse/app/store"
-	"github.com/kasse-pos/kasse/flow"
 )
 
 func main() {
@@ -162,14 +157,12 @@ func noArgs(args []string) error {
 }
 
 func tillCommand(fs *flag.FlagSet) runFunc {
-	cfg := app.DefaultConfig()
-	configFile := fs.String("config", "", "configuration file (default: config.json in the data directory)")
-	cfg.RegisterFlags(fs)
+	cfg, load := app.ConfigFlags(fs)
 	return func(ctx context.Context, args []string, out io.Writer) error {
 		if err := noArgs(args); err != nil {
 			return err
 		}
-		if err := cfg.Load(*configFile, fs); err != nil {
+		if err := load(); err != nil {
 			return app.RefuseStart(ctx, cfg, err)
 		}
 		return app.Run(ctx, cfg)
@@ -221,34 +214,21 @@ func flagsAfter(fs *flag.FlagSet, args []string, n int) ([]string, error) {
 	return append(args[:n:n], fs.Args()...), nil
 }
 
-// storeFlags are the flags of the commands that read the till's database;
-// only create may make a new SQLite database (the others would find it empty).
-func storeFlags(fs *flag.FlagSet, create bool) func() (*app.Config, *store.DB, error) {
-	cfg := app.DefaultConfig()
-	configFile := fs.String("config", "", "configuration file (default: config.json in the data directory)")
-	cfg.RegisterFlags(fs)
-	return func() (*app.Config, *store.DB, error) {
-		if err := cfg.Load(*configFile, fs); err != nil {
-			return nil, nil, err
+// officeFlags are the flags of the commands that open the till's
+// database for a back-office act; only create may make a new SQLite
+// database (the others would find it empty).
+func officeFlags(fs *flag.FlagSet, create bool) func() (*app.Office, error) {
+	cfg, load := app.ConfigFlags(fs)
+	return func() (*app.Office, error) {
+		if err := load(); err != nil {
+			return nil, err
 		}
-		dsn := cfg.Database
-		if dsn == "" {
-			dsn = filepath.Join(cfg.DataDir, "kasse.db")
-			if create {
-				if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-					return nil, nil, err
-				}
-			} else if _, err := os.Stat(dsn); err != nil {
-				return nil, nil, fmt.Errorf("no database at %s: %w", dsn, err)
-			}
-		}
-		db, err := store.Open(dsn)
-		return cfg, db, err
+		return app.OpenOffice(cfg, create)
 	}
 }
 
 func journalCommand(fs *flag.FlagSet) runFunc {
-	open := storeFlags(fs, false)
+	open := officeFlags(fs, false)
 	return func(ctx context.Context, args []string, out io.Writer) error {
 		args, err := flagsAfter(fs, args, 1)
 		if err != nil {
@@ -257,29 +237,25 @@ func journalCommand(fs *flag.FlagSet) runFunc {
 		if len(args) != 1 || args[0] != "verify" {
 			return usageError{"usage: kasse journal verify"}
 		}
-		_, db, err := open()
+		o, err := open()
 		if err != nil {
 			return err
 		}
-		defer db.Close()
-		n, err := flow.VerifyJournal(ctx, db)
+		defer o.Close()
+		n, tills, err := o.VerifyJournal(ctx)
 		if err != nil {
 			return err
 		}
-		heads, err := db.JournalHeads(ctx)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "OK: %d records in %d till journals\n", n, len(heads))
-		return nil
+		_, err = fmt.Fprintf(out, "OK: %d records in %d till journals\n", n, tills)
+		return err
 	}
 }
 
 func reportCommand(fs *flag.FlagSet) runFunc {
-	open := storeFlags(fs, false)
+	open := officeFlags(fs, false)
 	cashier := fs.Int64("cashier", 0, "id of the cashier taking the report (a manager for Z)")
 	pin := fs.String("pin", os.Getenv("KASSE_PIN"), "the cashier's PIN (default: $KASSE_PIN)")
-	lang := fs.String("report-lang", "nb", "language of the printed report: nb or en")
+	lang := fs.String("report-lang", "nb", "language of the printed report: nb, da, fi or en")
 	chain := fs.Bool("chain", false, "x only: an overview of every till on the (shared) database since its last Z")
 	return func(ctx context.Context, args []string, out io.Writer) error {
 		args, err := flagsAfter(fs, args, 1)
@@ -289,48 +265,40 @@ func reportCommand(fs *flag.FlagSet) runFunc {
 		if len(args) != 1 || (args[0] != "x" && args[0] != "z") || (*chain && args[0] != "x") {
 			return usageError{"usage: kasse report x|z [--cashier ID --pin PIN] | kasse report x --chain"}
 		}
-		cfg, db, err := open()
+		o, err := open()
 		if err != nil {
 			return err
 		}
-		defer db.Close()
+		defer o.Close()
 		if *chain {
-			return chainOverview(ctx, db, out, *lang)
+			return o.ChainOverview(ctx, out, *lang)
 		}
-		j := flow.NewElectronicJournal(db, cfg.Store.POSID, time.Local, nil)
-		j.Work = db
+		// The cashier logs in as at the till (journaled), and the report
+		// is taken through the same door as the window's Z button.
 		if *cashier != 0 || args[0] == "z" {
-			session := flow.NewCashierSession(db, nil, nil)
-			session.Lockout = db
-			c, err := session.Identify(ctx, *cashier, *pin)
-			if err == nil && args[0] == "z" && !c.Can(flow.PermZReport) {
-				err = flow.ErrNotAllowed
+			if _, err := o.Login(ctx, *cashier, *pin); err != nil {
+				return err
 			}
-			if err != nil {
-				return fmt.Errorf("cashier %d: %w", *cashier, err)
-			}
-			j.SetCashier(c)
 		}
-		var r flow.Report
+		take := o.XReport
 		if args[0] == "z" {
-			r, err = j.ZReport(ctx)
-		} else {
-			r, err = j.XReport(ctx)
+			take = o.ZReport
 		}
+		r, err := take(ctx)
 		if err != nil {
 			return err
 		}
-		inst, err := db.Installation(ctx)
+		text, err := o.ReportText(ctx, r, *lang)
 		if err != nil {
 			return err
 		}
-		_, err = io.WriteString(out, r.Text(flow.ReportHeading{ShopName: cfg.Store.Name, OrgNumber: cfg.Store.OrgNumber, Installation: inst, Location: time.Local}, cfg.Printer.Width, *lang))
+		_, err = io.WriteString(out, text)
 		return err
 	}
 }
 
 func saftCommand(fs *flag.FlagSet) runFunc {
-	open := storeFlags(fs, false)
+	open := officeFlags(fs, false)
 	from := fs.String("from", "", "first day, YYYY-MM-DD")
 	to := fs.String("to", "", "last day (included), YYYY-MM-DD")
 	output := fs.String("o", "", "the XML file to write")
@@ -343,24 +311,17 @@ func saftCommand(fs *flag.FlagSet) runFunc {
 		if err1 != nil || err2 != nil || *output == "" || last.Before(first) {
 			return usageError{"usage: kasse saft-export --from YYYY-MM-DD --to YYYY-MM-DD -o FILE.xml"}
 		}
-		cfg, db, err := open()
+		o, err := open()
 		if err != nil {
 			return err
 		}
-		defer db.Close()
-		opt := saft.Options{Shop: saft.Shop{OrgNumber: cfg.Store.OrgNumber, Name: cfg.Store.Name, Address: cfg.Store.Address, Currency: cfg.Vipps.Currency},
-			From: first, To: last.AddDate(0, 0, 1), Location: time.Local, Created: time.Now(), Software: app.Version}
-		n, err := saft.ExportFile(ctx, db, db, opt, *output)
+		defer o.Close()
+		n, err := o.ExportSAFT(ctx, first, last, *output)
 		if err != nil {
 			return err
 		}
-		// The export itself is a journaled event (13020).
-		j := flow.NewElectronicJournal(db, cfg.Store.POSID, time.Local, nil)
-		if err := j.RecordEvent(ctx, flow.JournalExport, 0, "", 0, fmt.Sprintf("SAF-T %s to %s, %d records", *from, *to, n)); err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "wrote %s: %d journal records from %s to %s\n", *output, n, *from, *to)
-		return nil
+		_, err = fmt.Fprintf(out, "wrote %s: %d journal records from %s to %s\n", *output, n, *from, *to)
+		return err
 	}
 }
 
@@ -368,9 +329,7 @@ func saftCommand(fs *flag.FlagSet) runFunc {
 // (creating the database on a new till). A file with any bad line imports
 // nothing; every bad line is listed.
 func importCatalogCommand(fs *flag.FlagSet) runFunc {
-	cfg := app.DefaultConfig()
-	configFile := fs.String("config", "", "configuration file (default: config.json in the data directory)")
-	cfg.RegisterFlags(fs)
+	open := officeFlags(fs, true)
 	return func(ctx context.Context, args []string, out io.Writer) error {
 		args, err := flagsAfter(fs, args, 1)
 		if err != nil {
@@ -379,49 +338,27 @@ func importCatalogCommand(fs *flag.FlagSet) runFunc {
 		if len(args) != 1 {
 			return usageError{"usage: kasse import-catalog FILE.csv"}
 		}
-		if err := cfg.Load(*configFile, fs); err != nil {
-			return err
-		}
 		f, err := os.Open(args[0])
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		dsn := cfg.Database
-		if dsn == "" {
-			if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-				return err
-			}
-			dsn = filepath.Join(cfg.DataDir, "kasse.db")
-		}
-		db, err := store.Open(dsn)
+		o, err := open()
 		if err != nil {
 			return err
 		}
-		defer db.Close()
-		ps, err := flow.ParseCatalogCSV(f)
+		defer o.Close()
+		n, changes, err := o.ImportCatalog(ctx, f)
 		if err != nil {
 			return fmt.Errorf("%s: %w", args[0], err)
 		}
-		// Price changes are journaled (13021) by the till that imports.
-		changes, err := flow.PriceChanges(ctx, db, ps)
-		if err != nil {
-			return err
-		}
-		if err := db.UpsertProducts(ctx, ps); err != nil {
-			return fmt.Errorf("storing the catalogue: %w", err)
-		}
-		j := flow.NewElectronicJournal(db, cfg.Store.POSID, time.Local, nil)
-		if err := j.RecordPriceChanges(ctx, changes); err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "imported %d products from %s (%d price changes journaled)\n", len(ps), args[0], len(changes))
-		return nil
+		_, err = fmt.Fprintf(out, "imported %d products from %s (%d price changes journaled)\n", n, args[0], changes)
+		return err
 	}
 }
 
 func cashierCommand(fs *flag.FlagSet) runFunc {
-	open := storeFlags(fs, true)
+	open := officeFlags(fs, true)
 	role := fs.String("role", "cashier", "role of the new cashier: cashier or manager")
 	pin := fs.String("pin", os.Getenv("KASSE_PIN"), "the new cashier's PIN, 4-8 digits (default: $KASSE_PIN)")
 	manager := fs.Int64("manager", 0, "id of the manager adding the cashier (not needed for the first)")
@@ -438,27 +375,26 @@ func cashierCommand(fs *flag.FlagSet) runFunc {
 		if len(args) == 0 || (args[0] != "list" && args[0] != "add") || (args[0] == "add") != (len(args) == 2) {
 			return usageError{"usage: kasse cashier list | kasse cashier add NAME --role cashier|manager --pin PIN [--manager ID --manager-pin PIN]"}
 		}
-		_, db, err := open()
+		o, err := open()
 		if err != nil {
 			return err
 		}
-		defer db.Close()
-		session := flow.NewCashierSession(db, nil, nil)
-		session.Lockout = db
+		defer o.Close()
 		if args[0] == "add" {
+			// The manager logs in as at the till (journaled).
 			if *manager != 0 {
-				if _, err := session.Login(ctx, *manager, *managerPIN); err != nil {
-					return fmt.Errorf("manager %d: %w", *manager, err)
+				if _, err := o.Login(ctx, *manager, *managerPIN); err != nil {
+					return err
 				}
 			}
-			c, err := session.AddCashier(ctx, args[1], flow.Role(*role), *pin)
+			c, err := o.AddCashier(ctx, args[1], *role, *pin)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "added %s (id %d, %s)\n", c.Name, c.ID, c.Role)
-			return nil
+			_, err = fmt.Fprintf(out, "added %s (id %d, %s)\n", c.Name, c.ID, c.Role)
+			return err
 		}
-		list, err := db.Cashiers(ctx)
+		list, err := o.Cashiers(ctx)
 		if err != nil {
 			return err
 		}
@@ -476,16 +412,14 @@ func cashierCommand(fs *flag.FlagSet) runFunc {
 // driveCommand runs scripted sales through the checkout without windows:
 // what `make chaos` kills and restarts.
 func driveCommand(fs *flag.FlagSet) runFunc {
-	cfg := app.DefaultConfig()
-	configFile := fs.String("config", "", "configuration file (default: config.json in the data directory)")
-	cfg.RegisterFlags(fs)
+	cfg, load := app.ConfigFlags(fs)
 	opt := app.DefaultDriveOptions()
 	opt.RegisterFlags(fs)
 	return func(ctx context.Context, args []string, out io.Writer) error {
 		if err := noArgs(args); err != nil {
 			return err
 		}
-		if err := cfg.Load(*configFile, fs); err != nil {
+		if err := load(); err != nil {
 			return err
 		}
 		return app.RunDrive(ctx, cfg, opt, out)
@@ -502,34 +436,6 @@ func hubCommand(fs *flag.FlagSet) runFunc {
 		log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 		return app.RunHub(ctx, cfg, log)
 	}
-}
-
-// chainOverview prints every till's open period (since its last Z) and the
-// chain's totals: an overview for the office, not a till's X report (it is
-// not journaled).
-func chainOverview(ctx context.Context, db *store.DB, out io.Writer, lang string) error {
-	heads, err := db.JournalHeads(ctx)
-	if err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "till\tsales\tamount\treturns\tnet\t")
-	var sales, returns flow.Tally
-	var net flow.Money
-	for _, h := range heads {
-		r, err := flow.NewElectronicJournal(db, h.TillID, time.Local, nil).PeekReport(ctx, flow.ReportX)
-		if err != nil {
-			return fmt.Errorf("till %s: %w", h.TillID, err)
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t\n", h.TillID, r.Sales.Count, flow.FormatAmount(r.Sales.Amount, lang),
-			flow.FormatAmount(r.Returns.Amount, lang), flow.FormatAmount(r.Net, lang))
-		sales.Count, sales.Amount = sales.Count+r.Sales.Count, sales.Amount+r.Sales.Amount
-		returns.Count, returns.Amount = returns.Count+r.Returns.Count, returns.Amount+r.Returns.Amount
-		net += r.Net
-	}
-	fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t\n", "all", sales.Count, flow.FormatAmount(sales.Amount, lang),
-		flow.FormatAmount(returns.Amount, lang), flow.FormatAmount(net, lang))
-	return tw.Flush()
 }
 
 // logsCommand says where the till's log is, or prints its end.
@@ -551,9 +457,7 @@ func logsCommand(fs *flag.FlagSet) runFunc {
 }
 
 func backupCommand(fs *flag.FlagSet) runFunc {
-	cfg := app.DefaultConfig()
-	configFile := fs.String("config", "", "configuration file (default: config.json in the data directory)")
-	cfg.RegisterFlags(fs)
+	cfg, load := app.ConfigFlags(fs)
 	return func(ctx context.Context, args []string, out io.Writer) error {
 		args, err := flagsAfter(fs, args, 1)
 		if err != nil {
@@ -562,7 +466,7 @@ func backupCommand(fs *flag.FlagSet) runFunc {
 		if len(args) != 1 {
 			return usageError{"usage: kasse backup FILE"}
 		}
-		if err := cfg.Load(*configFile, fs); err != nil {
+		if err := load(); err != nil {
 			return err
 		}
 		if err := app.Backup(ctx, cfg, args[0]); err != nil {
@@ -574,9 +478,7 @@ func backupCommand(fs *flag.FlagSet) runFunc {
 }
 
 func restoreCommand(fs *flag.FlagSet) runFunc {
-	cfg := app.DefaultConfig()
-	configFile := fs.String("config", "", "configuration file (default: config.json in the data directory)")
-	cfg.RegisterFlags(fs)
+	cfg, load := app.ConfigFlags(fs)
 	force := fs.Bool("force", false, "restore a backup made by another installation (this till takes over its data)")
 	return func(ctx context.Context, args []string, out io.Writer) error {
 		args, err := flagsAfter(fs, args, 1)
@@ -586,7 +488,7 @@ func restoreCommand(fs *flag.FlagSet) runFunc {
 		if len(args) != 1 {
 			return usageError{"usage: kasse restore FILE [--force]"}
 		}
-		if err := cfg.Load(*configFile, fs); err != nil {
+		if err := load(); err != nil {
 			return err
 		}
 		res, err := app.Restore(ctx, cfg, args[0], *force)

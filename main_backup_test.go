@@ -34,10 +34,10 @@ func TestBackupDuringAnOpenSaleRestores(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	must(tl.Till.Scan(ctx, flow.Scan{Kind: flow.ScanProduct, Code: "7038800010014", Source: "cashier"}))
-	must(tl.Till.Scan(ctx, flow.Scan{Kind: flow.ScanCustomerQR, Code: "https://qr.vipps.no/28/2/01/031/4798765432?v=1", Source: "customer"}))
+	must(tl.Front().Scan(ctx, flow.Scan{Kind: flow.ScanProduct, Code: "7038800010014", Source: "cashier"}))
+	must(tl.Front().Scan(ctx, flow.Scan{Kind: flow.ScanCustomerQR, Code: "https://qr.vipps.no/28/2/01/031/4798765432?v=1", Source: "customer"}))
 	view := waitView(t, tl, func(v flow.View) bool { return v.Customer != nil && v.Customer.MaskedPhone != "" })
-	must(tl.Till.RequestPayment(ctx))
+	must(tl.Front().RequestPayment(ctx))
 	view = waitView(t, tl, func(v flow.View) bool {
 		return v.Stage == flow.StagePaying && v.Payment != nil && v.Payment.Reference != ""
 	})
@@ -50,10 +50,10 @@ func TestBackupDuringAnOpenSaleRestores(t *testing.T) {
 		t.Fatalf("backup file: %v, %v (want mode 600)", fi, err)
 	}
 	// The till goes on: the sale is paid after the backup was taken.
-	if p := tl.Sim.Pushes(""); len(p) == 0 {
+	if p := tl.Sim().Pushes(""); len(p) == 0 {
 		t.Fatal("no payment request on the customer's phone")
 	} else {
-		must(tl.Sim.Answer(p[len(p)-1].ID, true))
+		must(tl.Sim().Answer(p[len(p)-1].ID, true))
 	}
 	waitView(t, tl, func(v flow.View) bool { return v.Stage == flow.StagePaid })
 	tl.Close()
@@ -175,11 +175,11 @@ func waitView(t *testing.T, tl *app.Till, ok func(flow.View) bool) flow.View {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		if v := tl.Checkout.View(); ok(v) {
+		if v := tl.Checkout().View(); ok(v) {
 			return v
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("timed out; view: %+v", tl.Checkout.View())
+	t.Fatalf("timed out; view: %+v", tl.Checkout().View())
 	return flow.View{}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,6 +61,11 @@ func TestJournalReportAndSAFTCommands(t *testing.T) {
 	if code, _, errs := kasse("report", "z", "--cashier", "1", "--pin", "1234"); code != 1 || !strings.Contains(errs, "already") {
 		t.Fatalf("second Z: %d %q", code, errs)
 	}
+	// The manager identifying at the command line is journaled as at the
+	// till: logged in, the Z under their name, logged out.
+	if got := journalTrail(t, dir); !strings.Contains(got, "login:1 z-report:1 logout:1") {
+		t.Errorf("journal after the Z: %s; want the manager's login, Z and logout", got)
+	}
 	today := time.Now().Format(time.DateOnly)
 	file := filepath.Join(dir, "saft.xml")
 	if code, out, errs := kasse("saft-export", "--from", today, "--to", today, "-o", file); code != 0 || !strings.Contains(out, "wrote") {
@@ -84,6 +90,25 @@ func TestJournalReportAndSAFTCommands(t *testing.T) {
 	}
 }
 
+// journalTrail is pos1's journal as "event:cashier" words, oldest first.
+func journalTrail(t *testing.T, dir string) string {
+	t.Helper()
+	db, err := store.Open(filepath.Join(dir, "kasse.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	recs, err := db.JournalRecords(context.Background(), flow.JournalQuery{TillID: "pos1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var words []string
+	for _, r := range recs {
+		words = append(words, fmt.Sprintf("%s:%d", r.Event, r.CashierID))
+	}
+	return strings.Join(words, " ")
+}
+
 func TestCashierCommand(t *testing.T) {
 	t.Setenv("KASSE_VIPPS_CLIENT_SECRET", "")
 	t.Setenv("KASSE_PIN", "")
@@ -104,6 +129,9 @@ func TestCashierCommand(t *testing.T) {
 	}
 	if code, out, errs := kasse("cashier", "add", "Kari", "--pin", "5678", "--manager", "1", "--manager-pin", "1234"); code != 0 || !strings.Contains(out, "cashier") {
 		t.Fatalf("second cashier: %d %q %q", code, out, errs)
+	}
+	if got := journalTrail(t, dir); !strings.Contains(got, "login:1 logout:1") {
+		t.Errorf("journal after adding a cashier: %s; want the manager's login and logout", got)
 	}
 	if code, out, _ := kasse("cashier", "list"); code != 0 || !strings.Contains(out, "Kari") || !strings.Contains(out, "Ola Nordmann") {
 		t.Fatalf("list: %d %q", code, out)

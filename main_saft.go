@@ -1,17 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"time"
 
-	"github.com/kasse-pos/kasse/app/saft"
-	"github.com/kasse-pos/kasse/flow"
+	"github.com/kasse-pos/kasse/app"
 )
 
 // interleaved parses flags given anywhere among the words of args
@@ -33,7 +29,7 @@ func interleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 // saftKeysCommand: the public keys of every till for an auditor, or a new
 // key version for this till.
 func saftKeysCommand(fs *flag.FlagSet) runFunc {
-	open := storeFlags(fs, false)
+	open := officeFlags(fs, false)
 	till := fs.String("till", "", "only this till's keys (export; default every till)")
 	return func(ctx context.Context, args []string, out io.Writer) error {
 		args, err := interleaved(fs, args)
@@ -43,28 +39,25 @@ func saftKeysCommand(fs *flag.FlagSet) runFunc {
 		if len(args) != 1 || (args[0] != "export" && args[0] != "rotate") {
 			return usageError{"usage: kasse saft-keys export [--till ID] | kasse saft-keys rotate"}
 		}
-		cfg, db, err := open()
+		o, err := open()
 		if err != nil {
 			return err
 		}
-		defer db.Close()
+		defer o.Close()
 		if args[0] == "rotate" {
-			j := flow.NewElectronicJournal(db, cfg.Store.POSID, time.Local, nil)
-			ring, err := saft.RotateKey(ctx, filepath.Join(cfg.DataDir, saft.KeysDirName), j)
+			// The public key follows the line, so a pipe into a file gets both.
+			var pem bytes.Buffer
+			till, version, err := o.RotateKey(ctx, &pem)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "till %s: new signing key version %s; the till signs with it from its next start\n", ring.TillID, ring.Version)
-			return saft.WritePublicKeys(out, []saft.PublicKey{ring.PublicKey()})
-		}
-		keys, err := saft.JournaledKeys(ctx, db, *till)
-		if err != nil {
+			if _, err := fmt.Fprintf(out, "till %s: new signing key version %s; the till signs with it from its next start\n", till, version); err != nil {
+				return err
+			}
+			_, err = out.Write(pem.Bytes())
 			return err
 		}
-		if len(keys) == 0 {
-			return errors.New("no signing keys in the journal yet: a till makes its key on its first start")
-		}
-		return saft.WritePublicKeys(out, keys)
+		return o.PublicKeys(ctx, *till, out)
 	}
 }
 
@@ -81,35 +74,6 @@ func saftVerifyCommand(fs *flag.FlagSet) runFunc {
 		if len(files) == 0 || *key == "" {
 			return usageError{"usage: kasse saft-verify FILE.xml [FILE.xml …] --key public.pem [--continues]"}
 		}
-		pemData, err := os.ReadFile(*key)
-		if err != nil {
-			return err
-		}
-		keys, err := saft.ParsePublicKeys(pemData)
-		if err != nil {
-			return fmt.Errorf("%s: %w", *key, err)
-		}
-		var readers []io.Reader
-		for _, f := range files {
-			fh, err := os.Open(f)
-			if err != nil {
-				return err
-			}
-			defer fh.Close()
-			readers = append(readers, fh)
-		}
-		res, err := saft.VerifySignatures(readers, keys, saft.VerifyOptions{Continues: *continues})
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "OK: %d signatures verified in %d registers", res.Verified, res.Registers)
-		if res.Unsigned > 0 {
-			fmt.Fprintf(out, "; %d transactions from before signing began carry the journal hash instead", res.Unsigned)
-		}
-		fmt.Fprintln(out)
-		for _, c := range res.Continued {
-			fmt.Fprintf(out, "not checked: %s follows a transaction before these files\n", c)
-		}
-		return nil
+		return app.VerifySAFT(files, *key, *continues, out)
 	}
 }

@@ -42,7 +42,7 @@ func Run(ctx context.Context, cfg *Config) error {
 	a := fyneapp.NewWithID(AppID)
 	wedge := newWedgeFeeder(ctx, t)
 	opt := ui.Options{
-		Till:      t.Till,
+		Till:      t.till,
 		StoreName: cfg.Store.Name,
 		Lang:      cfg.Lang,
 		Brand:     func(at time.Time) ui.Brand { return brandToday(cfg, at) },
@@ -55,9 +55,9 @@ func Run(ctx context.Context, cfg *Config) error {
 		},
 		OnKey: wedge.key,
 		StoreOps: &ui.StoreOps{
-			Cashiers:    t.Session,
-			Reports:     t.Journal,
-			CanCloseDay: func() bool { return t.Session.Require(flow.PermZReport) == nil },
+			Cashiers:    t.session,
+			Reports:     t.office,
+			CanCloseDay: t.office.CanCloseDay,
 			OnReport: func(ctx context.Context, r flow.Report) error {
 				err := t.printReport(ctx, r)
 				if errors.Is(err, errNoPrinter) {
@@ -65,11 +65,11 @@ func Run(ctx context.Context, cfg *Config) error {
 				}
 				return err
 			},
-			SetTraining: t.Training.SetTraining,
+			SetTraining: t.training.SetTraining,
 		},
 	}
-	if cfg.Demo && t.Sim != nil {
-		opt.Phone = simPhone{t.Sim}
+	if cfg.Demo && t.sim != nil {
+		opt.Phone = simPhone{t.sim}
 	}
 	settings, err := NewSettingsManager(cfg.DataDir, "")
 	if err != nil {
@@ -77,7 +77,7 @@ func Run(ctx context.Context, cfg *Config) error {
 	}
 	opt.OnSettings = func(fyne.Window) { ui.ShowSettingsWindow(a, settings) }
 	// At the windows a cashier must be logged in before anything is scanned.
-	t.Checkout.RequireCashier(func() bool { _, ok := t.Session.Current(); return ok })
+	t.checkout.RequireCashier(func() bool { _, ok := t.session.Current(); return ok })
 	windows := ui.New(a, opt)
 	firstRun := settings.FirstRun() && !cfg.Demo
 	if cfg.Kiosk && !firstRun {

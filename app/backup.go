@@ -42,7 +42,7 @@ func sqlitePath(cfg *Config) (string, error) {
 	if cfg.Database != "" {
 		return "", errPostgres
 	}
-	return filepath.Join(cfg.DataDir, "kasse.db"), nil
+	return DatabaseDSN(cfg), nil
 }
 
 // Backup copies the till's database to file, consistent while the till
@@ -198,10 +198,10 @@ type autoBackup struct {
 const backupPrefix, backupSuffix = "kasse-", ".db"
 
 func (t *Till) startAutoBackup(ctx context.Context) {
-	if t.Cfg.Database != "" || t.Cfg.Backup.keep() < 0 {
+	if t.cfg.Database != "" || t.cfg.Backup.keep() < 0 {
 		return
 	}
-	a := &autoBackup{db: t.DB, dir: BackupDir(t.Cfg.DataDir), keep: t.Cfg.Backup.keep(), log: t.Log, now: time.Now, every: time.Hour}
+	a := &autoBackup{db: t.db, dir: BackupDir(t.cfg.DataDir), keep: t.cfg.Backup.keep(), log: t.log, now: time.Now, every: time.Hour}
 	var wg sync.WaitGroup
 	wg.Go(func() { a.run(ctx) })
 	// Close waits: the database is closed after this, and a half-written

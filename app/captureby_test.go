@@ -38,14 +38,14 @@ func TestACaptureNearItsDeadlineIsOnTheProblemsList(t *testing.T) {
 	t.Cleanup(tl.Close)
 	ctx := t.Context()
 
-	if err := tl.Till.Scan(ctx, flow.Scan{Kind: flow.ScanProduct, Code: "7038800010014", Source: "cashier"}); err != nil {
+	if err := tl.till.Scan(ctx, flow.Scan{Kind: flow.ScanProduct, Code: "7038800010014", Source: "cashier"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := tl.Till.Scan(ctx, flow.Scan{Kind: flow.ScanCustomerQR, Code: "https://qr.vipps.no/28/2/01/031/4798765432?v=1", Source: "customer"}); err != nil {
+	if err := tl.till.Scan(ctx, flow.Scan{Kind: flow.ScanCustomerQR, Code: "https://qr.vipps.no/28/2/01/031/4798765432?v=1", Source: "customer"}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, tl, "the customer", func(v flow.View) bool { return v.Customer != nil && v.Customer.MaskedPhone != "" })
-	if err := tl.Till.RequestPayment(ctx); err != nil {
+	if err := tl.till.RequestPayment(ctx); err != nil {
 		t.Fatal(err)
 	}
 	paid := waitFor(t, tl, "paid", func(v flow.View) bool { return v.Stage == flow.StagePaid })
@@ -53,7 +53,7 @@ func TestACaptureNearItsDeadlineIsOnTheProblemsList(t *testing.T) {
 	var warned flow.ParkedJob
 	deadline := time.Now().Add(30 * time.Second)
 	for warned.ID == 0 && time.Now().Before(deadline) {
-		jobs, err := tl.Checkout.ParkedJobs(ctx)
+		jobs, err := tl.checkout.ParkedJobs(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,14 +72,14 @@ func TestACaptureNearItsDeadlineIsOnTheProblemsList(t *testing.T) {
 	}
 
 	s.SetFaults(sim.Faults{})
-	if err := tl.Checkout.RetryParked(ctx, warned.ID); err != nil {
+	if err := tl.checkout.RetryParked(ctx, warned.ID); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, tl, "settled", func(v flow.View) bool { return v.Settlement == flow.SettlementDone })
 	if e, _ := s.LedgerFor(paid.Payment.Reference); e.Captures != 1 || e.Captured != int64(paid.Total) {
 		t.Errorf("Vipps' record: %+v, want one full capture", e)
 	}
-	if jobs, _ := tl.Checkout.ParkedJobs(ctx); len(jobs) != 0 {
+	if jobs, _ := tl.checkout.ParkedJobs(ctx); len(jobs) != 0 {
 		t.Errorf("after the capture the Problems list still has %+v", jobs)
 	}
 }

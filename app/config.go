@@ -371,3 +371,14 @@ func (c *Config) LoginScopes() []string {
 	}
 	return scopes
 }
+
+// ConfigFlags registers --config and the configuration's flags on fs, the
+// one prologue of every command that runs a till or opens its database.
+// load, called once fs has parsed, merges the file, the environment and
+// the flags given (Load).
+func ConfigFlags(fs *flag.FlagSet) (cfg *Config, load func() error) {
+	cfg = DefaultConfig()
+	file := fs.String("config", "", "configuration file (default: config.json in the data directory)")
+	cfg.RegisterFlags(fs)
+	return cfg, func() error { return cfg.Load(*file, fs) }
+}

@@ -29,7 +29,7 @@ func startDemoTill(t *testing.T, configure ...func(*Config)) *Till {
 		t.Fatal(err)
 	}
 	t.Cleanup(tl.Close)
-	if err := tl.Sim.SetAuto("approve", 50*time.Millisecond); err != nil {
+	if err := tl.sim.SetAuto("approve", 50*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
 	return tl
@@ -41,19 +41,19 @@ func waitFor(t *testing.T, tl *Till, what string, ok func(flow.View) bool) flow.
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		if v := tl.Checkout.View(); ok(v) {
+		if v := tl.checkout.View(); ok(v) {
 			return v
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("timed out waiting for %s; view: %+v", what, tl.Checkout.View())
+	t.Fatalf("timed out waiting for %s; view: %+v", what, tl.checkout.View())
 	return flow.View{}
 }
 
 func TestEndToEndSalesAgainstTheSimulator(t *testing.T) {
 	tl := startDemoTill(t)
 	ctx := t.Context()
-	till := tl.Till
+	till := tl.till
 
 	// A non-member pays by push.
 	if err := till.Scan(ctx, flow.Scan{Kind: flow.ScanProduct, Code: "7038800010014", Source: "cashier"}); err != nil {
@@ -105,7 +105,7 @@ func TestEndToEndSalesAgainstTheSimulator(t *testing.T) {
 	}
 
 	// The database agrees with the screens …
-	member, err := tl.DB.MemberByMSISDN(ctx, "4791234567")
+	member, err := tl.db.MemberByMSISDN(ctx, "4791234567")
 	if err != nil || member == nil || member.Sub == "" || member.Email == "" {
 		t.Fatalf("Kari's member record: %+v, %v", member, err)
 	}
@@ -113,7 +113,7 @@ func TestEndToEndSalesAgainstTheSimulator(t *testing.T) {
 		t.Errorf("Kari's consents: %+v (want three answers, SMS offers declined)", member.Consents)
 	}
 	for _, v := range []flow.View{first, second} {
-		s, err := tl.DB.Sale(ctx, v.SaleID)
+		s, err := tl.db.Sale(ctx, v.SaleID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,15 +124,15 @@ func TestEndToEndSalesAgainstTheSimulator(t *testing.T) {
 			t.Errorf("sale %d: the member is not linked in the database", s.ID)
 		}
 		// … and so does Vipps: captured once, in full, with one receipt.
-		e, ok := tl.Sim.LedgerFor(v.Payment.Reference)
+		e, ok := tl.sim.LedgerFor(v.Payment.Reference)
 		if !ok || e.Captures != 1 || e.Captured != int64(v.Total) || e.ReceiptsAttached != 1 {
 			t.Errorf("Vipps' record of %s: %+v (want one full capture of %d and one receipt)", v.Payment.Reference, e, v.Total)
 		}
 	}
-	if n := len(tl.Sim.Ledger()); n != 2 {
+	if n := len(tl.sim.Ledger()); n != 2 {
 		t.Errorf("Vipps saw %d payments, want 2", n)
 	}
-	if s := tl.Webhooks.Stats(); s.Accepted == 0 || s.Forged+s.Tampered+s.Stale != 0 {
+	if s := tl.webhooks.Stats(); s.Accepted == 0 || s.Forged+s.Tampered+s.Stale != 0 {
 		t.Errorf("webhooks: %+v; the simulator's signed deliveries should all be accepted", s)
 	}
 }
@@ -148,11 +148,11 @@ func TestEndToEndSalesInDenmarkAndFinland(t *testing.T) {
 		t.Run(tc.currency, func(t *testing.T) {
 			tl := startDemoTill(t, func(c *Config) { c.Vipps.Currency = tc.currency })
 			ctx := t.Context()
-			cs, _ := tl.Session.Cashiers(ctx)
-			if _, err := tl.Session.Login(ctx, cs[0].ID, DemoManagerPIN); err != nil { // a refund needs a manager
+			cs, _ := tl.session.Cashiers(ctx)
+			if _, err := tl.session.Login(ctx, cs[0].ID, DemoManagerPIN); err != nil { // a refund needs a manager
 				t.Fatal(err)
 			}
-			till := tl.Till
+			till := tl.till
 			if err := till.Scan(ctx, flow.Scan{Kind: flow.ScanProduct, Code: "7038800010014", Source: "cashier"}); err != nil {
 				t.Fatal(err)
 			}
@@ -174,7 +174,7 @@ func TestEndToEndSalesInDenmarkAndFinland(t *testing.T) {
 			}
 			deadline := time.Now().Add(30 * time.Second)
 			for {
-				e, ok := tl.Sim.LedgerFor(paid.Payment.Reference)
+				e, ok := tl.sim.LedgerFor(paid.Payment.Reference)
 				if ok && e.Refunded == int64(paid.Total) {
 					if e.Currency != tc.currency || e.Captures != 1 || e.Captured != int64(paid.Total) || e.ReceiptsAttached != 1 {
 						t.Errorf("Vipps' record: %+v (want one full capture in %s and one receipt)", e, tc.currency)
@@ -186,7 +186,7 @@ func TestEndToEndSalesInDenmarkAndFinland(t *testing.T) {
 				}
 				time.Sleep(20 * time.Millisecond)
 			}
-			s, err := tl.DB.Sale(ctx, paid.SaleID)
+			s, err := tl.db.Sale(ctx, paid.SaleID)
 			if err != nil || s.Currency != tc.currency || s.Customer.MSISDN != tc.msisdn {
 				t.Fatalf("sale in the database: %+v, %v", s, err)
 			}
@@ -200,7 +200,7 @@ func TestEndToEndSalesInDenmarkAndFinland(t *testing.T) {
 func TestAgeLimitedGoodsAskVippsForTheCustomersAge(t *testing.T) {
 	tl := startDemoTill(t)
 	ctx := t.Context()
-	till := tl.Till
+	till := tl.till
 	if err := till.Scan(ctx, flow.Scan{Kind: flow.ScanProduct, Code: "7038800019017", Source: "cashier"}); err != nil { // Pils 0,5 l, 18
 		t.Fatal(err)
 	}
@@ -231,7 +231,7 @@ func TestAgeLimitedGoodsAskVippsForTheCustomersAge(t *testing.T) {
 	if paid.SaleID != refused.SaleID {
 		t.Errorf("paid sale %d, want the refused sale %d", paid.SaleID, refused.SaleID)
 	}
-	s, err := tl.DB.Sale(ctx, paid.SaleID)
+	s, err := tl.db.Sale(ctx, paid.SaleID)
 	if err != nil || len(s.Lines) != 1 || s.Lines[0].MinimumAge != 18 {
 		t.Fatalf("the sale in the database keeps the age limit: %+v, %v", s, err)
 	}
@@ -247,9 +247,9 @@ func TestSalesUnitWithoutPushPaysByQR(t *testing.T) {
 		t.Fatal(err)
 	}
 	tl := startDemoTill(t, func(c *Config) { c.File = file })
-	tl.Sim.SetPushMessage(false)
+	tl.sim.SetPushMessage(false)
 	ctx := t.Context()
-	till := tl.Till
+	till := tl.till
 	payByQR := func(what string, wantNotice bool) flow.View {
 		t.Helper()
 		if err := till.Scan(ctx, flow.Scan{Kind: flow.ScanProduct, Code: "7038800010014", Source: "cashier"}); err != nil {
@@ -270,7 +270,7 @@ func TestSalesUnitWithoutPushPaysByQR(t *testing.T) {
 		if got := v.Notice != nil && v.Notice.Key == "payment.push_not_enabled"; got != wantNotice {
 			t.Errorf("%s: notice %+v, want the push notice: %v", what, v.Notice, wantNotice)
 		}
-		if err := tl.Vipps.ForceApprove(ctx, v.Payment.Reference, "4798765432"); err != nil { // the customer scans the code
+		if err := tl.vipps.ForceApprove(ctx, v.Payment.Reference, "4798765432"); err != nil { // the customer scans the code
 			t.Fatal(err)
 		}
 		return waitFor(t, tl, what+": paid", func(p flow.View) bool {
@@ -278,7 +278,7 @@ func TestSalesUnitWithoutPushPaysByQR(t *testing.T) {
 		})
 	}
 	first := payByQR("the first sale", true)
-	s, err := tl.DB.Sale(ctx, first.SaleID)
+	s, err := tl.db.Sale(ctx, first.SaleID)
 	if err != nil || s.Attempt != 2 {
 		t.Errorf("first sale: attempt %d (want the refused push, then the QR), %v", s.Attempt, err)
 	}
@@ -296,13 +296,13 @@ func TestSalesUnitWithoutPushPaysByQR(t *testing.T) {
 	// Started again with that setting, the till asks by QR from the start,
 	// without a customer, and says nothing about push.
 	again := startDemoTill(t, func(c *Config) { c.Vipps.PushDisabled = saved.Vipps.PushDisabled })
-	if err := again.Till.Scan(ctx, flow.Scan{Kind: flow.ScanProduct, Code: "7038800010014", Source: "cashier"}); err != nil {
+	if err := again.till.Scan(ctx, flow.Scan{Kind: flow.ScanProduct, Code: "7038800010014", Source: "cashier"}); err != nil {
 		t.Fatal(err)
 	}
 	if v := waitFor(t, again, "the line", func(v flow.View) bool { return len(v.Lines) == 1 }); !v.CanRequestPayment {
 		t.Error("with push off, a payment can be requested without a customer (by QR)")
 	}
-	if err := again.Till.RequestPayment(ctx); err != nil {
+	if err := again.till.RequestPayment(ctx); err != nil {
 		t.Fatal(err)
 	}
 	v := waitFor(t, again, "the QR code", func(v flow.View) bool { return v.Payment != nil && v.Payment.QR != "" })
@@ -321,19 +321,19 @@ func TestStoreNameReachesTheCustomersAppWhole(t *testing.T) {
 	} {
 		tl := startDemoTill(t, func(c *Config) { c.Store.Name = name })
 		ctx := t.Context()
-		if err := tl.Till.Scan(ctx, flow.Scan{Kind: flow.ScanProduct, Code: "7038800010014", Source: "cashier"}); err != nil {
+		if err := tl.till.Scan(ctx, flow.Scan{Kind: flow.ScanProduct, Code: "7038800010014", Source: "cashier"}); err != nil {
 			t.Fatal(err)
 		}
-		if err := tl.Till.Scan(ctx, flow.Scan{Kind: flow.ScanCustomerQR, Code: "https://qr.vipps.no/28/2/01/031/4798765432?v=1", Source: "customer"}); err != nil {
+		if err := tl.till.Scan(ctx, flow.Scan{Kind: flow.ScanCustomerQR, Code: "https://qr.vipps.no/28/2/01/031/4798765432?v=1", Source: "customer"}); err != nil {
 			t.Fatal(err)
 		}
 		waitFor(t, tl, "the customer", func(v flow.View) bool { return v.Customer != nil && v.Customer.MaskedPhone != "" })
-		if err := tl.Till.RequestPayment(ctx); err != nil {
+		if err := tl.till.RequestPayment(ctx); err != nil {
 			t.Fatal(err)
 		}
 		waitFor(t, tl, "paid", func(v flow.View) bool { return v.Stage == flow.StagePaid })
 		var got []string
-		for _, p := range tl.Sim.Pushes("4798765432") {
+		for _, p := range tl.sim.Pushes("4798765432") {
 			if p.Kind == sim.PushPayment {
 				got = append(got, p.Description)
 			}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kasse-pos/kasse/app/internal/drive"
 	"github.com/kasse-pos/kasse/app/store"
 	"github.com/kasse-pos/kasse/app/store/storetest"
 	"github.com/kasse-pos/kasse/flow"
@@ -74,17 +75,17 @@ func TestTillsOfAChainTakeTheirPaymentsFromTheHub(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer tl.Close()
-		if tl.Webhooks != nil {
+		if tl.webhooks != nil {
 			t.Fatal("a till behind the hub registered a webhook of its own")
 		}
 		tills = append(tills, tl)
 	}
-	if err := tills[0].DB.UpsertProducts(ctx, DriveCatalogue(5)); err != nil {
+	if err := tills[0].db.UpsertProducts(ctx, drive.Catalogue(5)); err != nil {
 		t.Fatal(err)
 	}
-	gtin := DriveCatalogue(5)[2].GTIN
+	gtin := drive.Catalogue(5)[2].GTIN
 	for i, tl := range tills {
-		c := tl.Checkout
+		c := tl.checkout
 		if err := c.Scan(ctx, flow.Scan{Kind: flow.ScanProduct, Code: gtin, Source: "cashier"}); err != nil {
 			t.Fatal(err)
 		}
@@ -99,7 +100,7 @@ func TestTillsOfAChainTakeTheirPaymentsFromTheHub(t *testing.T) {
 	}
 	for _, tl := range tills {
 		v := waitFor(t, tl, "the sale paid through the hub", func(v flow.View) bool { return v.Stage == flow.StagePaid })
-		j, err := tl.DB.Journal(ctx, v.SaleID)
+		j, err := tl.db.Journal(ctx, v.SaleID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -110,11 +111,11 @@ func TestTillsOfAChainTakeTheirPaymentsFromTheHub(t *testing.T) {
 			}
 		}
 		if !strings.Contains(how, "(from hub)") {
-			t.Errorf("%s's sale was paid %q, want through the hub", tl.Cfg.Store.POSID, how)
+			t.Errorf("%s's sale was paid %q, want through the hub", tl.cfg.Store.POSID, how)
 		}
 		waitFor(t, tl, "settled", func(v flow.View) bool { return v.Settlement == flow.SettlementDone })
 		if tl.HubDelivered() == 0 {
-			t.Errorf("%s took nothing from the hub", tl.Cfg.Store.POSID)
+			t.Errorf("%s took nothing from the hub", tl.cfg.Store.POSID)
 		}
 	}
 	// Every event went to its own till; none is left undelivered.

@@ -29,7 +29,7 @@ type hubFollower struct {
 // stored them, and marks them taken. Nothing is missed while the till was
 // off: the events wait in the table.
 func (t *Till) followHub(ctx context.Context) {
-	prefix := flow.ReferencePrefix(t.Installation, t.Cfg.Store.POSID)
+	prefix := flow.ReferencePrefix(t.installation, t.cfg.Store.POSID)
 	wake := make(chan struct{}, 1)
 	kick := func() {
 		select {
@@ -39,11 +39,11 @@ func (t *Till) followHub(ctx context.Context) {
 	}
 	go func() {
 		for backoff := time.Second; ctx.Err() == nil; backoff = min(2*backoff, 30*time.Second) {
-			err := t.DB.ListenEvents(ctx, func() { backoff = time.Second; kick() }, func(int64) { kick() })
+			err := t.db.ListenEvents(ctx, func() { backoff = time.Second; kick() }, func(int64) { kick() })
 			if ctx.Err() != nil {
 				return
 			}
-			t.Log.Warn("hub: the event notifications stopped; reading the events table and listening again", "err", err, "in", backoff)
+			t.log.Warn("hub: the event notifications stopped; reading the events table and listening again", "err", err, "in", backoff)
 			kick()
 			select {
 			case <-ctx.Done():
@@ -68,20 +68,20 @@ func (t *Till) followHub(ctx context.Context) {
 
 func (t *Till) takeHubEvents(ctx context.Context, prefix string) {
 	for {
-		evs, err := t.DB.UndeliveredEvents(ctx, prefix, 100)
+		evs, err := t.db.UndeliveredEvents(ctx, prefix, 100)
 		if err != nil {
 			if ctx.Err() == nil {
-				t.Log.Warn("hub: reading the events table failed; trying again shortly", "err", err)
+				t.log.Warn("hub: reading the events table failed; trying again shortly", "err", err)
 			}
 			return
 		}
 		for _, e := range evs {
-			if err := t.Checkout.HandleEvent(ctx, e.PaymentEvent, "hub"); err != nil {
-				t.Log.Warn("hub: event not taken in yet; trying again", "reference", e.Reference, "event", e.Name, "err", err)
+			if err := t.checkout.HandleEvent(ctx, e.PaymentEvent, "hub"); err != nil {
+				t.log.Warn("hub: event not taken in yet; trying again", "reference", e.Reference, "event", e.Name, "err", err)
 				return // in order: the later ones wait
 			}
-			if err := t.DB.MarkEventApplied(ctx, e.ID, t.Cfg.Store.POSID); err != nil {
-				t.Log.Warn("hub: marking an event taken failed; it is taken in again (harmless)", "err", err)
+			if err := t.db.MarkEventApplied(ctx, e.ID, t.cfg.Store.POSID); err != nil {
+				t.log.Warn("hub: marking an event taken failed; it is taken in again (harmless)", "err", err)
 				return
 			}
 			t.hub.delivered.Add(1)

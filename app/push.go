@@ -13,13 +13,13 @@ import (
 // restart does not try push again; the setting is turned back by hand
 // once Vipps MobilePay has enabled push.
 func (t *Till) pushDisabled() {
-	t.Log.Warn("Vipps MobilePay has not enabled push payment requests for this sales unit: customers pay by the QR code on the customer display until vipps.pushDisabled is turned off",
-		"msn", t.Cfg.Vipps.MSN)
-	if t.Cfg.File == "" {
+	t.log.Warn("Vipps MobilePay has not enabled push payment requests for this sales unit: customers pay by the QR code on the customer display until vipps.pushDisabled is turned off",
+		"msn", t.cfg.Vipps.MSN)
+	if t.cfg.File == "" {
 		return
 	}
-	if err := setPushDisabled(t.Cfg.File); err != nil {
-		t.Log.Error("could not keep the switch to QR in the configuration file", "file", t.Cfg.File, "err", err)
+	if err := setPushDisabled(t.cfg.File); err != nil {
+		t.log.Error("could not keep the switch to QR in the configuration file", "file", t.cfg.File, "err", err)
 	}
 }
 

@@ -38,12 +38,12 @@ func TestCopyAndReturnReceiptsOfARunningTill(t *testing.T) {
 	tl := startDemoTill(t, withPrinter(t))
 	ctx := t.Context()
 	roll := &paperRoll{}
-	tl.Printer = roll
-	cs, _ := tl.Session.Cashiers(ctx)
-	if _, err := tl.Session.Login(ctx, cs[0].ID, DemoManagerPIN); err != nil {
+	tl.printer = roll
+	cs, _ := tl.session.Cashiers(ctx)
+	if _, err := tl.session.Login(ctx, cs[0].ID, DemoManagerPIN); err != nil {
 		t.Fatal(err)
 	}
-	till := tl.Till
+	till := tl.till
 	if err := till.Scan(ctx, flow.Scan{Kind: flow.ScanProduct, Code: "7038800010014", Source: "cashier"}); err != nil {
 		t.Fatal(err)
 	}
@@ -87,8 +87,8 @@ func TestAParkedVippsReceiptIsPrintedOnPaper(t *testing.T) {
 	tl := startDemoTill(t, withPrinter(t))
 	ctx := t.Context()
 	roll := &paperRoll{}
-	tl.Printer = roll
-	till := tl.Till
+	tl.printer = roll
+	till := tl.till
 	if err := till.Scan(ctx, flow.Scan{Kind: flow.ScanProduct, Code: "7038800010014", Source: "cashier"}); err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestAParkedVippsReceiptIsPrintedOnPaper(t *testing.T) {
 	}
 	paid := waitFor(t, tl, "paid and settled", func(v flow.View) bool { return v.Stage == flow.StagePaid && v.Settlement == flow.SettlementDone })
 	// As if the receipt job had been parked: Vipps never had the receipt.
-	if err := tl.DB.Gorm().Model(&store.OutboxJobRow{}).Where("sale_id = ? AND kind = ?", paid.SaleID, flow.JobReceipt).Update("state", flow.JobParked).Error; err != nil {
+	if err := tl.db.Gorm().Model(&store.OutboxJobRow{}).Where("sale_id = ? AND kind = ?", paid.SaleID, flow.JobReceipt).Update("state", flow.JobParked).Error; err != nil {
 		t.Fatal(err)
 	}
 	tl.receiptJobParked(ctx, flow.OutboxJob{SaleID: paid.SaleID, Kind: flow.JobReceipt, Reference: paid.Payment.Reference})
@@ -111,7 +111,7 @@ func TestAParkedVippsReceiptIsPrintedOnPaper(t *testing.T) {
 	if len(got) != 1 || got[0].Kind != hardware.KindSale || got[0].ReceiptNumber != paid.ReceiptNumber {
 		t.Fatalf("printed %+v, want the sales receipt of %s", got, paid.ReceiptNumber)
 	}
-	rec, err := tl.DB.LastJournalRecord(ctx, tl.Cfg.Store.POSID, flow.JournalReceiptPrinted)
+	rec, err := tl.db.LastJournalRecord(ctx, tl.cfg.Store.POSID, flow.JournalReceiptPrinted)
 	if err != nil || rec.SaleID != paid.SaleID {
 		t.Errorf("paper sales receipt journaled: %+v %v", rec, err)
 	}

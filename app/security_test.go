@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kasse-pos/kasse/app/internal/drive"
 	"github.com/kasse-pos/kasse/flow"
 	"github.com/kasse-pos/kasse/vipps"
 	"github.com/kasse-pos/kasse/vipps/sim"
@@ -90,7 +91,7 @@ func newSecurityRig(t *testing.T, listen string, sales int, enrol float64) *secu
 	}
 	t.Cleanup(r.till.Close)
 	if sales > 0 {
-		st, err := Drive(ctx, r.till, DriveOptions{Sales: sales, Seed: 3, Customers: 3, EnrolShare: enrol,
+		st, err := drive.Run(ctx, r.till, drive.Options{Sales: sales, Seed: 3, Customers: 3, EnrolShare: enrol,
 			SaleTimeout: 20 * time.Second, Drain: 20 * time.Second})
 		if err != nil {
 			t.Fatal(err)
@@ -107,13 +108,13 @@ func newSecurityRig(t *testing.T, listen string, sales int, enrol float64) *secu
 // and changes nothing.
 func TestBadWebhooksAreRejectedAndCounted(t *testing.T) {
 	r := newSecurityRig(t, "127.0.0.1:0", 1, 0)
-	l := r.till.Webhooks
+	l := r.till.webhooks
 	ctx := context.Background()
-	sales, err := r.till.Checkout.RecentSales(ctx, 1)
+	sales, err := r.till.checkout.RecentSales(ctx, 1)
 	if err != nil || len(sales) != 1 {
 		t.Fatalf("recent sales: %v %v", sales, err)
 	}
-	sale, err := r.till.DB.Sale(ctx, sales[0].SaleID)
+	sale, err := r.till.db.Sale(ctx, sales[0].SaleID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,13 +163,13 @@ func TestBadWebhooksAreRejectedAndCounted(t *testing.T) {
 	}
 
 	got := l.Stats()
-	rejected := func(s WebhookStats) int64 { return s.Forged + s.Tampered + s.Stale }
+	rejected := func(s vipps.WebhookStats) int64 { return s.Forged + s.Tampered + s.Stale }
 	if got.Forged < before.Forged+1 || got.Tampered != before.Tampered+1 || got.Stale < before.Stale+1 ||
 		rejected(got) != rejected(before)+4 || got.Replayed != before.Replayed+1 || got.Accepted != before.Accepted+1 {
 		t.Errorf("listener counters went from %+v to %+v; want 4 more rejected (forged, tampered, stale and the "+
 			"unsigned one), 1 replayed, 1 accepted", before, got)
 	}
-	after, err := r.till.DB.Sale(ctx, sale.ID)
+	after, err := r.till.db.Sale(ctx, sale.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +208,7 @@ func TestSecretsNeverReachLogsOrDatabase(t *testing.T) {
 	check("the log", logText)
 
 	// Every text column of every table, read through SQL.
-	g := r.till.DB.Gorm().WithContext(ctx)
+	g := r.till.db.Gorm().WithContext(ctx)
 	var tables []string
 	if err := g.Raw("SELECT name FROM sqlite_master WHERE type = 'table'").Scan(&tables).Error; err != nil {
 		t.Fatal(err)

@@ -55,7 +55,7 @@ func TestDataFilesArePrivateInAnOpenDirectory(t *testing.T) {
 	}
 	defer tl.Close()
 	// A sale on the screen: the WAL holds data now.
-	if err := tl.Till.Scan(t.Context(), flow.Scan{Kind: flow.ScanProduct, Code: "7038800010014", Source: "cashier"}); err != nil {
+	if err := tl.till.Scan(t.Context(), flow.Scan{Kind: flow.ScanProduct, Code: "7038800010014", Source: "cashier"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"kasse.db", "kasse.db-wal", "kasse.db-shm", "kasse.log", LockFile} {

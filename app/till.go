@@ -25,27 +25,28 @@ import (
 // listener and the hardware. The windows (Run) and the headless driver
 // (Drive) sit on top of the same Till, so both exercise the same flow code.
 type Till struct {
-	Cfg *Config
-	Log *slog.Logger
-	DB  *store.DB
-	// Installation is the database's random id; it leads every payment
+	cfg *Config
+	log *slog.Logger
+	db  *store.DB
+	// installation is the database's random id; it leads every payment
 	// reference (flow.Reference).
-	Installation string
-	Sim          *sim.Sim // the built-in simulator; nil against Vipps
-	Vipps        *vipps.Client
-	Checkout     *flow.Checkout
-	Journal      *flow.ElectronicJournal // the electronic journal (kassasystemforskriften)
-	Session      *flow.CashierSession    // who is logged in at this till
-	Till         flow.Till               // what the cashier drives: the checkout, journaled, with training mode
-	Training     *flow.TrainingTill      // switches Till to the training checkout
-	// TrainingSim is the training checkout's own simulator, started the
+	installation string
+	sim          *sim.Sim // the built-in simulator; nil against Vipps
+	vipps        *vipps.Client
+	checkout     *flow.Checkout
+	office       *Office                 // reports, cashiers, exports: the same door as the command line's
+	journal      *flow.ElectronicJournal // the electronic journal (kassasystemforskriften); office's
+	session      *flow.CashierSession    // who is logged in at this till; office's
+	till         flow.Till               // what the cashier drives: the checkout, journaled, with training mode
+	training     *flow.TrainingTill      // switches Till to the training checkout
+	// trainingSim is the training checkout's own simulator, started the
 	// first time training mode is switched on.
-	TrainingSim *sim.Sim
-	Settler     *flow.Settler
-	Webhooks    *webhookListener // nil: status by polling only
-	Bus         *hardware.Bus
-	Printer     hardware.Printer
-	Drawer      hardware.Drawer
+	trainingSim *sim.Sim
+	settler     *flow.Settler
+	webhooks    *webhookListener // nil: status by polling only
+	bus         *hardware.Bus
+	printer     hardware.Printer
+	drawer      hardware.Drawer
 
 	hub       hubFollower     // behind the chain's hub: what it delivered
 	journalMu sync.Mutex      // one writer of closed sales to the journal (journalClosed)
@@ -61,7 +62,7 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 		return nil, fmt.Errorf("creating the data directory: %w", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	t = &Till{Cfg: cfg, Log: log, ctx: ctx, cancel: cancel}
+	t = &Till{cfg: cfg, log: log, ctx: ctx, cancel: cancel}
 	started := t
 	defer func() {
 		if err != nil {
@@ -72,8 +73,7 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 		}
 	}()
 
-	dsn := cfg.Database
-	if dsn == "" {
+	if cfg.Database == "" {
 		// One till per SQLite database: a second one would share its
 		// receipt numbers and journal chain. Released last, after the
 		// database is closed.
@@ -82,31 +82,31 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 			return nil, err
 		}
 		t.closers = append(t.closers, release)
-		dsn = filepath.Join(cfg.DataDir, "kasse.db")
 	}
-	if t.DB, err = store.Open(dsn); err != nil {
+	dsn := DatabaseDSN(cfg)
+	if t.db, err = store.Open(dsn); err != nil {
 		return nil, &openDBError{dir: cfg.DataDir, err: err}
 	}
-	t.closers = append(t.closers, func() { t.DB.Close() })
-	if t.Installation, err = t.DB.Installation(ctx); err != nil {
+	t.closers = append(t.closers, func() { t.db.Close() })
+	if t.installation, err = t.db.Installation(ctx); err != nil {
 		return nil, err
 	}
 	// Two tills with one id on a shared database would take each other's
 	// sales and payments for their own: the second one is refused.
-	release, err := t.DB.ClaimTill(ctx, cfg.Store.POSID)
+	release, err := t.db.ClaimTill(ctx, cfg.Store.POSID)
 	if err != nil {
 		return nil, fmt.Errorf("this till's id: %w; give each till its own id in the settings", err)
 	}
 	t.closers = append(t.closers, release)
-	t.DB.LeaseHolder = cfg.Store.POSID
-	if n, err := t.DB.ReclaimLeases(ctx, time.Now()); err != nil {
+	t.db.LeaseHolder = cfg.Store.POSID
+	if n, err := t.db.ReclaimLeases(ctx, time.Now()); err != nil {
 		return nil, fmt.Errorf("settlement jobs of the last run: %w", err)
 	} else if n > 0 {
 		log.Info("settlement jobs of a stopped run taken up again", "count", n)
 	}
 	t.startAutoBackup(ctx)
 	if cfg.Demo {
-		if err := loadDemoCatalog(ctx, t.DB); err != nil {
+		if err := loadDemoCatalog(ctx, t.db); err != nil {
 			return nil, err
 		}
 	}
@@ -114,34 +114,31 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 	if err := t.startVipps(ctx); err != nil {
 		return nil, err
 	}
-	gw := newVippsGateway(t.Vipps, cfg.Vipps.ClubName, cfg.Vipps.Currency)
+	gw := newVippsGateway(t.vipps, cfg.Vipps.ClubName, cfg.Vipps.Currency)
 
-	t.Journal = flow.NewElectronicJournal(t.DB, cfg.Store.POSID, time.Local, nil)
-	t.Journal.Log = log // a record that could not be written must be seen
+	t.office = newOffice(cfg, t.db, log)
+	t.journal, t.session = t.office.journal, t.office.session
 	// Sales and returns are signed for SAF-T with this till's own key,
 	// made on its first start; the key stays in the data directory.
-	signer, err := saft.OpenKeyRing(ctx, filepath.Join(cfg.DataDir, saft.KeysDirName), t.Journal)
+	signer, err := saft.OpenKeyRing(ctx, filepath.Join(cfg.DataDir, saft.KeysDirName), t.journal)
 	if err != nil {
 		return nil, fmt.Errorf("SAF-T signing key: %w", err)
 	}
-	t.Journal.Signer = signer
-	t.Journal.Work = t.DB // no Z report while a sale is open or a refund parked
-	t.Session = flow.NewCashierSession(t.DB, t.Journal, nil)
-	t.Session.Lockout = t.DB // wrong PINs count across processes and restarts
+	t.journal.Signer = signer
 	if cfg.Demo {
-		if err := ensureDemoCashier(ctx, t.Session); err != nil {
+		if err := ensureDemoCashier(ctx, t.session); err != nil {
 			return nil, fmt.Errorf("creating the demo manager: %w", err)
 		}
 	}
-	t.Printer, t.Drawer = hardware.NewPrinter(hardware.PrinterConfig{Device: cfg.Printer.Device, Baud: cfg.Printer.Baud, Width: cfg.Printer.Width})
-	t.Checkout = flow.NewCheckout(flow.Options{
-		POSID: cfg.Store.POSID, Installation: t.Installation, Currency: cfg.Vipps.Currency, StoreName: cfg.Store.Name,
-		Store: t.DB, Vipps: gw, Log: log,
+	t.printer, t.drawer = hardware.NewPrinter(hardware.PrinterConfig{Device: cfg.Printer.Device, Baud: cfg.Printer.Baud, Width: cfg.Printer.Width})
+	t.checkout = flow.NewCheckout(flow.Options{
+		POSID: cfg.Store.POSID, Installation: t.installation, Currency: cfg.Vipps.Currency, StoreName: cfg.Store.Name,
+		Store: t.db, Vipps: gw, Log: log,
 		PushDisabled: cfg.Vipps.PushDisabled, OnPushDisabled: t.pushDisabled,
 		LoginScopes: cfg.LoginScopes(),
 		OnRelease: func() {
-			if t.Settler != nil {
-				t.Settler.Kick()
+			if t.settler != nil {
+				t.settler.Kick()
 			}
 		},
 		OnSaleClosed: func(ctx context.Context, s *flow.Sale) {
@@ -151,71 +148,71 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 			jctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 			t.journalClosed(jctx, s)
 			cancel()
-			if t.Settler != nil {
-				t.Settler.Kick() // receipt and capture now, not at the worker's next look
+			if t.settler != nil {
+				t.settler.Kick() // receipt and capture now, not at the worker's next look
 			}
 		},
 		PollDelays:       pollDelaysFor(cfg),
 		Print:            t.printReceipt(),
-		Receipts:         t.DB,
-		OnReceiptPrinted: t.Journal.ReceiptPrinted,
-		Parking:          t.DB,
-		OnSaleParked:     t.Journal.SaleParked,
-		Vouchers:         t.DB,
-		OpenDrawer:       t.Drawer.OpenDrawer,
-		OnDrawerOpened:   t.Journal.DrawerOpenedForSale,
+		Receipts:         t.db,
+		OnReceiptPrinted: t.journal.ReceiptPrinted,
+		Parking:          t.db,
+		OnSaleParked:     t.journal.SaleParked,
+		Vouchers:         t.db,
+		OpenDrawer:       t.drawer.OpenDrawer,
+		OnDrawerOpened:   t.journal.DrawerOpenedForSale,
 	})
-	t.closers = append(t.closers, t.Checkout.Close)
-	t.Training = &flow.TrainingTill{Real: &flow.JournaledTill{Till: t.Checkout, Journal: t.Journal, Sales: t.DB, Session: t.Session,
+	t.closers = append(t.closers, t.checkout.Close)
+	t.training = &flow.TrainingTill{Real: &flow.JournaledTill{Till: t.checkout, Journal: t.journal, Sales: t.db, Session: t.session,
 		OnReturn: func(ctx context.Context, r flow.SaleRecord, at time.Time) error {
-			if t.Cfg.Printer.Device == "" {
+			if t.cfg.Printer.Device == "" {
 				return nil // no printer: the refund shows in the customer's Vipps app
 			}
-			return t.Printer.Print(ctx, t.returnReceipt(r, at))
+			return t.printer.Print(ctx, t.returnReceipt(r, at))
 		}},
-		NewTraining: t.newTrainingTill, Journal: t.Journal, Session: t.Session}
-	t.closers = append(t.closers, t.Training.Close)
-	t.Till = t.Training
+		NewTraining: t.newTrainingTill, Journal: t.journal, Session: t.session}
+	t.closers = append(t.closers, t.training.Close)
+	t.till = t.training
 
-	t.Settler = flow.NewSettler(t.DB, gw, log)
-	t.Settler.OnParked = func(j flow.OutboxJob) {
-		go t.Checkout.RefreshSettlement(ctx)
+	t.settler = flow.NewSettler(t.db, gw, log)
+	t.settler.OnParked = func(j flow.OutboxJob) {
+		go t.checkout.RefreshSettlement(ctx)
 		if j.Kind == flow.JobReceipt {
 			go t.receiptJobParked(ctx, j)
 		}
 	}
-	t.Settler.OnSettled = func(int64, flow.SettlementStatus) { go t.Checkout.RefreshSettlement(ctx) }
+	t.settler.OnSettled = func(int64, flow.SettlementStatus) { go t.checkout.RefreshSettlement(ctx) }
 
-	if err := t.Checkout.Resume(ctx); err != nil {
+	if err := t.checkout.Resume(ctx); err != nil {
 		return nil, fmt.Errorf("resuming open sales: %w", err)
 	}
 	// Sales closed just before a crash may have missed their journal entry.
-	if n, err := t.Journal.CatchUp(ctx, t.DB); err != nil {
+	if n, err := t.journal.CatchUp(ctx, t.db); err != nil {
 		return nil, fmt.Errorf("bringing the electronic journal up to date: %w", err)
 	} else if n > 0 {
 		log.Warn("journaled sales closed before the last stop", "count", n)
 	}
-	if err := t.Journal.Started(ctx, Version); err != nil {
+	if err := t.journal.Started(ctx, Version); err != nil {
 		return nil, fmt.Errorf("electronic journal: %w", err)
 	}
 	t.closers = append(t.closers, func() {
 		stop, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_ = t.Journal.RecordEvent(stop, flow.JournalAppStop, 0, "", 0, "")
+		_ = t.journal.RecordEvent(stop, flow.JournalAppStop, 0, "", 0, "")
 	})
-	go func() { _ = t.Settler.Run(ctx) }() // Run reconciles with Vipps first
+	go func() { _ = t.settler.Run(ctx) }() // Run reconciles with Vipps first
 
 	if cfg.Webhook.Via == WebhookViaHub {
 		go t.followHub(ctx)
 	} else if cfg.Webhook.Listen != "" {
-		l, _, err := startWebhooks(ctx, t.Vipps, cfg.Webhook.Listen, cfg.Webhook.PublicURL, t.Checkout.HandlePaymentEvent, log)
+		l, _, err := startWebhooks(ctx, t.vipps, cfg.Webhook.Listen, cfg.Webhook.PublicURL, t.checkout.HandlePaymentEvent, log)
 		if err != nil {
 			return nil, err
 		}
-		t.Webhooks = l
+		t.webhooks = l
 	}
 
-	t.Bus = hardware.NewBus(64)
+	t.bus = hardware.NewBus(64)
 	if err := t.startScanners(ctx); err != nil {
 		return nil, err
 	}
@@ -236,7 +233,7 @@ func (t *Till) Close() {
 // the simulator environment, otherwise against apitest/api.vipps.no (or
 // the configured URL).
 func (t *Till) startVipps(ctx context.Context) error {
-	cfg := t.Cfg
+	cfg := t.cfg
 	base := cfg.VippsBaseURL()
 	if cfg.Vipps.Env == EnvSimulator && base == "" {
 		sc := sim.DefaultConfig()
@@ -252,28 +249,28 @@ func (t *Till) startVipps(ctx context.Context) error {
 			return fmt.Errorf("starting the built-in simulator: %w", err)
 		}
 		t.closers = append(t.closers, stop)
-		t.Sim, base = s, url
+		t.sim, base = s, url
 		cfg.Vipps.ClientID, cfg.Vipps.ClientSecret, cfg.Vipps.SubscriptionKey = sc.ClientID, sc.ClientSecret, sc.SubscriptionKey
 		if cfg.Webhook.Listen == "" && cfg.Webhook.Via == "" {
 			cfg.Webhook.Listen = "127.0.0.1:0" // the simulator signs webhooks like Vipps: use them
 		}
-		t.Log.Info("built-in Vipps simulator", "url", base, "phones", base+"/sim/")
+		t.log.Info("built-in Vipps simulator", "url", base, "phones", base+"/sim/")
 	}
 	c, err := vipps.New(vipps.Config{
 		BaseURL: base, ClientID: cfg.Vipps.ClientID, ClientSecret: cfg.Vipps.ClientSecret,
 		SubscriptionKey: cfg.Vipps.SubscriptionKey, MSN: cfg.Vipps.MSN,
-		SystemName: "kasse", SystemVersion: Version, Logger: t.Log,
+		SystemName: "kasse", SystemVersion: Version, Logger: t.log,
 	})
 	if err != nil {
 		return err
 	}
-	t.Vipps = c
+	t.vipps = c
 	return nil
 }
 
 func (t *Till) startScanners(ctx context.Context) error {
 	var cfgs []hardware.SerialConfig
-	for _, s := range t.Cfg.Scanners {
+	for _, s := range t.cfg.Scanners {
 		source := hardware.SourceCashier
 		if s.Name == "customer" {
 			source = hardware.SourceCustomer
@@ -283,7 +280,7 @@ func (t *Till) startScanners(ctx context.Context) error {
 	if len(cfgs) == 0 {
 		return nil
 	}
-	wait, err := hardware.RunScanners(ctx, t.Bus, cfgs...)
+	wait, err := hardware.RunScanners(ctx, t.bus, cfgs...)
 	if err != nil {
 		return fmt.Errorf("scanner: %w", err)
 	}
@@ -298,18 +295,18 @@ func (t *Till) forwardScans(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case ev := <-t.Bus.Events():
+		case ev := <-t.bus.Events():
 			switch ev := ev.(type) {
 			case hardware.Scan:
 				t.Scan(ctx, ev)
 			case hardware.DeviceStatus:
 				if ev.Connected {
-					t.Log.Info("scanner connected", "device", ev.Device, "source", ev.Source)
+					t.log.Info("scanner connected", "device", ev.Device, "source", ev.Source)
 				} else {
-					t.Log.Warn("scanner gone; reconnecting", "device", ev.Device, "source", ev.Source, "err", ev.Err)
+					t.log.Warn("scanner gone; reconnecting", "device", ev.Device, "source", ev.Source, "err", ev.Err)
 				}
 			case hardware.Discarded:
-				t.Log.Info("scanner noise discarded", "device", ev.Device, "bytes", len(ev.Bytes), "reason", ev.Reason)
+				t.log.Info("scanner noise discarded", "device", ev.Device, "bytes", len(ev.Bytes), "reason", ev.Reason)
 			}
 		}
 	}
@@ -333,8 +330,8 @@ func (t *Till) Scan(ctx context.Context, s hardware.Scan) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	// Through Till, so a scan in training mode reaches the training checkout.
-	if err := t.Till.Scan(ctx, flow.Scan{Kind: kind, Code: code, Source: s.Source}); err != nil {
-		t.Log.Info("scan refused", "source", s.Source, "kind", s.Kind, "err", err)
+	if err := t.till.Scan(ctx, flow.Scan{Kind: kind, Code: code, Source: s.Source}); err != nil {
+		t.log.Info("scan refused", "source", s.Source, "kind", s.Kind, "err", err)
 	}
 }
 
@@ -342,25 +339,27 @@ func (t *Till) Scan(ctx context.Context, s hardware.Scan) {
 // without a printer, so the checkout says so and no receipt is journaled
 // that was never printed.
 func (t *Till) printReceipt() func(ctx context.Context, s *flow.Sale, kind flow.ReceiptKind) error {
-	if t.Cfg.Printer.Device == "" {
+	if t.cfg.Printer.Device == "" {
 		return nil
 	}
 	return func(ctx context.Context, s *flow.Sale, kind flow.ReceiptKind) error {
-		return t.Printer.Print(ctx, t.receipt(s, kind))
+		return t.printer.Print(ctx, t.receipt(s, kind))
 	}
 }
 
 // printReport prints an X or Z report on the receipt printer; the screen
 // shows it whether or not a printer is there.
 func (t *Till) printReport(ctx context.Context, r flow.Report) error {
-	tp, ok := t.Printer.(hardware.TextPrinter)
-	if !ok || t.Cfg.Printer.Device == "" {
+	tp, ok := t.printer.(hardware.TextPrinter)
+	if !ok || t.cfg.Printer.Device == "" {
 		return errNoPrinter
 	}
-	width := t.Cfg.Printer.Width
-	text := r.Text(flow.ReportHeading{ShopName: t.Cfg.Store.Name, OrgNumber: t.Cfg.Store.OrgNumber, Installation: t.Installation, Location: time.Local}, width, "nb")
+	text, err := t.office.ReportText(ctx, r, "nb")
+	if err != nil {
+		return err
+	}
 	if err := tp.PrintText(ctx, text); err != nil {
-		t.Log.Error("printing the report failed", "err", err)
+		t.log.Error("printing the report failed", "err", err)
 		return err
 	}
 	return nil
@@ -372,7 +371,7 @@ var errNoPrinter = errors.New("no receipt printer is set up")
 // receipt lays a sale out for the receipt printer.
 func (t *Till) receipt(s *flow.Sale, kind flow.ReceiptKind) hardware.Receipt {
 	r := hardware.Receipt{
-		StoreName: t.Cfg.Store.Name, StoreAddress: t.Cfg.Store.Address, OrgNumber: t.Cfg.Store.OrgNumber,
+		StoreName: t.cfg.Store.Name, StoreAddress: t.cfg.Store.Address, OrgNumber: t.cfg.Store.OrgNumber,
 		POSID: s.POSID, ReceiptNumber: s.ReceiptNumber, Time: s.ClosedAt, Currency: s.Currency,
 		Total: int64(s.Total()), PaymentMethod: "Vipps", Kind: hardware.ReceiptKind(kind),
 	}
@@ -401,15 +400,15 @@ func (t *Till) receipt(s *flow.Sale, kind flow.ReceiptKind) hardware.Receipt {
 // receipt at all (kassasystemforskrifta § 2-6 (4)). Only the till that made
 // the sale prints it, and only when it has a printer.
 func (t *Till) receiptJobParked(ctx context.Context, j flow.OutboxJob) {
-	if t.Cfg.Printer.Device == "" {
+	if t.cfg.Printer.Device == "" {
 		return
 	}
-	s, err := t.DB.Sale(ctx, j.SaleID)
-	if err != nil || s.POSID != t.Cfg.Store.POSID {
+	s, err := t.db.Sale(ctx, j.SaleID)
+	if err != nil || s.POSID != t.cfg.Store.POSID {
 		return
 	}
-	if err := t.Checkout.Reprint(ctx, j.SaleID); err != nil {
-		t.Log.Warn("the Vipps receipt was refused and the paper one was not printed", "sale", j.SaleID, "reference", j.Reference, "err", err)
+	if err := t.checkout.Reprint(ctx, j.SaleID); err != nil {
+		t.log.Warn("the Vipps receipt was refused and the paper one was not printed", "sale", j.SaleID, "reference", j.Reference, "err", err)
 	}
 }
 
@@ -417,8 +416,8 @@ func (t *Till) receiptJobParked(ctx context.Context, j flow.OutboxJob) {
 // and amounts negative, the refund's Vipps reference as transaction id.
 func (t *Till) returnReceipt(r flow.SaleRecord, at time.Time) hardware.Receipt {
 	out := hardware.Receipt{
-		StoreName: t.Cfg.Store.Name, StoreAddress: t.Cfg.Store.Address, OrgNumber: t.Cfg.Store.OrgNumber,
-		POSID: t.Cfg.Store.POSID, ReceiptNumber: r.ReceiptNumber, Time: at.In(time.Local), Currency: r.Currency,
+		StoreName: t.cfg.Store.Name, StoreAddress: t.cfg.Store.Address, OrgNumber: t.cfg.Store.OrgNumber,
+		POSID: t.cfg.Store.POSID, ReceiptNumber: r.ReceiptNumber, Time: at.In(time.Local), Currency: r.Currency,
 		Total: int64(r.Total), PaymentMethod: "Vipps", Kind: hardware.KindReturn,
 	}
 	vat := map[int]*hardware.VATRow{}
@@ -465,11 +464,11 @@ func (t *Till) HubDelivered() int64 { return t.hub.delivered.Load() }
 func (t *Till) journalClosed(ctx context.Context, s *flow.Sale) {
 	t.journalMu.Lock()
 	defer t.journalMu.Unlock()
-	if done, err := t.DB.SaleJournaled(ctx, t.Cfg.Store.POSID, s.ID); err == nil && done {
+	if done, err := t.db.SaleJournaled(ctx, t.cfg.Store.POSID, s.ID); err == nil && done {
 		return
 	}
-	if err := t.Journal.SaleClosedErr(ctx, s); err != nil {
-		t.Log.Error("electronic journal: sale not journaled yet; catching up shortly", "sale", s.ID, "receipt", s.ReceiptNumber, "err", err)
+	if err := t.journal.SaleClosedErr(ctx, s); err != nil {
+		t.log.Error("electronic journal: sale not journaled yet; catching up shortly", "sale", s.ID, "receipt", s.ReceiptNumber, "err", err)
 		go t.catchUpJournal()
 	}
 }
@@ -484,14 +483,14 @@ func (t *Till) catchUpJournal() {
 		case <-time.After(wait):
 		}
 		t.journalMu.Lock()
-		n, err := t.Journal.CatchUp(t.ctx, t.DB)
+		n, err := t.journal.CatchUp(t.ctx, t.db)
 		t.journalMu.Unlock()
 		if err == nil {
 			if n > 0 {
-				t.Log.Info("electronic journal: closed sales caught up", "count", n)
+				t.log.Info("electronic journal: closed sales caught up", "count", n)
 			}
 			return
 		}
-		t.Log.Warn("electronic journal: catching up failed; trying again", "err", err)
+		t.log.Warn("electronic journal: catching up failed; trying again", "err", err)
 	}
 }

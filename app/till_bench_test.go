@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kasse-pos/kasse/app/internal/drive"
 	"github.com/kasse-pos/kasse/app/store"
 	"github.com/kasse-pos/kasse/app/store/storetest"
 	"github.com/kasse-pos/kasse/flow"
@@ -36,7 +37,7 @@ var (
 // benchGTIN is the n-th product of the million-product catalogue.
 func benchGTIN(n int) string {
 	code := fmt.Sprintf("20%010d", n) // GS1 20–29: numbers for use inside a store
-	return code + fmt.Sprint(gtinCheckDigit(code))
+	return code + fmt.Sprint(hardware.CheckDigit(code))
 }
 
 // millionProducts is a SQLite catalogue of a million products, generated
@@ -150,7 +151,7 @@ func BenchmarkScanToDisplays(b *testing.B) {
 	var cashier, customer atomic.Int64 // lines seen by each window
 	seen := make(chan struct{}, 2)
 	for _, n := range []*atomic.Int64{&cashier, &customer} {
-		cancel := t.Checkout.Subscribe(func(v flow.View) {
+		cancel := t.checkout.Subscribe(func(v flow.View) {
 			q := 0
 			for _, l := range v.Lines {
 				q += l.Quantity
@@ -170,10 +171,10 @@ func BenchmarkScanToDisplays(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		if i%40 == 39 { // a basket of 40, then the next customer
 			b.StopTimer()
-			if err := t.Checkout.VoidSale(ctx); err != nil {
+			if err := t.checkout.VoidSale(ctx); err != nil {
 				b.Fatal(err)
 			}
-			_ = t.Checkout.NewSale(ctx)
+			_ = t.checkout.NewSale(ctx)
 			items = 0
 			for cashier.Load() != 0 || customer.Load() != 0 {
 				<-seen
@@ -219,7 +220,7 @@ func newCountingSim(b *testing.B, cfg sim.Config) *countingSim {
 
 // waitStage waits until the checkout shows stage.
 func waitStage(b *testing.B, c *flow.Checkout, ok func(flow.View) bool) flow.View {
-	v, done := waitView(context.Background(), c, 30*time.Second, ok)
+	v, done := drive.WaitView(context.Background(), c, 30*time.Second, ok)
 	if !done {
 		b.Fatalf("checkout stuck at %s (payment %+v, notice %+v)", v.Stage, v.Payment, v.Notice)
 	}
@@ -261,20 +262,20 @@ func BenchmarkApproveToPaid(b *testing.B) {
 				var lat []time.Duration
 				for b.Loop() {
 					b.StopTimer()
-					_ = t.Checkout.NewSale(ctx)
-					t.Checkout.Scan(ctx, flow.Scan{Kind: flow.ScanCustomerQR, Code: "https://qr.vipps.no/28/2/01/031/" + msisdn + "?v=1", Source: "customer"})
-					if err := t.Checkout.AddProduct(ctx, "7038010009457", 1); err != nil {
-						if err := t.DB.UpsertProducts(ctx, []flow.Product{{GTIN: "7038010009457", Name: "Jakke", Price: 49900, VATRate: 25, Active: true}}); err != nil {
+					_ = t.checkout.NewSale(ctx)
+					t.checkout.Scan(ctx, flow.Scan{Kind: flow.ScanCustomerQR, Code: "https://qr.vipps.no/28/2/01/031/" + msisdn + "?v=1", Source: "customer"})
+					if err := t.checkout.AddProduct(ctx, "7038010009457", 1); err != nil {
+						if err := t.db.UpsertProducts(ctx, []flow.Product{{GTIN: "7038010009457", Name: "Jakke", Price: 49900, VATRate: 25, Active: true}}); err != nil {
 							b.Fatal(err)
 						}
-						if err := t.Checkout.AddProduct(ctx, "7038010009457", 1); err != nil {
+						if err := t.checkout.AddProduct(ctx, "7038010009457", 1); err != nil {
 							b.Fatal(err)
 						}
 					}
-					if err := t.Checkout.RequestPayment(ctx); err != nil {
+					if err := t.checkout.RequestPayment(ctx); err != nil {
 						b.Fatal(err)
 					}
-					v := waitStage(b, t.Checkout, func(v flow.View) bool {
+					v := waitStage(b, t.checkout, func(v flow.View) bool {
 						return v.Payment != nil && v.Payment.Status == flow.PaymentWaiting
 					})
 					push := waitPush(b, s.Sim, v.Payment.Reference)
@@ -283,7 +284,7 @@ func BenchmarkApproveToPaid(b *testing.B) {
 					if err := s.Answer(push, true); err != nil {
 						b.Fatal(err)
 					}
-					waitStage(b, t.Checkout, func(v flow.View) bool { return v.Stage == flow.StagePaid })
+					waitStage(b, t.checkout, func(v flow.View) bool { return v.Stage == flow.StagePaid })
 					lat = append(lat, time.Since(start))
 				}
 				b.StopTimer()
@@ -318,31 +319,31 @@ func BenchmarkVippsCallsPerMemberSale(b *testing.B) {
 	t := benchTill(b, "", s.url, "127.0.0.1:0")
 	ctx := context.Background()
 	msisdn := "4798765432"
-	if err := t.DB.AddMember(ctx, &flow.Member{MSISDN: msisdn, GivenName: "Ola", Name: "Ola Nordmann"}); err != nil {
+	if err := t.db.AddMember(ctx, &flow.Member{MSISDN: msisdn, GivenName: "Ola", Name: "Ola Nordmann"}); err != nil {
 		b.Fatal(err)
 	}
-	if err := t.DB.UpsertProducts(ctx, DriveCatalogue(3)); err != nil {
+	if err := t.db.UpsertProducts(ctx, drive.Catalogue(3)); err != nil {
 		b.Fatal(err)
 	}
 	var atTill, inSettlement int64
 	sales := 0
 	for b.Loop() {
 		before := s.calls.Load()
-		_ = t.Checkout.NewSale(ctx)
-		t.Checkout.Scan(ctx, flow.Scan{Kind: flow.ScanCustomerQR, Code: "https://qr.vipps.no/28/2/01/031/" + msisdn + "?v=1", Source: "customer"})
-		for _, p := range DriveCatalogue(3) {
-			if err := t.Checkout.AddProduct(ctx, p.GTIN, 1); err != nil {
+		_ = t.checkout.NewSale(ctx)
+		t.checkout.Scan(ctx, flow.Scan{Kind: flow.ScanCustomerQR, Code: "https://qr.vipps.no/28/2/01/031/" + msisdn + "?v=1", Source: "customer"})
+		for _, p := range drive.Catalogue(3) {
+			if err := t.checkout.AddProduct(ctx, p.GTIN, 1); err != nil {
 				b.Fatal(err)
 			}
 		}
-		waitStage(b, t.Checkout, func(v flow.View) bool { return v.Customer != nil && v.Customer.Member && v.Customer.CheckedIn })
-		if err := t.Checkout.RequestPayment(ctx); err != nil {
+		waitStage(b, t.checkout, func(v flow.View) bool { return v.Customer != nil && v.Customer.Member && v.Customer.CheckedIn })
+		if err := t.checkout.RequestPayment(ctx); err != nil {
 			b.Fatal(err)
 		}
-		waitStage(b, t.Checkout, func(v flow.View) bool { return v.Stage == flow.StagePaid })
+		waitStage(b, t.checkout, func(v flow.View) bool { return v.Stage == flow.StagePaid })
 		paid := s.calls.Load()
-		t.Settler.Kick()
-		waitStage(b, t.Checkout, func(v flow.View) bool { return v.Settlement == flow.SettlementDone })
+		t.settler.Kick()
+		waitStage(b, t.checkout, func(v flow.View) bool { return v.Settlement == flow.SettlementDone })
 		atTill += paid - before
 		inSettlement += s.calls.Load() - paid
 		sales++

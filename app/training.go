@@ -36,7 +36,7 @@ func (s trainingStore) SearchProducts(ctx context.Context, q string, limit int) 
 // of its own (so nothing reaches Vipps, whatever environment the till sells
 // in) with its own settlement worker, and receipts marked as training.
 func (t *Till) newTrainingTill(ctx context.Context) (flow.Till, error) {
-	db, err := store.Open(filepath.Join(t.Cfg.DataDir, TrainingDBName))
+	db, err := store.Open(filepath.Join(t.cfg.DataDir, TrainingDBName))
 	if err != nil {
 		return nil, fmt.Errorf("opening the training database: %w", err)
 	}
@@ -46,8 +46,8 @@ func (t *Till) newTrainingTill(ctx context.Context) (flow.Till, error) {
 		return nil, err
 	}
 	sc := sim.DefaultConfig()
-	sc.MSN, sc.Currency = t.Cfg.Vipps.MSN, t.Cfg.Vipps.Currency
-	sc.MerchantName, sc.ClubName = t.Cfg.Store.Name, t.Cfg.Vipps.ClubName
+	sc.MSN, sc.Currency = t.cfg.Vipps.MSN, t.cfg.Vipps.Currency
+	sc.MerchantName, sc.ClubName = t.cfg.Store.Name, t.cfg.Vipps.ClubName
 	sc.HTTPWebhooks = true // in-process, on loopback
 	s, err := sim.New(sc)
 	if err != nil {
@@ -58,27 +58,27 @@ func (t *Till) newTrainingTill(ctx context.Context) (flow.Till, error) {
 		return nil, fmt.Errorf("starting the training simulator: %w", err)
 	}
 	t.closers = append(t.closers, stop)
-	t.TrainingSim = s
+	t.trainingSim = s
 	c, err := vipps.New(vipps.Config{BaseURL: url, ClientID: sc.ClientID, ClientSecret: sc.ClientSecret,
-		SubscriptionKey: sc.SubscriptionKey, MSN: sc.MSN, SystemName: "kasse", SystemVersion: Version, Logger: t.Log})
+		SubscriptionKey: sc.SubscriptionKey, MSN: sc.MSN, SystemName: "kasse", SystemVersion: Version, Logger: t.log})
 	if err != nil {
 		return nil, err
 	}
-	gw := newVippsGateway(c, t.Cfg.Vipps.ClubName, t.Cfg.Vipps.Currency)
-	ts := trainingStore{DB: db, catalog: t.DB}
-	settler := flow.NewSettler(ts, gw, t.Log)
+	gw := newVippsGateway(c, t.cfg.Vipps.ClubName, t.cfg.Vipps.Currency)
+	ts := trainingStore{DB: db, catalog: t.db}
+	settler := flow.NewSettler(ts, gw, t.log)
 	var printTraining func(ctx context.Context, s *flow.Sale, kind flow.ReceiptKind) error
-	if t.Cfg.Printer.Device != "" {
+	if t.cfg.Printer.Device != "" {
 		// Every receipt of training mode is a training receipt.
 		printTraining = func(ctx context.Context, s *flow.Sale, _ flow.ReceiptKind) error {
-			return t.Printer.Print(ctx, t.receipt(s, flow.ReceiptTraining))
+			return t.printer.Print(ctx, t.receipt(s, flow.ReceiptTraining))
 		}
 	}
 	co := flow.NewCheckout(flow.Options{Print: printTraining,
-		POSID: t.Cfg.Store.POSID, Installation: inst, Currency: t.Cfg.Vipps.Currency, StoreName: t.Cfg.Store.Name,
-		Store: ts, Vipps: gw, Log: t.Log, Parking: db,
+		POSID: t.cfg.Store.POSID, Installation: inst, Currency: t.cfg.Vipps.Currency, StoreName: t.cfg.Store.Name,
+		Store: ts, Vipps: gw, Log: t.log, Parking: db,
 		OnSaleClosed: func(ctx context.Context, s *flow.Sale) {
-			t.Journal.TrainingSaleClosed(ctx, s)
+			t.journal.TrainingSaleClosed(ctx, s)
 			settler.Kick()
 		},
 	})
@@ -87,6 +87,6 @@ func (t *Till) newTrainingTill(ctx context.Context) (flow.Till, error) {
 		return nil, fmt.Errorf("resuming training sales: %w", err)
 	}
 	go func() { _ = settler.Run(t.ctx) }()
-	t.Log.Info("training mode: built-in simulator", "url", url, "phones", url+"/sim/")
+	t.log.Info("training mode: built-in simulator", "url", url, "phones", url+"/sim/")
 	return co, nil
 }

@@ -17,26 +17,26 @@ import (
 func TestTrainingSalesNeverReachTheTillsVipps(t *testing.T) {
 	tl := startDemoTill(t)
 	ctx := t.Context()
-	cs, err := tl.Session.Cashiers(ctx)
+	cs, err := tl.session.Cashiers(ctx)
 	if err != nil || len(cs) == 0 {
 		t.Fatalf("cashiers %v %v", cs, err)
 	}
-	if _, err := tl.Session.Login(ctx, cs[0].ID, DemoManagerPIN); err != nil {
+	if _, err := tl.session.Login(ctx, cs[0].ID, DemoManagerPIN); err != nil {
 		t.Fatal(err)
 	}
-	if err := tl.Training.SetTraining(ctx, true); err != nil {
+	if err := tl.training.SetTraining(ctx, true); err != nil {
 		t.Fatal(err)
 	}
-	if tl.TrainingSim == nil || tl.TrainingSim == tl.Sim {
+	if tl.trainingSim == nil || tl.trainingSim == tl.sim {
 		t.Fatal("training mode has no simulator of its own")
 	}
-	if _, err := os.Stat(filepath.Join(tl.Cfg.DataDir, TrainingDBName)); err != nil {
+	if _, err := os.Stat(filepath.Join(tl.cfg.DataDir, TrainingDBName)); err != nil {
 		t.Fatalf("no training database: %v", err)
 	}
-	if err := tl.TrainingSim.SetAuto("approve", 50*time.Millisecond); err != nil {
+	if err := tl.trainingSim.SetAuto("approve", 50*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
-	till := tl.Till
+	till := tl.till
 	// The barcode scanner's path, as a person scans at the till.
 	tl.Scan(ctx, hardware.Scan{Kind: hardware.ScanProduct, Code: "7038800010014", Source: hardware.SourceCashier})
 	if err := till.Scan(ctx, flow.Scan{Kind: flow.ScanCustomerQR, Code: "https://qr.vipps.no/28/2/01/031/4798765432?v=1", Source: "customer"}); err != nil {
@@ -62,23 +62,23 @@ func TestTrainingSalesNeverReachTheTillsVipps(t *testing.T) {
 	if !paid.Training {
 		t.Error("the training sale's View is not marked as training")
 	}
-	if n := len(tl.Sim.Ledger()); n != 0 {
+	if n := len(tl.sim.Ledger()); n != 0 {
 		t.Errorf("the till's Vipps saw %d payments during training", n)
 	}
-	if e, ok := tl.TrainingSim.LedgerFor(paid.Payment.Reference); !ok || e.Captures != 1 {
+	if e, ok := tl.trainingSim.LedgerFor(paid.Payment.Reference); !ok || e.Captures != 1 {
 		t.Errorf("training simulator's record: %+v %v", e, ok)
 	}
-	if recent, err := tl.DB.RecentSales(ctx, tl.Cfg.Store.POSID, 10); err != nil || len(recent) != 0 {
+	if recent, err := tl.db.RecentSales(ctx, tl.cfg.Store.POSID, 10); err != nil || len(recent) != 0 {
 		t.Errorf("the shop's sales show %d sales after training (%v)", len(recent), err)
 	}
 	if err := till.NewSale(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := tl.Training.SetTraining(ctx, false); err != nil {
+	if err := tl.training.SetTraining(ctx, false); err != nil {
 		t.Fatal(err)
 	}
 	for time.Now().Before(deadline) {
-		rec, err := tl.DB.LastJournalRecord(ctx, tl.Cfg.Store.POSID, flow.JournalSale)
+		rec, err := tl.db.LastJournalRecord(ctx, tl.cfg.Store.POSID, flow.JournalSale)
 		if err == nil {
 			s, _ := flow.SaleRecordOfJournal(rec)
 			if !s.Training || rec.Receipt != flow.TrainingReceiptPrefix+"000001" || rec.Signature == "" {

@@ -27,11 +27,6 @@ var PaymentEvents = []string{
 // re-sign with a fresh date, so a late retry is not stale.
 const webhookSkew = 5 * time.Minute
 
-// WebhookStats counts what the listener did with each delivery.
-type WebhookStats struct {
-	Accepted, Forged, Tampered, Stale, Replayed, Malformed int64
-}
-
 // webhookListener receives Vipps webhooks, verifies them exactly as
 // API.md §8.4 says and feeds verified ePayment events to the checkout.
 // The secret lives in memory only: on every start the till registers
@@ -60,8 +55,8 @@ func newWebhookListener(registeredURL, secret string, handle func(context.Contex
 	return l
 }
 
-func (l *webhookListener) Stats() WebhookStats {
-	return WebhookStats{Accepted: l.accepted.Load(), Forged: l.forged.Load(), Tampered: l.tampered.Load(),
+func (l *webhookListener) Stats() vipps.WebhookStats {
+	return vipps.WebhookStats{Accepted: l.accepted.Load(), Forged: l.forged.Load(), Tampered: l.tampered.Load(),
 		Stale: l.stale.Load(), Replayed: l.replayed.Load(), Malformed: l.malformed.Load()}
 }
 

@@ -67,7 +67,7 @@ func TestWebhookListenerAcceptsOnlyGenuineDeliveries(t *testing.T) {
 	if len(got) != 1 || got[0].Reference != "pos1-000042" || got[0].Name != "AUTHORIZED" || got[0].Amount != 4990 {
 		t.Fatalf("checkout received %+v, want exactly the genuine AUTHORIZED event", got)
 	}
-	want := WebhookStats{Accepted: 1, Forged: 2, Tampered: 1, Stale: 1, Replayed: 1}
+	want := vipps.WebhookStats{Accepted: 1, Forged: 2, Tampered: 1, Stale: 1, Replayed: 1}
 	if s := l.Stats(); s != want {
 		t.Errorf("stats %+v, want %+v", s, want)
 	}

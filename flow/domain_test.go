@@ -92,6 +92,13 @@ func TestReferencesAndIdempotencyKeys(t *testing.T) {
 			t.Errorf("key %q for %q: ≤ 50 chars, stable, distinct per operation", k, ref)
 		}
 	}
+	if k := flow.IdempotencyKey("pos1-000001", "capture"); k != "pos1-000001-capture" {
+		t.Errorf("a short key is the ids themselves: %q", k)
+	}
+	// Any length of operation name still gives a key Vipps takes.
+	if k := flow.IdempotencyKey(long, strings.Repeat("create-", 10)); len(k) != 50 || !strings.HasPrefix(k, "h-") {
+		t.Errorf("a long operation gives %q, want h- and a hash, 50 characters", k)
+	}
 	// Two installations with the same till id and receipt number never
 	// share a reference, nor a create key for the same reference.
 	if a, b := flow.Reference("aaaaaa", "pos1", 1, 1), flow.Reference("bbbbbb", "pos1", 1, 1); a == b {

@@ -82,13 +82,19 @@ func sanitizeRefPart(s string) string {
 }
 
 // IdempotencyKey derives the Idempotency-Key of an operation on a payment
-// from our own ids, so a retry (even after a restart) is the same request.
-// Keys are at most 50 characters; longer ones are shortened by a hash.
+// from our own ids, so a retry (even after a restart) is the same request
+// (API.md §2.2: at most 50 characters, derived from our own operation id).
+// The one implementation of the rule: a key that would be longer is
+// "h-" and 48 hex digits of a hash of the whole, whatever the length of
+// reference and op.
 func IdempotencyKey(reference, op string) string {
 	k := reference + "-" + op
-	if len(k) <= 50 {
+	if len(k) <= maxIdempotencyKey {
 		return k
 	}
 	sum := sha256.Sum256([]byte(k))
-	return op + "-" + hex.EncodeToString(sum[:])[:49-len(op)]
+	return "h-" + hex.EncodeToString(sum[:])[:maxIdempotencyKey-2]
 }
+
+// maxIdempotencyKey is Vipps' limit on an Idempotency-Key.
+const maxIdempotencyKey = 50

@@ -92,11 +92,17 @@ func ValidCheckDigit(digits string) bool {
 	if len(digits) < 2 || !allDigits(digits) {
 		return false
 	}
+	return int(digits[len(digits)-1]-'0') == CheckDigit(digits[:len(digits)-1])
+}
+
+// CheckDigit is the GS1 mod-10 check digit that completes digits (all
+// decimal digits) into a GTIN.
+func CheckDigit(digits string) int {
 	sum := 0
-	for i, w := len(digits)-2, 3; i >= 0; i, w = i-1, 4-w {
+	for i, w := len(digits)-1, 3; i >= 0; i, w = i-1, 4-w {
 		sum += int(digits[i]-'0') * w
 	}
-	return int(digits[len(digits)-1]-'0') == (10-sum%10)%10
+	return (10 - sum%10) % 10
 }
 
 func allDigits(s string) bool {

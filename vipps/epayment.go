@@ -2,8 +2,6 @@ package vipps
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"net/url"
 	"regexp"
 	"strings"
@@ -47,19 +45,6 @@ var (
 // ValidReference reports whether ref may be an ePayment reference:
 // ^[a-zA-Z0-9-]{8,64}$ (8–64 since v1.7.0; it was 8–50 before).
 func ValidReference(ref string) bool { return referencePattern.MatchString(ref) }
-
-// IdempotencyKey derives a key from our own ids ("sale", "42", "capture",
-// "1"), so every retry of one operation sends the same key and different
-// operations never share one. Keys that would exceed Vipps' 50 characters
-// are shortened to a hash of the whole.
-func IdempotencyKey(parts ...string) string {
-	k := strings.Join(parts, "-")
-	if len(k) <= 50 {
-		return k
-	}
-	sum := sha256.Sum256([]byte(k))
-	return "h-" + hex.EncodeToString(sum[:])[:48]
-}
 
 // CreatePayment is a push or QR payment at the till.
 type CreatePayment struct {

@@ -80,14 +80,3 @@ func TestNewRefusesIncompleteConfig(t *testing.T) {
 		}
 	}
 }
-
-func TestIdempotencyKeysAreStableAndShort(t *testing.T) {
-	if k := IdempotencyKey("sale", "42", "capture", "1"); k != "sale-42-capture-1" {
-		t.Fatalf("%q", k)
-	}
-	long := strings.Repeat("store-0042-", 6)
-	a, b := IdempotencyKey(long, "capture", "1"), IdempotencyKey(long, "capture", "2")
-	if len(a) > 50 || a == b || a != IdempotencyKey(long, "capture", "1") {
-		t.Fatalf("%q %q", a, b)
-	}
-}

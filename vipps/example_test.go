@@ -18,8 +18,8 @@ func Example() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	ref := "pos1-sale-000042"
-	_, err = c.CreatePayment(ctx, vipps.CreatePayment{Reference: ref, IdempotencyKey: vipps.IdempotencyKey(ref, "create"),
+	ref := "pos1-sale-000042" // keys below are derived from our own ids, the same on every retry
+	_, err = c.CreatePayment(ctx, vipps.CreatePayment{Reference: ref, IdempotencyKey: ref + "-create",
 		Amount: vipps.Amount{Currency: "NOK", Value: 49900}, MSISDN: "4791234567", Description: "Groceries"})
 	switch vipps.KindOf(err) {
 	case vipps.Transient, vipps.RateLimited:
@@ -27,7 +27,7 @@ func Example() {
 	case vipps.Conflict:
 		// already created: read the payment instead
 	}
-	p, err := c.Capture(ctx, ref, vipps.Amount{Currency: "NOK", Value: 49900}, vipps.IdempotencyKey(ref, "capture", "1"))
+	p, err := c.Capture(ctx, ref, vipps.Amount{Currency: "NOK", Value: 49900}, ref+"-capture-1")
 	var ve *vipps.Error
 	if errors.As(err, &ve) {
 		fmt.Println(ve.Kind, ve.Status, ve.Code, ve.RetryAfter)

@@ -87,6 +87,13 @@ func (c *Client) DeleteWebhook(ctx context.Context, id string) error {
 	return err
 }
 
+// WebhookStats counts what a receiver made of its deliveries: accepted,
+// or refused for which failure of VerifyWebhook (Forged: signature,
+// Tampered: content hash, Stale: date), a replay, or a body that is no event.
+type WebhookStats struct {
+	Accepted, Forged, Tampered, Stale, Replayed, Malformed int64
+}
+
 // Webhook verification failures.
 var (
 	ErrWebhookSignature   = errors.New("vipps webhook: signature does not match")

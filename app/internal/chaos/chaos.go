@@ -911,21 +911,13 @@ func (t *till) books(ctx context.Context, dsn string, ledger map[string]crashtes
 		return err
 	}
 	prefix := flow.ReferencePrefix(inst, t.posID())
-	g := db.Gorm().WithContext(ctx)
-	var voided int64
-	if err := g.Raw("SELECT COUNT(*) FROM sales WHERE pos_id = ? AND stage = 'cancelled'", t.posID()).Scan(&voided).Error; err != nil {
+	stages, err := db.SaleStages(ctx, t.posID())
+	if err != nil {
 		return err
 	}
-	res.Voided += int(voided)
-	var sales []struct {
-		ID         int64
-		Total      int64
-		Reference  string
-		Authorized int64
-	}
-	if err := g.Raw(`SELECT s.id, s.total, p.reference, p.authorized FROM sales s
-		LEFT JOIN payments p ON p.sale_id = s.id AND p.status = 'authorized'
-		WHERE s.pos_id = ? AND s.stage = 'paid' ORDER BY s.id`, t.posID()).Scan(&sales).Error; err != nil {
+	res.Voided += stages[flow.StageCancelled]
+	sales, err := db.PaidSales(ctx, t.posID())
+	if err != nil {
 		return err
 	}
 	refs := map[string]bool{}
@@ -952,11 +944,11 @@ func (t *till) books(ctx context.Context, dsn string, ledger map[string]crashtes
 		tr.Captured += e.Captured
 	}
 	tr.Payments += len(refs)
-	var journalSales int64
-	if err := g.Raw("SELECT COUNT(*) FROM ejournal WHERE till_id = ? AND event = ?", t.posID(), string(flow.JournalSale)).Scan(&journalSales).Error; err != nil {
+	journalSales, err := db.JournalEvents(ctx, t.posID(), flow.JournalSale)
+	if err != nil {
 		return err
 	}
-	tr.JournalSales += int(journalSales)
+	tr.JournalSales += journalSales
 	z, err := flow.NewElectronicJournal(db, t.posID(), time.Local, nil).PeekReport(ctx, flow.ReportZ)
 	if err != nil {
 		return err
@@ -965,19 +957,12 @@ func (t *till) books(ctx context.Context, dsn string, ledger map[string]crashtes
 	// How each authorization arrived; one whose request spanned a restart
 	// of the till can only have come by the read-back at start (the
 	// webhook went to the registration of the process that died).
-	var starts []int64
-	if err := g.Raw("SELECT at_micros FROM ejournal WHERE till_id = ? AND event = ? ORDER BY at_micros", t.posID(), string(flow.JournalAppStart)).Scan(&starts).Error; err != nil {
+	starts, err := db.JournalEventTimes(ctx, t.posID(), flow.JournalAppStart)
+	if err != nil {
 		return err
 	}
-	var entries []struct {
-		Reference string
-		ToState   string
-		Detail    string
-		At        time.Time
-	}
-	if err := g.Raw(`SELECT j.reference, j.to_state, j.detail, j.at FROM journal j JOIN sales s ON s.id = j.sale_id
-		WHERE s.pos_id = ? AND (j.detail LIKE 'payment requested%' OR (j.to_state = 'paid/authorized' AND j.from_state <> 'paid/authorized'))
-		ORDER BY j.id`, t.posID()).Scan(&entries).Error; err != nil {
+	entries, err := db.PaymentSteps(ctx, t.posID())
+	if err != nil {
 		return err
 	}
 	requested := map[string]time.Time{}
@@ -989,7 +974,7 @@ func (t *till) books(ctx context.Context, dsn string, ledger map[string]crashtes
 		restarted := false
 		from := requested[e.Reference].UnixMicro()
 		for _, at := range starts {
-			restarted = restarted || (at > from && at < e.At.UnixMicro())
+			restarted = restarted || (at.UnixMicro() > from && at.UnixMicro() < e.At.UnixMicro())
 		}
 		switch {
 		case strings.Contains(e.Detail, "(from webhook)") || strings.Contains(e.Detail, "(from hub)"):
@@ -1092,8 +1077,10 @@ func cutConnections(ctx context.Context, o Options, rng *rand.Rand) {
 			return
 		case <-time.After(jittered(o.DBKillEvery, rng)):
 		}
-		_ = db.Gorm().WithContext(ctx).Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-			WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`).Error
+		if err := db.CutConnections(ctx); err != nil {
+			fmt.Fprintln(o.Log, "chaos: cutting the database's connections failed:", err)
+			continue
+		}
 		fmt.Fprintln(o.Log, "chaos: cut every connection to the database")
 	}
 }

@@ -287,8 +287,8 @@ func (p *player) check(ctx context.Context, what string, stage flow.Stage, pay f
 }
 
 func (p *player) newest(ctx context.Context) *flow.Sale {
-	var id int64
-	if err := p.db.Gorm().WithContext(ctx).Raw("SELECT MAX(id) FROM sales").Scan(&id).Error; err != nil || id == 0 {
+	id, err := p.db.NewestSaleID(ctx)
+	if err != nil || id == 0 {
 		return nil
 	}
 	s, err := p.db.Sale(ctx, id)
