@@ -96,7 +96,6 @@ func TestReturnsGoBackToTheirTenders(t *testing.T) {
 	})
 }
 
-
 func TestReturnToCardVoucherAndAsCreditNote(t *testing.T) {
 	each(t, func(t *testing.T, r *rig) {
 		r.must(r.db.IssueVoucher(r.ctx, flow.Voucher{Code: "GV-1", Kind: flow.TenderVoucher, Currency: "NOK", Amount: 1000, Balance: 1000}, flow.JournalEntry{}))

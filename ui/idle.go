@@ -31,8 +31,8 @@ func (idleTill) Refund(context.Context, int64, map[int]int) error { return errNo
 func (idleTill) RefundTo(context.Context, int64, flow.RefundRequest) (flow.RefundResult, error) {
 	return flow.RefundResult{}, errNoTill
 }
-func (idleTill) Reprint(context.Context, int64) error             { return errNoTill }
-func (idleTill) ParkSale(context.Context) error                   { return errNoTill }
+func (idleTill) Reprint(context.Context, int64) error { return errNoTill }
+func (idleTill) ParkSale(context.Context) error       { return errNoTill }
 func (idleTill) ParkedSales(context.Context) ([]flow.SaleSummary, error) {
 	return nil, errNoTill
 }
