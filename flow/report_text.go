@@ -143,10 +143,8 @@ func (r Report) Text(h ReportHeading, width int, lang string) string {
 	for _, p := range r.Payments {
 		pair(fmt.Sprintf("  %s (%d)", methodName(L, p.Method), p.Count), amt(p.Amount))
 	}
-	if r.Rounding != 0 {
+	if r.Rounding != 0 || r.CashFloat != 0 || r.CashCounts > 0 || r.PaymentAmount(TenderCash) != 0 {
 		pair("  "+L["rounding"], amt(r.Rounding))
-	}
-	if r.CashFloat != 0 || r.CashCounts > 0 || r.PaymentAmount(TenderCash) != 0 {
 		pair("  "+L["float"], amt(r.CashFloat))
 		pair("  "+L["expected"], amt(r.CashExpected))
 		if r.CashCounts > 0 {
