@@ -229,6 +229,9 @@ func paymentEvent(e vipps.PaymentEvent) flow.PaymentEvent {
 
 func toVippsReceipt(r flow.Receipt) vipps.Receipt {
 	out := vipps.Receipt{BottomLine: vipps.BottomLine{Currency: r.Currency, POSID: r.POSID, ReceiptNumber: r.ReceiptNumber}}
+	if ps := r.PaymentSources; ps != nil {
+		out.BottomLine.PaymentSources = &vipps.PaymentSources{GiftCard: int64(ps.GiftCard), Card: int64(ps.Card), Voucher: int64(ps.Voucher), Cash: int64(ps.Cash)}
+	}
 	for _, l := range r.Lines {
 		out.OrderLines = append(out.OrderLines, vipps.OrderLine{
 			Name: l.Name, ID: l.ID,

@@ -3,7 +3,6 @@ package flow
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 )
 
@@ -80,56 +79,8 @@ func (c *Checkout) RetryParked(ctx context.Context, id int64) error {
 // returned. The refund job is queued with the returned quantities in one
 // transaction.
 func (c *Checkout) Refund(ctx context.Context, saleID int64, lines map[int]int) error {
-	s, err := c.opt.Store.Sale(ctx, saleID)
-	if err != nil {
-		c.log.Error("reading a sale to refund failed", "sale", saleID, "err", err)
-		return c.refuse(NoticeError, "store.failed", storeFailed, nil)
-	}
-	if s.Stage != StagePaid || s.Payment == nil || s.Payment.Status != PaymentAuthorized {
-		return c.refuse(NoticeWarning, "refund.not_paid", "Only a paid sale can be refunded: choose another receipt.", nil)
-	}
-	returned := map[int]int{}
-	if lines == nil {
-		for i, l := range s.Lines {
-			if q := l.Quantity - l.RefundedQty; q > 0 {
-				returned[i] = q
-			}
-		}
-	} else {
-		for i, q := range lines {
-			if i < 0 || i >= len(s.Lines) || q < 0 || q > s.Lines[i].Quantity-s.Lines[i].RefundedQty {
-				return c.refuse(NoticeWarning, "refund.bad_line", fmt.Sprintf("Line %d: cannot return %d. Check the quantities.", i+1, q), nil)
-			}
-			if q > 0 {
-				returned[i] = q
-			}
-		}
-	}
-	amount, count := ReturnAmount(s, returned)
-	if amount <= 0 {
-		return c.refuse(NoticeWarning, "refund.nothing_left", "Everything on this receipt has been refunded already.", nil)
-	}
-	// The key counts every item returned so far, so each refund of a
-	// sale has its own key and a retry of the same one does not.
-	done := 0
-	for _, l := range s.Lines {
-		done += l.RefundedQty
-	}
-	ref := s.Payment.Reference
-	now := c.now()
-	job := OutboxJob{SaleID: saleID, Reference: ref, Kind: JobRefund, Amount: amount,
-		IdempotencyKey: IdempotencyKey(ref, fmt.Sprintf("refund-%d", done+count)), State: JobQueued,
-		NextAt: now, CreatedAt: now, UpdatedAt: now}
-	j := JournalEntry{SaleID: saleID, Reference: ref, From: "paid", To: "paid/refund-queued", At: now,
-		Detail: fmt.Sprintf("refund of %d item(s), %d øre", count, amount)}
-	if err := c.opt.Store.AddRefund(ctx, saleID, returned, job, j); err != nil {
-		c.log.Error("queueing a refund failed", "sale", saleID, "reference", ref, "err", err)
-		return c.refuse(NoticeError, "store.failed", storeFailed, nil)
-	}
-	c.reversePoints(ctx, s, returned, job.IdempotencyKey)
-	c.tell(NoticeInfo, "refund.queued", "The refund of receipt "+s.ReceiptNumber+" is on its way to the customer.", map[string]string{"receipt": s.ReceiptNumber})
-	c.RefreshSettlement(ctx)
-	return nil
+	_, err := c.RefundTo(ctx, saleID, RefundRequest{Lines: lines})
+	return err
 }
 
 // refuse records a notice for an intent that was turned down and returns

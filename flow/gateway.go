@@ -115,6 +115,19 @@ type Receipt struct {
 	POSID         string
 	ReceiptNumber string
 	Lines         []ReceiptLine
+	// PaymentSources is the part of the total paid other than by Vipps
+	// (Order Management bottomLine.paymentSources); nil for a sale Vipps
+	// paid whole.
+	PaymentSources *PaymentSources
+}
+
+// PaymentSources splits a receipt's total across the tenders that are not
+// Vipps, in minor units.
+type PaymentSources struct {
+	GiftCard Money // gift vouchers
+	Card     Money
+	Voucher  Money // credit notes
+	Cash     Money // before the cash rounding, so the sources and Vipps add up to the lines
 }
 
 // ReceiptLine is one VAT-correct order line: Total − TotalExclTax == Tax.

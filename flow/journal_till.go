@@ -29,7 +29,7 @@ func (j *ElectronicJournal) saleClosed(ctx context.Context, s *Sale) error {
 		// The customer's receipt is the one attached in the Vipps app; the
 		// till prints none unless asked (ReceiptPrinted).
 		text := "sale concluded, receipt in the Vipps app, none printed"
-		if s.Payment == nil || s.Payment.Status != PaymentAuthorized {
+		if len(s.Tenders) > 0 && s.Tenders[len(s.Tenders)-1].Kind != TenderVipps {
 			text = "sale concluded without Vipps, no receipt printed"
 		}
 		return j.RecordEvent(ctx, JournalNoReceiptPrinted, s.ID, s.ReceiptNumber, s.Total(), text)
@@ -180,13 +180,22 @@ func (j *ElectronicJournal) DrawerOpenedForSale(ctx context.Context, s *Sale) {
 // Refund queues the refund through the checkout, then journals the return
 // with the lines and amounts given back.
 func (t *JournaledTill) Refund(ctx context.Context, saleID int64, lines map[int]int) error {
+	_, err := t.RefundTo(ctx, saleID, RefundRequest{Lines: lines})
+	return err
+}
+
+// RefundTo is Refund through the tenders (or as a credit note): the return
+// record says what went back through each.
+func (t *JournaledTill) RefundTo(ctx context.Context, saleID int64, req RefundRequest) (RefundResult, error) {
+	var res RefundResult
 	if err := t.require(PermRefund); err != nil {
-		return err
+		return res, err
 	}
 	s, err := t.Sales.Sale(ctx, saleID)
 	if err != nil {
-		return err
+		return res, err
 	}
+	lines := req.Lines
 	returned, done := map[int]int{}, 0
 	for i, l := range s.Lines {
 		done += l.RefundedQty
@@ -198,8 +207,8 @@ func (t *JournaledTill) Refund(ctx context.Context, saleID int64, lines map[int]
 			returned[i] = q
 		}
 	}
-	if err := t.Till.Refund(ctx, saleID, lines); err != nil {
-		return err
+	if res, err = t.Till.RefundTo(ctx, saleID, req); err != nil {
+		return res, err
 	}
 	count := 0
 	for _, q := range returned {
@@ -213,16 +222,19 @@ func (t *JournaledTill) Refund(ctx context.Context, saleID int64, lines map[int]
 	// returned so far, as the refund's idempotency key is.
 	receipt := fmt.Sprintf("%s-R%d", s.ReceiptNumber, done+count)
 	ret := ReturnRecordOf(s, returned, receipt, ref)
+	if len(s.Tenders) > 0 || req.CreditNote {
+		ret.Payments, ret.Rounding = res.Payments(), res.Rounding
+	}
 	rec, err := t.Journal.RecordSale(ctx, ret)
 	if err != nil {
-		return fmt.Errorf("the refund is queued, but the return was not journaled: %w", err)
+		return res, fmt.Errorf("the refund is queued, but the return was not journaled: %w", err)
 	}
 	if t.OnReturn != nil {
 		if err := t.OnReturn(ctx, ret, rec.At); err != nil {
-			return fmt.Errorf("the refund is queued and journaled, but the return receipt was not printed: %w", err)
+			return res, fmt.Errorf("the refund is queued and journaled, but the return receipt was not printed: %w", err)
 		}
 	}
-	return nil
+	return res, nil
 }
 
 // RetryParked is a manager's decision.

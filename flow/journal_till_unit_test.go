@@ -19,7 +19,10 @@ func (s *scriptedTill) SetQuantity(_ context.Context, line, qty int) error { ret
 func (s *scriptedTill) CancelPayment(context.Context) error                { return nil }
 func (s *scriptedTill) Reprint(context.Context, int64) error               { return nil }
 func (s *scriptedTill) Refund(context.Context, int64, map[int]int) error   { return nil }
-func (s *scriptedTill) RetryParked(context.Context, int64) error           { return nil }
+func (s *scriptedTill) RefundTo(context.Context, int64, RefundRequest) (RefundResult, error) {
+	return RefundResult{}, nil
+}
+func (s *scriptedTill) RetryParked(context.Context, int64) error { return nil }
 func (s *scriptedTill) Sale(_ context.Context, id int64) (*Sale, error) {
 	if sale, ok := s.sales[id]; ok {
 		return sale, nil

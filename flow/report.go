@@ -60,6 +60,16 @@ type Report struct {
 	CancelledPays  Tally // payment requests withdrawn or refused
 	Training       Tally // training sales, in none of the figures above
 
+	// Cash (see report_tender.go): the rounding of cash payments, drawer
+	// openings without a sale, the change float and the count at the close.
+	Rounding       Money `json:",omitempty"`
+	DrawerNoSale   int   `json:",omitempty"`
+	CashFloat      Money `json:",omitempty"`
+	CashExpected   Money `json:",omitempty"` // float + cash taken − cash given back
+	CashCounted    Money `json:",omitempty"`
+	CashCounts     int   `json:",omitempty"` // how many counts; the last one is CashCounted
+	CashDifference Money `json:",omitempty"` // counted − expected, when counted
+
 	// Grand totals since the till's first record (the previous Z's plus this period).
 	GrandTotalSales   Money
 	GrandTotalReturns Money
@@ -87,7 +97,8 @@ type ReportCashier struct {
 	CashierID int64
 	Name      string
 	Sales     Tally
-	Returns   Tally // amount positive
+	Returns   Tally           // amount positive
+	Payments  []ReportPayment `json:",omitempty"` // per tender, net of returns
 }
 
 // BuildReport sums records (one till, in Seq order, after its last Z
@@ -164,11 +175,18 @@ func BuildReport(kind ReportKind, tillID string, records []JournalRecord, prevZ 
 					pay[p.Method] = m
 				}
 				m.add(p.Amount)
+				c.Payments = addPayment(c.Payments, p)
 			}
+			r.Rounding += s.Rounding
 		case JournalCopyReceipt:
 			r.Copies.add(rec.Amount)
 		case JournalDrawerOpen:
 			r.DrawerOpenings++
+			if rec.SaleID == 0 {
+				r.DrawerNoSale++
+			}
+		case JournalCashFloat, JournalCashCount:
+			r.addCash(rec)
 		case JournalVoid:
 			r.Voids.add(rec.Amount)
 		case JournalLineDeleted:
@@ -191,6 +209,7 @@ func BuildReport(kind ReportKind, tillID string, records []JournalRecord, prevZ 
 	for _, p := range pay {
 		r.Payments = append(r.Payments, *p)
 	}
+	r.sumCash()
 	sort.Slice(r.Payments, func(i, j int) bool { return r.Payments[i].Method < r.Payments[j].Method })
 	for _, c := range cash {
 		r.Cashiers = append(r.Cashiers, *c)

@@ -29,6 +29,8 @@ var reportLabels = map[string]map[string]string{
 		"drawer": "Skuffeåpninger", "voids": "Annullerte salg", "lines": "Slettede linjer", "lookups": "Prisforespørsler",
 		"cancelled": "Avbrutte betalinger", "training": "Treningssalg", "grand": "Grand total", "gsales": "Salg", "greturns": "Retur", "gnet": "Netto",
 		"vipps": "Vipps", "none": "Ingen salg", "end": "SLUTT PÅ RAPPORT", "orgno": "Org.nr.", "installation": "Installasjon",
+		"cash": "Kontant", "card": "Bankkort", "voucher": "Gavekort", "credit-note": "Tilgodelapp", "rounding": "Øresavrunding",
+		"nosale": "Skuffeåpninger uten salg", "float": "Veksel", "expected": "Kontanter i skuffen", "counted": "Opptalt", "difference": "Differanse",
 	},
 	"en": {
 		"X": "X REPORT", "Z": "Z REPORT", "no": "No.", "till": "Till", "date": "Date", "period": "Period",
@@ -38,6 +40,8 @@ var reportLabels = map[string]map[string]string{
 		"drawer": "Drawer openings", "voids": "Voided sales", "lines": "Deleted lines", "lookups": "Price look-ups",
 		"cancelled": "Cancelled payments", "training": "Training sales", "grand": "Grand total", "gsales": "Sales", "greturns": "Returns", "gnet": "Net",
 		"vipps": "Vipps", "none": "No sales", "end": "END OF REPORT", "orgno": "Org. no.", "installation": "Installation",
+		"cash": "Cash", "card": "Card", "voucher": "Gift voucher", "credit-note": "Credit note", "rounding": "Cash rounding",
+		"nosale": "Drawer openings without a sale", "float": "Change float", "expected": "Cash in the drawer", "counted": "Counted", "difference": "Difference",
 	},
 }
 
@@ -137,11 +141,16 @@ func (r Report) Text(h ReportHeading, width int, lang string) string {
 	rule()
 	b.WriteString(L["payments"] + "\n")
 	for _, p := range r.Payments {
-		name := p.Method
-		if p.Method == PaymentVipps {
-			name = L["vipps"]
+		pair(fmt.Sprintf("  %s (%d)", methodName(L, p.Method), p.Count), amt(p.Amount))
+	}
+	if r.Rounding != 0 || r.CashFloat != 0 || r.CashCounts > 0 || r.PaymentAmount(TenderCash) != 0 {
+		pair("  "+L["rounding"], amt(r.Rounding))
+		pair("  "+L["float"], amt(r.CashFloat))
+		pair("  "+L["expected"], amt(r.CashExpected))
+		if r.CashCounts > 0 {
+			pair("  "+L["counted"], amt(r.CashCounted))
+			pair("  "+L["difference"], amt(r.CashDifference))
 		}
-		pair(fmt.Sprintf("  %s (%d)", name, p.Count), amt(p.Amount))
 	}
 	rule()
 	b.WriteString(L["bycashier"] + "\n")
@@ -155,6 +164,11 @@ func (r Report) Text(h ReportHeading, width int, lang string) string {
 		if c.Returns.Count > 0 {
 			pair(fmt.Sprintf("    %s (%d)", L["returns"], c.Returns.Count), amt(c.Returns.Amount))
 		}
+		if len(c.Payments) > 1 || (len(c.Payments) == 1 && c.Payments[0].Method != PaymentVipps) {
+			for _, p := range c.Payments {
+				pair(fmt.Sprintf("      %s (%d)", methodName(L, p.Method), p.Count), amt(p.Amount))
+			}
+		}
 	}
 	rule()
 	tally(L["members"], r.Members)
@@ -162,6 +176,9 @@ func (r Report) Text(h ReportHeading, width int, lang string) string {
 	tally(L["discounts"], r.Discounts)
 	tally(L["copies"], r.Copies)
 	pair(L["drawer"], fmt.Sprint(r.DrawerOpenings))
+	if r.DrawerNoSale > 0 {
+		pair(L["nosale"], fmt.Sprint(r.DrawerNoSale))
+	}
 	tally(L["voids"], r.Voids)
 	tally(L["lines"], r.LineDeletions)
 	tally(L["lookups"], r.PriceLookups)

@@ -80,5 +80,36 @@ func ReceiptForSale(s *Sale) (Receipt, error) {
 		}
 		items = append(items, ReceiptItem{ID: id, Name: l.Name, Quantity: l.Quantity, UnitPrice: l.UnitPrice, Discount: l.Discount, VATRate: l.VATRate})
 	}
-	return BuildReceipt(s.Currency, s.POSID, s.ReceiptNumber, items)
+	r, err := BuildReceipt(s.Currency, s.POSID, s.ReceiptNumber, items)
+	if err != nil {
+		return r, err
+	}
+	r.PaymentSources = paymentSources(s)
+	return r, nil
+}
+
+// paymentSources is how much of a split sale other tenders paid; nil when
+// Vipps paid it whole.
+func paymentSources(s *Sale) *PaymentSources {
+	var ps PaymentSources
+	other := false
+	for _, t := range s.Tenders {
+		switch t.Kind {
+		case TenderCash:
+			ps.Cash += t.Amount - t.Rounding
+		case TenderCard:
+			ps.Card += t.Amount
+		case TenderVoucher:
+			ps.GiftCard += t.Amount
+		case TenderCreditNote:
+			ps.Voucher += t.Amount
+		default:
+			continue
+		}
+		other = true
+	}
+	if !other {
+		return nil
+	}
+	return &ps
 }

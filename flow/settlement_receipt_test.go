@@ -119,3 +119,41 @@ func TestSettlementReceiptLinesAlwaysAddUp(t *testing.T) {
 		}
 	}
 }
+
+// A split sale tells Vipps how the rest of the total was paid; the cash
+// part is before the rounding, so the sources and the Vipps payment add up
+// to the lines.
+func TestSettlementReceiptPaymentSources(t *testing.T) {
+	s := &Sale{POSID: "pos1", ReceiptNumber: "000007", Currency: "NOK", Lines: []SaleLine{
+		{GTIN: "7038010000737", Name: "Milk", Quantity: 1, UnitPrice: 2590, VATRate: 15},
+		{GTIN: "7310150010013", Name: "Battery", Quantity: 1, UnitPrice: 8900, VATRate: 25},
+	}}
+	r, err := ReceiptForSale(s)
+	if err != nil || r.PaymentSources != nil {
+		t.Fatalf("a Vipps-only sale: %+v, %v", r.PaymentSources, err)
+	}
+	s.Tenders = []Tender{
+		{Seq: 0, Kind: TenderCash, Amount: 2000, Given: 2000},
+		{Seq: 1, Kind: TenderCard, Amount: 1500},
+		{Seq: 2, Kind: TenderVoucher, Amount: 1000, Reference: "GV"},
+		{Seq: 3, Kind: TenderCreditNote, Amount: 500, Reference: "CN"},
+		{Seq: 4, Kind: TenderVipps, Amount: 6490, Reference: "r"},
+	}
+	r, err = ReceiptForSale(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := PaymentSources{Cash: 2000, Card: 1500, GiftCard: 1000, Voucher: 500}
+	if r.PaymentSources == nil || *r.PaymentSources != want {
+		t.Fatalf("sources %+v, want %+v", r.PaymentSources, want)
+	}
+	ps := r.PaymentSources
+	if ps.Cash+ps.Card+ps.GiftCard+ps.Voucher+6490 != ReceiptTotal(r) {
+		t.Errorf("sources and Vipps add up to %d, the lines to %d", ps.Cash+ps.Card+ps.GiftCard+ps.Voucher+6490, ReceiptTotal(r))
+	}
+	// Cash rounded up by 0.10: the receipt shows what the wares cost.
+	s.Tenders = []Tender{{Seq: 0, Kind: TenderCash, Amount: 5000, Given: 5000}, {Seq: 1, Kind: TenderCash, Amount: 6500, Given: 7000, Change: 500, Rounding: 10}}
+	if r, _ = ReceiptForSale(s); r.PaymentSources.Cash != 11490 {
+		t.Errorf("cash source %d, want 11490", r.PaymentSources.Cash)
+	}
+}

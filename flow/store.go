@@ -53,6 +53,10 @@ type Store interface {
 	// AddRefund records returned quantities and queues the refund job in
 	// one transaction.
 	AddRefund(ctx context.Context, saleID int64, returned map[int]int, job OutboxJob, j JournalEntry) error
+	// AddReturn records a return through the sale's tenders (see Return)
+	// in one transaction; a tender giving back more than it has left
+	// refuses all of it.
+	AddReturn(ctx context.Context, r Return) error
 }
 
 // SaleChange is one transition of a sale, stored atomically.

@@ -176,3 +176,26 @@ type TenderView struct {
 	Rounding  Money
 	Reference string
 }
+
+// Return is one return of a paid sale, stored in one transaction: the
+// quantities returned, what goes back through each tender (never more than
+// it paid), the Vipps refund job, vouchers' balances given back and a
+// credit note issued instead.
+type Return struct {
+	SaleID   int64
+	Returned map[int]int // line index → quantity
+	Tenders  []TenderRefund
+	Jobs     []OutboxJob         // the Vipps refund, when Vipps gives some back
+	Redeem   []VoucherRedemption // negative amounts: a voucher's balance restored
+	Issue    *Voucher            // a credit note for the amount, instead of the tenders
+	Journal  JournalEntry
+}
+
+// TenderRefund is what one tender of the sale gives back. Seq is the
+// tender's; a credit note issued has Seq −1.
+type TenderRefund struct {
+	Seq       int
+	Kind      TenderKind
+	Amount    Money // positive: given back
+	Reference string
+}

@@ -322,6 +322,9 @@ type Till interface {
 	// Refund returns qty of each given line of a finished sale to the
 	// customer through the settlement worker; nil lines means everything.
 	Refund(ctx context.Context, saleID int64, lines map[int]int) error
+	// RefundTo returns lines through the tenders they were paid with, or
+	// as a credit note.
+	RefundTo(ctx context.Context, saleID int64, req RefundRequest) (RefundResult, error)
 	// Reprint prints a copy of a finished sale's receipt.
 	Reprint(ctx context.Context, saleID int64) error
 

@@ -216,6 +216,9 @@ func (t *TrainingTill) RetryParked(ctx context.Context, id int64) error {
 func (t *TrainingTill) Refund(ctx context.Context, saleID int64, lines map[int]int) error {
 	return t.active().Refund(ctx, saleID, lines)
 }
+func (t *TrainingTill) RefundTo(ctx context.Context, saleID int64, req RefundRequest) (RefundResult, error) {
+	return t.active().RefundTo(ctx, saleID, req)
+}
 func (t *TrainingTill) Reprint(ctx context.Context, saleID int64) error {
 	return t.active().Reprint(ctx, saleID)
 }

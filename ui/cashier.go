@@ -60,6 +60,7 @@ type cashierWindow struct {
 	resume     *touchButton // the parked sales, to resume one
 	parkRow    *fyne.Container
 	settlement *widget.Label
+	tender     *tenderPanel // cash, card, voucher, pay another way (tender.go)
 
 	notice    *widget.Label
 	flowSeq   int64 // Seq of the last notice of flow's shown, 0 none
@@ -123,7 +124,8 @@ func newCashierWindow(w *Windows) *cashierWindow {
 	c.totalLabel.SizeName = theme.SizeNameHeadingText
 	c.total = widget.NewLabelWithStyle("", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
 	c.total.SizeName = theme.SizeNameHeadingText
-	totals := container.NewVBox(widget.NewSeparator(), c.vat, container.NewBorder(nil, nil, c.totalLabel, nil, c.total))
+	c.tender = newTenderPanel(c)
+	totals := container.NewVBox(widget.NewSeparator(), c.vat, container.NewBorder(nil, nil, c.totalLabel, nil, c.total), c.tender.summary)
 	c.cartScroll = newTouchScroll(c.lines)
 	cart := container.NewBorder(nil, totals, nil, nil,
 		container.NewStack(c.cartScroll, container.NewCenter(c.emptyCart)))
@@ -156,12 +158,12 @@ func newCashierWindow(w *Windows) *cashierWindow {
 	// The buttons keep their place at the bottom; the payment's status
 	// takes the room between them and the keypad, scrolling if a long
 	// translation needs more, so nothing a finger aims for ever moves.
-	status := container.NewVScroll(container.NewVBox(c.payStatus, c.countdown, c.settlement, c.payHint))
+	status := container.NewVScroll(container.NewVBox(c.tender.change, c.payStatus, c.countdown, c.settlement, c.payHint))
 	c.park = newButton(t("sale.park"), theme.MediaPauseIcon(), func() { w.do(w.opt.Till.ParkSale) })
 	c.resume = newButton(t("sale.parked"), theme.MediaPlayIcon(), c.showParkedSales)
 	c.parkRow = container.NewGridWithColumns(2, c.park, c.resume)
 	c.parkRow.Hide()
-	buttons := container.NewVBox(c.request, container.NewBorder(nil, nil, nil, c.voidSale, c.qr), c.cancelPay, c.newSale, c.parkRow)
+	buttons := container.NewVBox(c.request, c.tender.row, container.NewBorder(nil, nil, nil, c.voidSale, c.qr), c.cancelPay, c.tender.another, c.newSale, c.parkRow)
 
 	right := container.NewBorder(c.search, buttons, nil, nil,
 		container.NewBorder(container.NewStack(container.NewVBox(c.keypad), container.NewVScroll(c.results)), nil, nil, nil, status))
@@ -491,6 +493,7 @@ func (c *cashierWindow) renderPayment(v flow.View) {
 	show(c.cancelPay, active)
 	c.cancelPay.setEnabled(v.CanCancel)
 	show(c.newSale, v.CanNewSale && finished)
+	c.tender.render(v, active, finished)
 	// While a payment is out or done the cart is locked: the keypad and
 	// search give their room to the payment panel.
 	busy := v.Stage == flow.StagePaying || v.Stage == flow.StagePaid

@@ -49,6 +49,7 @@ func (w *Windows) Controls() map[string]Control {
 	for label, b := range c.confirmButtons {
 		over["dialog."+label] = b
 	}
+	c.tender.controls(main, over)
 	covered := c.win.Canvas().Overlays().Top() != nil
 	for n, o := range main {
 		w.place(out, c.win, "cashier", n, o, covered)

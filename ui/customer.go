@@ -75,6 +75,9 @@ func (d *customerDisplay) screen(v flow.View) fyne.CanvasObject {
 	money := func(m flow.Money) string { return formatMoney(m, v.Currency) }
 	p := v.Payment
 	switch {
+	case v.Stage == flow.StagePaid && (v.Payment == nil || v.Payment.Status != flow.PaymentAuthorized):
+		return d.paidOtherwise(v, t)
+
 	case v.Stage == flow.StagePaid:
 		status := "display.receipt_later"
 		switch v.Settlement {
@@ -169,6 +172,9 @@ func (d *customerDisplay) cart(v flow.View, t func(string, ...map[string]string)
 	label, sum := big(t("cart.total"), sizeDisplayM, widget.MediumImportance), big(formatMoney(v.Total, v.Currency), sizeDisplayM, widget.MediumImportance)
 	label.Wrapping, sum.Wrapping = fyne.TextWrapOff, fyne.TextWrapOff
 	total := container.NewBorder(nil, nil, label, sum)
+	if v.Paid > 0 && v.Stage == flow.StageOpen {
+		total = container.NewVBox(total, d.paidSoFar(v, t))
+	}
 	return container.New(&fixedWidth{width: 400}, container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), total), nil, nil, scroll))
 }
 

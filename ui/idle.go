@@ -28,8 +28,11 @@ func (idleTill) PayAnotherWay(context.Context) error              { return errNo
 func (idleTill) NewSale(context.Context) error                    { return errNoTill }
 func (idleTill) RetryParked(context.Context, int64) error         { return errNoTill }
 func (idleTill) Refund(context.Context, int64, map[int]int) error { return errNoTill }
-func (idleTill) Reprint(context.Context, int64) error             { return errNoTill }
-func (idleTill) ParkSale(context.Context) error                   { return errNoTill }
+func (idleTill) RefundTo(context.Context, int64, flow.RefundRequest) (flow.RefundResult, error) {
+	return flow.RefundResult{}, errNoTill
+}
+func (idleTill) Reprint(context.Context, int64) error { return errNoTill }
+func (idleTill) ParkSale(context.Context) error       { return errNoTill }
 func (idleTill) ParkedSales(context.Context) ([]flow.SaleSummary, error) {
 	return nil, errNoTill
 }

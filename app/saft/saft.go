@@ -143,7 +143,7 @@ func Build(in Input, opt Options) (*AuditFile, error) {
 	lastDay := opt.To.Add(-time.Nanosecond)
 	b := &builder{opt: opt, loc: loc, cur: cur, date: date, clock: clock,
 		cashiers: map[int64]flow.Cashier{}, usedEmp: map[int64]bool{}, articles: map[string]*Article{},
-		groups: map[string]Basic{}, vat: map[int]bool{}, events: map[string]Basic{}}
+		groups: map[string]Basic{}, vat: map[int]bool{}, events: map[string]Basic{}, pays: map[string]Basic{}}
 	for _, c := range in.Cashiers {
 		b.cashiers[c.ID] = c
 	}
@@ -201,6 +201,7 @@ type builder struct {
 	groups   map[string]Basic
 	vat      map[int]bool
 	events   map[string]Basic
+	pays     map[string]Basic // payment types used (tenders.go)
 	anySale  bool
 }
 
@@ -340,8 +341,11 @@ func (b *builder) transaction(r flow.JournalRecord, s flow.SaleRecord) CashTrans
 		code, _ := vatCode(rate)
 		ct.VAT = append(ct.VAT, VAT{VATCode: code, VATPerc: fmt.Sprintf("%d.00", rate), VATAmnt: Amount(sums[rate].vat), VATAmntTp: tp, VATBasAmnt: Amount(sums[rate].net)})
 	}
+	if s.Rounding != 0 {
+		ct.Rounding = &Rounding{RoundingAmnt: Amount(s.Rounding)}
+	}
 	for _, p := range s.Payments {
-		ct.Payments = append(ct.Payments, Payment{PaymentType: payVipps, PaidAmnt: Amount(p.Amount), EmpID: emp, CurCode: b.cur, PaymentRefID: p.Reference})
+		ct.Payments = append(ct.Payments, Payment{PaymentType: b.payType(p.Method), PaidAmnt: Amount(p.Amount), EmpID: emp, CurCode: b.cur, PaymentRefID: paymentRef(p)})
 	}
 	return ct
 }
@@ -395,13 +399,21 @@ func (b *builder) report(r flow.Report, rec flow.JournalRecord) *EventReport {
 		er.CashSalesVAT = []ReportCashVAT{{VATCode: "3", VATPerc: "25.00", VATAmntTp: "C"}}
 	}
 	for _, p := range r.Payments {
-		er.Payments = append(er.Payments, ReportPayment{PaymentType: payVipps, PaymentNum: p.Count, PaymentAmnt: Amount(p.Amount)})
+		er.Payments = append(er.Payments, ReportPayment{PaymentType: b.payType(p.Method), PaymentNum: p.Count, PaymentAmnt: Amount(p.Amount)})
 	}
 	if len(er.Payments) == 0 {
 		er.Payments = []ReportPayment{{PaymentType: payVipps}}
 	}
 	for _, c := range r.Cashiers {
 		if c.CashierID == 0 {
+			continue
+		}
+		if len(c.Payments) > 0 {
+			// Per tender the cashier took (reports since tenders).
+			for _, p := range c.Payments {
+				er.EmpPayments = append(er.EmpPayments, ReportEmpPay{EmpID: b.emp(c.CashierID), PaymentType: b.payType(p.Method),
+					PaymentNum: p.Count, PaymentAmnt: Amount(p.Amount)})
+			}
 			continue
 		}
 		er.EmpPayments = append(er.EmpPayments, ReportEmpPay{EmpID: b.emp(c.CashierID), PaymentType: payVipps,
@@ -457,7 +469,7 @@ func (b *builder) finish(c *Company) {
 			Basic{BasicType: "11", BasicID: transRet, PredefinedBasicID: "11006", BasicDesc: "Return payment (refund to Vipps MobilePay)"},
 		)
 	}
-	basics = append(basics, Basic{BasicType: "12", BasicID: payVipps, PredefinedBasicID: "12011", BasicDesc: "Vipps MobilePay (mobile phone app)"})
+	basics = append(basics, b.paymentBasics()...)
 	basics = append(basics, sortedBasics(b.events)...)
 	c.Basics = basics
 }

@@ -130,6 +130,7 @@ type CashTransaction struct {
 	Desc        string    `xml:"desc,omitempty"`
 	Lines       []CTLine  `xml:"ctLine"`
 	VAT         []VAT     `xml:"vat"`
+	Rounding    *Rounding `xml:"rounding,omitempty"`
 	Payments    []Payment `xml:"payment"`
 	Signature   string    `xml:"signature"`
 	KeyVersion  string    `xml:"keyVersion"`

@@ -133,3 +133,62 @@ func (db *DB) Voucher(ctx context.Context, code string) (flow.Voucher, error) {
 	return flow.Voucher{Code: r.Code, Kind: flow.TenderKind(r.Kind), Currency: r.Currency, Amount: flow.Money(r.Amount),
 		Balance: flow.Money(r.Balance), SaleID: r.SaleID, IssuedBy: r.IssuedBy, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}, nil
 }
+
+// AddReturn records a return through the sale's tenders atomically: the
+// returned quantities, each tender's refunded amount (never beyond what it
+// paid), voucher balances given back, a credit note issued and the Vipps
+// refund job.
+func (db *DB) AddReturn(ctx context.Context, r flow.Return) error {
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var sale saleRow
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&sale, r.SaleID).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return flow.ErrNoRecord
+			}
+			return err
+		}
+		for pos, qty := range r.Returned {
+			res := tx.Model(&saleLineRow{}).
+				Where("sale_id = ? AND position = ? AND refunded_qty + ? <= quantity", r.SaleID, pos, qty).
+				Update("refunded_qty", gorm.Expr("refunded_qty + ?", qty))
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected != 1 {
+				return fmt.Errorf("line %d: more returned than sold", pos+1)
+			}
+		}
+		for _, t := range r.Tenders {
+			if t.Seq < 0 {
+				continue // the credit note issued below
+			}
+			res := tx.Model(&tenderRow{}).Where("sale_id = ? AND seq = ? AND refunded + ? <= amount", r.SaleID, t.Seq, t.Amount).
+				Update("refunded", gorm.Expr("refunded + ?", t.Amount))
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected != 1 {
+				return fmt.Errorf("store: tender %d of sale %d: %w", t.Seq, r.SaleID, flow.ErrRefundTooLarge)
+			}
+		}
+		if err := db.writeTenders(tx, flow.SaleChange{Sale: &flow.Sale{ID: r.SaleID}, Redeem: r.Redeem}); err != nil {
+			return err
+		}
+		if v := r.Issue; v != nil {
+			now := db.now()
+			if err := tx.Create(&voucherRow{Code: v.Code, Kind: string(v.Kind), Currency: v.Currency, Amount: int64(v.Amount), Balance: int64(v.Balance),
+				SaleID: r.SaleID, IssuedBy: v.IssuedBy, CreatedAt: now, UpdatedAt: now}).Error; err != nil {
+				return err
+			}
+		}
+		for _, job := range r.Jobs {
+			job.SaleID = r.SaleID
+			row := JobRow(job)
+			if err := tx.Create(&row).Error; err != nil {
+				return err
+			}
+		}
+		r.Journal.SaleID = r.SaleID
+		return tx.Create(journalToRow(r.Journal)).Error
+	})
+}

@@ -93,3 +93,59 @@ func (m *Store) Voucher(_ context.Context, code string) (flow.Voucher, error) {
 	}
 	return *v, nil
 }
+
+// AddReturn records a return through the sale's tenders, all or nothing.
+func (m *Store) AddReturn(_ context.Context, r flow.Return) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	x, ok := m.sales[r.SaleID]
+	if !ok {
+		return flow.ErrNoRecord
+	}
+	lines := slices.Clone(x.s.Lines)
+	for pos, qty := range r.Returned {
+		if pos < 0 || pos >= len(lines) || lines[pos].RefundedQty+qty > lines[pos].Quantity {
+			return fmt.Errorf("line %d: more returned than sold", pos+1)
+		}
+		lines[pos].RefundedQty += qty
+	}
+	tenders := slices.Clone(x.s.Tenders)
+	for _, t := range r.Tenders {
+		if t.Seq < 0 {
+			continue
+		}
+		i := slices.IndexFunc(tenders, func(x flow.Tender) bool { return x.Seq == t.Seq })
+		if i < 0 || tenders[i].Refunded+t.Amount > tenders[i].Amount {
+			return fmt.Errorf("inmem: tender %d of sale %d: %w", t.Seq, r.SaleID, flow.ErrRefundTooLarge)
+		}
+		tenders[i].Refunded += t.Amount
+	}
+	if err := m.checkTendersLocked(x.s, flow.SaleChange{Redeem: r.Redeem}); err != nil {
+		return err
+	}
+	if v := r.Issue; v != nil {
+		if _, dup := m.vouchers[v.Code]; dup {
+			return fmt.Errorf("inmem: voucher %s exists", v.Code)
+		}
+	}
+	for _, j := range r.Jobs {
+		if _, dup := m.jobByKeyLocked(j.IdempotencyKey); dup {
+			return fmt.Errorf("inmem: settlement job %s exists", j.IdempotencyKey)
+		}
+	}
+	m.addTendersLocked(x.s, flow.SaleChange{Sale: &flow.Sale{ID: r.SaleID}, Redeem: r.Redeem})
+	if v := r.Issue; v != nil {
+		c := *v
+		now := m.now().UTC()
+		c.SaleID, c.CreatedAt, c.UpdatedAt = r.SaleID, now, now
+		m.vouchers[c.Code] = &c
+	}
+	x.s.Lines, x.s.Tenders = lines, tenders
+	for _, j := range r.Jobs {
+		j.SaleID, j.ID = r.SaleID, m.id()
+		m.jobs = append(m.jobs, j)
+	}
+	r.Journal.SaleID = r.SaleID
+	m.journalLocked(r.Journal)
+	return nil
+}

@@ -96,7 +96,7 @@ func Open(ctx context.Context, opt Options) (*Shop, error) {
 	s.Settler = flow.NewSettler(s.Store, s.Vipps, opt.Log)
 	s.Settler.Now = opt.Clock.Now
 	s.Checkout = flow.NewCheckout(flow.Options{POSID: opt.POSID, Currency: opt.Currency, StoreName: opt.StoreName,
-		Store: s.Store, Vipps: s.Vipps, Clock: opt.Clock, BindingMessage: opt.BindingMessage, Log: opt.Log})
+		Store: s.Store, Vipps: s.Vipps, Clock: opt.Clock, BindingMessage: opt.BindingMessage, Log: opt.Log, Vouchers: s.Store})
 	if err := s.Checkout.Resume(ctx); err != nil {
 		return nil, err
 	}
