@@ -34,8 +34,9 @@ func (e ImportErrors) Error() string {
 }
 
 // ParseCatalogCSV reads a catalogue with the columns gtin, name, price,
-// vat and (optionally) active and age (the buyer's minimum age: "18" or
-// "18+"; empty for none), in any order, named in a header line. The
+// vat and (optionally) active, age (the buyer's minimum age: "18" or
+// "18+"; empty for none), member_price (what a club member pays; empty
+// for none) and group (the article group), in any order, named in a header line. The
 // separator is a comma, or a semicolon as spreadsheets write it in Norway
 // (then "24,90" is a price too). Every bad line is reported; the products
 // are only usable when the error is nil.
@@ -136,6 +137,20 @@ func parseProduct(rec []string, col map[string]int) (Product, string) {
 			return p, fmt.Sprintf("age %q: use a minimum age of 0–100, or leave it empty", get("age"))
 		}
 		p.MinimumAge = age
+	}
+	if mp := get("member_price"); mp != "" {
+		m, err := ParsePrice(mp)
+		if err != nil {
+			return p, "member_price: " + err.Error()
+		}
+		if m <= 0 || m > p.Price {
+			return p, fmt.Sprintf("member_price %q: above zero and at most the price, or empty", mp)
+		}
+		p.MemberPrice = m
+	}
+	p.Group = get("group")
+	if len(p.Group) > 64 {
+		return p, "group: at most 64 characters"
 	}
 	switch strings.ToLower(get("active")) {
 	case "", "1", "true", "yes", "y", "ja", "j":

@@ -27,7 +27,7 @@ func TestParseCatalogCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []flow.Product{{"7038010000737", "Lettmelk 1 l", 2590, 15, true, 0}, {"7090001230011", "Avis, lørdag", 4500, 0, true, 0}, {"7310150010013", "Batteri", 8900, 25, false, 0}}
+	want := []flow.Product{{"7038010000737", "Lettmelk 1 l", 2590, 15, true, 0, 0, ""}, {"7090001230011", "Avis, lørdag", 4500, 0, true, 0, 0, ""}, {"7310150010013", "Batteri", 8900, 25, false, 0, 0, ""}}
 	if len(ps) != len(want) {
 		t.Fatalf("%d products", len(ps))
 	}
@@ -35,6 +35,13 @@ func TestParseCatalogCSV(t *testing.T) {
 		if ps[i] != want[i] {
 			t.Errorf("product %d = %+v, want %+v", i, ps[i], want[i])
 		}
+	}
+	club := "gtin;name;price;vat;member_price;group\n7038010000737;Lettmelk;25,90;15;19,90;meieri\n7040913336684;Brød;39,90;15;;bakeri\n"
+	if ps, err := flow.ParseCatalogCSV(strings.NewReader(club)); err != nil || ps[0].MemberPrice != 1990 || ps[0].Group != "meieri" || ps[1].MemberPrice != 0 || ps[1].Group != "bakeri" {
+		t.Errorf("member prices and groups: %+v, %v", ps, err)
+	}
+	if _, err := flow.ParseCatalogCSV(strings.NewReader("gtin,name,price,vat,member_price\n7038010000737,Melk,25.90,15,29.90\n")); err == nil {
+		t.Error("a member price above the price was imported")
 	}
 	semi := "\ufeffname;gtin;price;vat\nBrød;7040913336684;39,90;15\n"
 	if ps, err := flow.ParseCatalogCSV(strings.NewReader(semi)); err != nil || ps[0].Price != 3990 || ps[0].GTIN != "7040913336684" {

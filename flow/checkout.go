@@ -76,6 +76,10 @@ type Options struct {
 	// start then); nil: the drawer cannot tell.
 	DrawerIsOpen func() bool
 
+	// Club gives the member discounts, offers and points rules; default:
+	// the Store, when it keeps them. nil: ordinary prices only.
+	Club ClubRuleSource
+
 	Log *slog.Logger
 }
 
@@ -135,6 +139,7 @@ type Checkout struct {
 	attended    func() bool // nil: the till takes scans without a cashier
 	noticeTimer Timer       // clears the notice after NoticeLifetime
 	pushOff     bool        // Vipps refused a push as not enabled (5080): requests go by QR
+	rules       ClubRules   // the club rules last read, for the savings a non-member is shown
 }
 
 var _ Till = (*Checkout)(nil)
@@ -158,6 +163,9 @@ func NewCheckout(opt Options) *Checkout {
 	}
 	if opt.Log == nil {
 		opt.Log = slog.Default()
+	}
+	if src, ok := opt.Store.(ClubRuleSource); ok && opt.Club == nil {
+		opt.Club = src
 	}
 	c := &Checkout{opt: opt, log: opt.Log.With("pos", opt.POSID), refPrefix: ReferencePrefix(opt.Installation, opt.POSID), subs: map[int]*subscriber{}, polls: map[string]*poller{}, enrolStops: map[int64]context.CancelFunc{}}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
@@ -307,6 +315,7 @@ func (c *Checkout) entryTo(s *Sale, from, to, detail string) JournalEntry {
 // cashier's request that timed out): what Vipps told us must not be lost.
 func (c *Checkout) commitLocked(ctx context.Context, ch SaleChange) error {
 	ctx = context.WithoutCancel(ctx)
+	c.priceLocked(ctx, &ch)
 	ch.Sale.UpdatedAt = c.now()
 	if err := c.opt.Store.SaveSale(ctx, ch); errors.Is(err, ErrStaleSale) {
 		// Computed from an older copy than the stored one: dropped, never

@@ -77,14 +77,16 @@ func (c *Checkout) AddProduct(ctx context.Context, gtin string, qty int) error {
 	merged := false
 	for i := range next.Lines {
 		l := &next.Lines[i]
-		if l.GTIN == p.GTIN && l.UnitPrice == p.Price && l.Discount == 0 {
+		// Discounts are worked out again for the whole cart (priceLocked).
+		if l.GTIN == p.GTIN && l.UnitPrice == p.Price && l.MemberPrice == p.MemberPrice && l.Group == p.Group {
 			l.Quantity += qty
 			merged = true
 			break
 		}
 	}
 	if !merged {
-		next.Lines = append(next.Lines, SaleLine{GTIN: p.GTIN, Name: p.Name, Quantity: qty, UnitPrice: p.Price, VATRate: p.VATRate, MinimumAge: p.MinimumAge})
+		next.Lines = append(next.Lines, SaleLine{GTIN: p.GTIN, Name: p.Name, Quantity: qty, UnitPrice: p.Price, VATRate: p.VATRate, MinimumAge: p.MinimumAge,
+			MemberPrice: p.MemberPrice, Group: p.Group})
 	}
 	return c.commitLocked(ctx, SaleChange{Sale: next, LinesChanged: true})
 }

@@ -24,11 +24,13 @@ func (j *ElectronicJournal) Started(ctx context.Context, version string) error {
 	return j.RecordEvent(ctx, JournalAppStart, 0, "", 0, text)
 }
 
-// PriceChange is a product whose price an import changes.
+// PriceChange is a product whose price (or member price) an import changes.
 type PriceChange struct {
 	GTIN     string
 	Name     string
 	Old, New Money
+	// OldMember, NewMember are the member prices (0: none).
+	OldMember, NewMember Money
 }
 
 // ProductLookup finds a product by GTIN (the store has it).
@@ -48,8 +50,8 @@ func PriceChanges(ctx context.Context, cat ProductLookup, ps []Product) ([]Price
 		if err != nil {
 			return nil, err
 		}
-		if old.Price != p.Price {
-			out = append(out, PriceChange{GTIN: p.GTIN, Name: p.Name, Old: old.Price, New: p.Price})
+		if old.Price != p.Price || old.MemberPrice != p.MemberPrice {
+			out = append(out, PriceChange{GTIN: p.GTIN, Name: p.Name, Old: old.Price, New: p.Price, OldMember: old.MemberPrice, NewMember: p.MemberPrice})
 		}
 	}
 	return out, nil
@@ -60,9 +62,19 @@ func PriceChanges(ctx context.Context, cat ProductLookup, ps []Product) ([]Price
 func (j *ElectronicJournal) RecordPriceChanges(ctx context.Context, changes []PriceChange) error {
 	for _, c := range changes {
 		text := fmt.Sprintf("GTIN %s %s: %s → %s", c.GTIN, c.Name, SAFTAmount(c.Old), SAFTAmount(c.New))
+		if c.OldMember != c.NewMember {
+			text += fmt.Sprintf(", member price %s → %s", memberPriceText(c.OldMember), memberPriceText(c.NewMember))
+		}
 		if err := j.RecordEvent(ctx, JournalPriceChange, 0, "", c.New, text); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func memberPriceText(m Money) string {
+	if m == 0 {
+		return "none"
+	}
+	return SAFTAmount(m)
 }

@@ -25,6 +25,9 @@ type Sale struct {
 	Payment *Payment // the current (latest) payment request, nil before
 	// Tenders are the parts of the payment taken so far (see tender.go).
 	Tenders []Tender
+	// Cheque is the member's bonus cheque redeemed on this sale: a
+	// discount spread over its lines (flow/points.go); nil: none.
+	Cheque *BonusCheque
 	// Version is how many transitions of the sale were stored; the store
 	// refuses a transition of an older version (ErrStaleSale).
 	Version int64
@@ -55,6 +58,16 @@ type SaleLine struct {
 	VATRate     int   // percent
 	RefundedQty int   // returned so far
 	MinimumAge  int   // the product's age limit when it was scanned; 0: none
+
+	// Club pricing (flow/pricing.go): what the product's catalogue said
+	// when scanned, and what PriceLines worked out of it. Discount is the
+	// sum of everything off the line.
+	MemberPrice    Money  // the product's member price per unit; 0: none
+	Group          string // the product's article group
+	MemberSaving   Money  // the part of Discount the customer has for being a member
+	OfferUnits     int    // units sold under a multi-buy offer
+	ChequeDiscount Money  // the part of Discount paid by a bonus cheque
+	Rules          string // why the line is discounted: Rule… codes, comma-separated
 }
 
 // Total is the line amount incl. VAT after discount.
@@ -135,6 +148,10 @@ func (s *Sale) Clone() *Sale {
 	if s.Payment != nil {
 		p := *s.Payment
 		c.Payment = &p
+	}
+	if s.Cheque != nil {
+		q := *s.Cheque
+		c.Cheque = &q
 	}
 	return &c
 }

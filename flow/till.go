@@ -129,6 +129,14 @@ type View struct {
 	// Training: the till is in training mode; both screens and every
 	// receipt say so, and nothing reaches Vipps.
 	Training bool
+
+	// Club savings on this sale: Discount is everything off the lines;
+	// MemberSavings the part a member has for being one ("You save kr X
+	// as a member"); JoinSavings what an identified non-member would save
+	// by joining now ("Join now and save kr X today").
+	Discount      Money
+	MemberSavings Money
+	JoinSavings   Money
 }
 
 // LineView is one cart line.
@@ -140,6 +148,9 @@ type LineView struct {
 	Discount  Money // total discount on the line
 	Total     Money // incl. VAT, after discount
 	VATRate   int   // percent: 25, 15, 12 or 0
+	// MemberSaving is the part of Discount the customer has as a member.
+	MemberSaving Money
+	Rules        []string // why the line is discounted (Rule… constants)
 }
 
 // VATLine sums the cart per VAT rate.
@@ -210,6 +221,11 @@ type Product struct {
 	// MinimumAge is the age a buyer must have (18 for beer, tobacco); 0:
 	// none. Vipps checks it against the customer's birth date.
 	MinimumAge int
+	// MemberPrice is what a club member pays per unit, incl. VAT; 0: the
+	// ordinary price (or the group's member discount).
+	MemberPrice Money
+	// Group is the article group, for member discounts and offers by group.
+	Group string
 }
 
 // SaleSummary is a finished sale for the "last sales" list.

@@ -97,12 +97,17 @@ func (c *Checkout) buildViewLocked() View {
 	v.Lines = make([]LineView, len(s.Lines))
 	for i, l := range s.Lines {
 		v.Lines[i] = LineView{GTIN: l.GTIN, Name: l.Name, Quantity: l.Quantity, UnitPrice: l.UnitPrice,
-			Discount: l.Discount, Total: l.Total(), VATRate: l.VATRate}
+			Discount: l.Discount, Total: l.Total(), VATRate: l.VATRate, MemberSaving: l.MemberSaving,
+			Rules: LineRules(l.Rules)}
 	}
 	v.Total, v.VAT = s.Total(), s.VATSummary()
 	v.Due, v.Paid, v.Rounding, v.Tenders = s.Due(), s.Paid(), s.Rounding(), tenderViews(s)
 	if n := len(s.Tenders); n > 0 {
 		v.Change = s.Tenders[n-1].Change
+	}
+	v.Discount, v.MemberSavings = Savings(s.Lines)
+	if s.Customer.Identified() && s.Customer.Member == nil && s.Stage == StageOpen {
+		v.JoinSavings = JoinSavings(s.Lines, c.rules)
 	}
 	if cu := s.Customer; cu.Identified() {
 		cv := &CustomerView{CheckedIn: cu.CheckedIn}

@@ -103,19 +103,21 @@ func upsertProducts(tx *gorm.DB, ps []flow.Product) error {
 		if err != nil {
 			return err
 		}
-		rows = append(rows, productRow{GTINKey: key, GTIN: p.GTIN, Name: p.Name, Search: strings.ToLower(p.Name), Price: int64(p.Price), VATRate: p.VATRate, Active: p.Active, MinAge: p.MinimumAge})
+		rows = append(rows, productRow{GTINKey: key, GTIN: p.GTIN, Name: p.Name, Search: strings.ToLower(p.Name), Price: int64(p.Price), VATRate: p.VATRate, Active: p.Active, MinAge: p.MinimumAge,
+			MemberPrice: int64(p.MemberPrice), ArtGroup: p.Group})
 	}
 	if len(rows) == 0 {
 		return nil
 	}
 	return tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "gtin_key"}},
-		DoUpdates: clause.AssignmentColumns([]string{"gtin", "name", "search", "price", "vat_rate", "active", "minimum_age"}),
+		DoUpdates: clause.AssignmentColumns([]string{"gtin", "name", "search", "price", "vat_rate", "active", "minimum_age", "member_price", "article_group"}),
 	}).CreateInBatches(rows, 500).Error
 }
 
 func (r productRow) product() flow.Product {
-	return flow.Product{GTIN: r.GTIN, Name: r.Name, Price: flow.Money(r.Price), VATRate: r.VATRate, Active: r.Active, MinimumAge: r.MinAge}
+	return flow.Product{GTIN: r.GTIN, Name: r.Name, Price: flow.Money(r.Price), VATRate: r.VATRate, Active: r.Active, MinimumAge: r.MinAge,
+		MemberPrice: flow.Money(r.MemberPrice), Group: r.ArtGroup}
 }
 
 // ImportCatalogCSV reads a catalogue file (see flow.ParseCatalogCSV) and

@@ -56,6 +56,9 @@ var migrations = []migration{
 	{8, "a sale is paid by tenders (cash, card, Vipps, vouchers); vouchers with their balance", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&tenderRow{}, &voucherRow{})
 	}},
+	{9, "club: member prices and article groups, discounted sale lines, club rules", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&productRow{}, &saleLineRow{}, &clubRulesRow{})
+	}},
 }
 
 // extraModels are tables other files of this package add (the settlement

@@ -13,6 +13,9 @@ type productRow struct {
 	VATRate int    `gorm:"not null"`
 	Active  bool   `gorm:"not null"`
 	MinAge  int    `gorm:"column:minimum_age;not null;default:0"` // 0: no age limit
+	// MemberPrice is the club member's price per unit; 0: none.
+	MemberPrice int64  `gorm:"not null;default:0"`
+	ArtGroup    string `gorm:"column:article_group;size:64;not null;default:''"`
 }
 
 func (productRow) TableName() string { return "products" }
@@ -81,6 +84,13 @@ type saleLineRow struct {
 	Net         int64    `gorm:"not null"`
 	RefundedQty int      `gorm:"not null"`
 	MinimumAge  int      `gorm:"not null;default:0"` // the product's age limit when scanned
+	// Club pricing of the line (flow.SaleLine).
+	MemberPrice    int64  `gorm:"not null;default:0"`
+	ArtGroup       string `gorm:"column:article_group;size:64;not null;default:''"`
+	MemberSaving   int64  `gorm:"not null;default:0"`
+	OfferUnits     int    `gorm:"not null;default:0"`
+	ChequeDiscount int64  `gorm:"not null;default:0"`
+	Rules          string `gorm:"column:discount_rules;size:500;not null;default:''"`
 }
 
 func (saleLineRow) TableName() string { return "sale_lines" }

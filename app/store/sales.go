@@ -156,7 +156,9 @@ func (db *DB) writeLines(tx *gorm.DB, s *flow.Sale) error {
 	for i, l := range s.Lines {
 		rows[i] = saleLineRow{SaleID: s.ID, Position: i, GTIN: l.GTIN, Name: l.Name, Quantity: l.Quantity,
 			UnitPrice: int64(l.UnitPrice), Discount: int64(l.Discount), VATRate: l.VATRate,
-			Total: int64(l.Total()), VAT: int64(l.VAT()), Net: int64(l.Net()), RefundedQty: l.RefundedQty, MinimumAge: l.MinimumAge}
+			Total: int64(l.Total()), VAT: int64(l.VAT()), Net: int64(l.Net()), RefundedQty: l.RefundedQty, MinimumAge: l.MinimumAge,
+			MemberPrice: int64(l.MemberPrice), ArtGroup: l.Group, MemberSaving: int64(l.MemberSaving), OfferUnits: l.OfferUnits,
+			ChequeDiscount: int64(l.ChequeDiscount), Rules: l.Rules}
 	}
 	return tx.Omit(clause.Associations).Create(&rows).Error
 }
@@ -199,7 +201,9 @@ func (db *DB) Sale(ctx context.Context, id int64) (*flow.Sale, error) {
 	for _, l := range lines {
 		s.Lines = append(s.Lines, flow.SaleLine{GTIN: l.GTIN, Name: l.Name, Quantity: l.Quantity,
 			UnitPrice: flow.Money(l.UnitPrice), Discount: flow.Money(l.Discount), VATRate: l.VATRate,
-			RefundedQty: l.RefundedQty, MinimumAge: l.MinimumAge})
+			RefundedQty: l.RefundedQty, MinimumAge: l.MinimumAge,
+			MemberPrice: flow.Money(l.MemberPrice), Group: l.ArtGroup, MemberSaving: flow.Money(l.MemberSaving), OfferUnits: l.OfferUnits,
+			ChequeDiscount: flow.Money(l.ChequeDiscount), Rules: l.Rules})
 	}
 	var pays []paymentRow
 	if err := g.Where("sale_id = ?", id).Order("attempt DESC, id DESC").Limit(1).Find(&pays).Error; err != nil {

@@ -33,6 +33,7 @@ type Store struct {
 	outcomes map[int64]flow.SettlementStatus
 	vouchers map[string]*flow.Voucher
 	nextID   int64
+	club     flow.ClubRules
 }
 
 // sale is a stored sale: the sale as last saved (without its payment,
@@ -519,5 +520,23 @@ func (m *Store) AddRefund(_ context.Context, saleID int64, returned map[int]int,
 	m.jobs = append(m.jobs, job)
 	j.SaleID = saleID
 	m.journalLocked(j)
+	return nil
+}
+
+// ClubRules returns the rules set last (none at first).
+func (m *Store) ClubRules(_ context.Context) (flow.ClubRules, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.club, nil
+}
+
+// SetClubRules puts new club rules in force.
+func (m *Store) SetClubRules(_ context.Context, rules flow.ClubRules, _ string) error {
+	if err := rules.Validate(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.club = rules
 	return nil
 }
