@@ -136,10 +136,13 @@ type Checkout struct {
 	nextSub     int
 	settleTick  Timer
 	closed      bool
-	attended    func() bool // nil: the till takes scans without a cashier
-	noticeTimer Timer       // clears the notice after NoticeLifetime
-	pushOff     bool        // Vipps refused a push as not enabled (5080): requests go by QR
-	rules       ClubRules   // the club rules last read, for the savings a non-member is shown
+	attended    func() bool  // nil: the till takes scans without a cashier
+	noticeTimer Timer        // clears the notice after NoticeLifetime
+	pushOff     bool         // Vipps refused a push as not enabled (5080): requests go by QR
+	rules       ClubRules    // the club rules last read, for the savings a non-member is shown
+	pts         MemberPoints // the balance and cheques of the member on the sale
+	ptsMember   int64        // whose pts they are; 0: not read
+	award       *PointsAward // what the last paid sale earned
 }
 
 var _ Till = (*Checkout)(nil)
@@ -338,6 +341,7 @@ func (c *Checkout) commitLocked(ctx context.Context, ch SaleChange) error {
 		c.publishLocked()
 		return nerr
 	}
+	c.pointsEarnedLocked(ch)
 	for _, j := range ch.Journal {
 		c.log.Info("sale transition", "sale", ch.Sale.ID, "reference", j.Reference, "from", j.From, "to", j.To, "detail", j.Detail)
 	}

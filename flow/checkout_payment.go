@@ -408,6 +408,7 @@ func (c *Checkout) applyLocked(ctx context.Context, saleID int64, ref, name stri
 		// The capture is queued in the very transaction that records the
 		// approval: there is no moment where one exists without the other.
 		ch.Jobs = SettlementJobs(next.ID, ref, amount, c.now())
+		c.earnPointsLocked(ctx, next, &ch)
 	default:
 		next.Stage = StageOpen
 	}

@@ -126,6 +126,7 @@ func (c *Checkout) Refund(ctx context.Context, saleID int64, lines map[int]int) 
 		c.log.Error("queueing a refund failed", "sale", saleID, "reference", ref, "err", err)
 		return c.refuse(NoticeError, "store.failed", storeFailed, nil)
 	}
+	c.reversePoints(ctx, s, returned, job.IdempotencyKey)
 	c.tell(NoticeInfo, "refund.queued", "The refund of receipt "+s.ReceiptNumber+" is on its way to the customer.", map[string]string{"receipt": s.ReceiptNumber})
 	c.RefreshSettlement(ctx)
 	return nil

@@ -20,6 +20,7 @@ type Member struct {
 	Scopes     []string // the consented scopes
 	EnrolledAt string   // POS id of the till that enrolled the member
 	CreatedAt  time.Time
+	Points     int64 // the club points balance when read
 }
 
 // FirstName is what the customer display may greet the member with.

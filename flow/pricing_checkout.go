@@ -9,9 +9,14 @@ import "context"
 // customer approves exactly that amount.
 func (c *Checkout) priceLocked(ctx context.Context, ch *SaleChange) {
 	s := ch.Sale
-	if s == nil || s.Stage != StageOpen || ch.EventsOnly {
+	if s == nil || ch.EventsOnly {
 		return
 	}
+	c.chequeLocked(ctx, s)
+	if s.Stage != StageOpen {
+		return
+	}
+	c.memberPointsLocked(ctx, s)
 	if c.opt.Club != nil {
 		rules, err := c.opt.Club.ClubRules(ctx)
 		if err != nil {

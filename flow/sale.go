@@ -68,6 +68,7 @@ type SaleLine struct {
 	OfferUnits     int    // units sold under a multi-buy offer
 	ChequeDiscount Money  // the part of Discount paid by a bonus cheque
 	Rules          string // why the line is discounted: Rule… codes, comma-separated
+	Points         int64  // club points the line earned when the sale was paid
 }
 
 // Total is the line amount incl. VAT after discount.

@@ -68,6 +68,9 @@ type SaleChange struct {
 	// whole (ErrVoucherSpent) when a balance does not cover it.
 	Tenders []Tender
 	Redeem  []VoucherRedemption
+	// Points earned by the member when the sale is paid, applied with the
+	// sale (PointsStore); the store fills in the balance and cheques.
+	Points *PointsAward
 	// EventsOnly stores Events and Journal without writing the sale: a
 	// late event for a finished sale must not overwrite what others
 	// (the settlement worker) changed since it was read.

@@ -137,6 +137,22 @@ type View struct {
 	Discount      Money
 	MemberSavings Money
 	JoinSavings   Money
+	ChequeUsed    Money       // a bonus cheque redeemed on the sale (part of Discount)
+	Points        *PointsView // the member's points; nil for non-members
+	// CanUseCheque: the member has a bonus cheque this open sale may use
+	// (ClubTill.UseCheque); CanRemoveCustomer: ClubTill.RemoveCustomer.
+	CanUseCheque      bool
+	CanRemoveCustomer bool
+}
+
+// PointsView is the member's points on the screens. After the sale is
+// paid, Earned is what it earned and Balance the new balance.
+type PointsView struct {
+	Earned        int64
+	Balance       int64
+	Cheques       int   // usable bonus cheques
+	ChequesIssued int   // cheques the paid sale issued
+	ChequeValue   Money // of Cheques, or of ChequesIssued after the sale
 }
 
 // LineView is one cart line.

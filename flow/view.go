@@ -109,6 +109,7 @@ func (c *Checkout) buildViewLocked() View {
 	if s.Customer.Identified() && s.Customer.Member == nil && s.Stage == StageOpen {
 		v.JoinSavings = JoinSavings(s.Lines, c.rules)
 	}
+	c.pointsViewLocked(&v, s)
 	if cu := s.Customer; cu.Identified() {
 		cv := &CustomerView{CheckedIn: cu.CheckedIn}
 		if cu.MSISDN != "" {

@@ -44,7 +44,8 @@ func (db *DB) upsertMember(tx *gorm.DB, m *flow.Member) error {
 	}
 	r := memberToRow(m)
 	r.ID, r.CreatedAt, r.UpdatedAt = existing.ID, existing.CreatedAt, db.now()
-	if err := tx.Model(&memberRow{}).Where("id = ?", existing.ID).Select("*").Omit("created_at").Updates(&r).Error; err != nil {
+	// The balance is only ever changed by increments (points.go).
+	if err := tx.Model(&memberRow{}).Where("id = ?", existing.ID).Select("*").Omit("created_at", "points").Updates(&r).Error; err != nil {
 		return err
 	}
 	m.ID, m.CreatedAt = existing.ID, existing.CreatedAt
@@ -65,7 +66,7 @@ func memberToRow(m *flow.Member) memberRow {
 func rowToMember(r memberRow) *flow.Member {
 	m := &flow.Member{ID: r.ID, MSISDN: r.MSISDN, Name: r.Name, GivenName: r.GivenName, Email: r.Email,
 		BirthDate: r.BirthDate, Lang: r.Lang, ConsentAt: r.ConsentAt, Scopes: strings.Fields(r.Scopes),
-		EnrolledAt: r.EnrolledAt, CreatedAt: r.CreatedAt}
+		EnrolledAt: r.EnrolledAt, CreatedAt: r.CreatedAt, Points: r.Points}
 	if r.Sub != nil {
 		m.Sub = *r.Sub
 	}

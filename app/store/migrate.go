@@ -59,6 +59,9 @@ var migrations = []migration{
 	{9, "club: member prices and article groups, discounted sale lines, club rules", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&productRow{}, &saleLineRow{}, &clubRulesRow{})
 	}},
+	{10, "club points: balances, points history, bonus cheques", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&memberRow{}, &saleRow{}, &saleLineRow{}, &pointsRow{}, &chequeRow{})
+	}},
 }
 
 // extraModels are tables other files of this package add (the settlement

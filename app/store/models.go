@@ -32,8 +32,11 @@ type memberRow struct {
 	ConsentAt  time.Time
 	Scopes     string `gorm:"size:300"` // space-separated, as OAuth writes them
 	EnrolledAt string `gorm:"size:64"`  // POS id
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// Points is the member's balance, changed only by increments
+	// (store/points.go), so tills sharing the database never lose points.
+	Points    int64 `gorm:"not null;default:0"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 func (memberRow) TableName() string { return "members" }
@@ -58,6 +61,9 @@ type saleRow struct {
 	EnrolExpiresAt *time.Time
 	EnrolInterval  int64 // milliseconds
 	Attempt        int   `gorm:"not null"`
+	// The bonus cheque redeemed on the sale (0: none) and its amount.
+	ChequeID     int64 `gorm:"not null;default:0"`
+	ChequeAmount int64 `gorm:"not null;default:0"`
 	// Version counts stored transitions: a transition computed from an
 	// older copy of the sale is refused instead of overwriting a newer one.
 	Version   int64 `gorm:"not null;default:0"`
@@ -91,6 +97,7 @@ type saleLineRow struct {
 	OfferUnits     int    `gorm:"not null;default:0"`
 	ChequeDiscount int64  `gorm:"not null;default:0"`
 	Rules          string `gorm:"column:discount_rules;size:500;not null;default:''"`
+	Points         int64  `gorm:"not null;default:0"` // club points earned on the line
 }
 
 func (saleLineRow) TableName() string { return "sale_lines" }

@@ -77,6 +77,11 @@ func (db *DB) SaveSale(ctx context.Context, c flow.SaleChange) error {
 			}
 			return fmt.Errorf("store: sale %d: %w", s.ID, flow.ErrNoRecord)
 		}
+		if c.Points != nil {
+			if err := db.awardPoints(tx, c.Points); err != nil {
+				return fmt.Errorf("club points: %w", err)
+			}
+		}
 		if c.LinesChanged {
 			if err := tx.Where("sale_id = ?", s.ID).Delete(&saleLineRow{}).Error; err != nil {
 				return err
@@ -158,7 +163,7 @@ func (db *DB) writeLines(tx *gorm.DB, s *flow.Sale) error {
 			UnitPrice: int64(l.UnitPrice), Discount: int64(l.Discount), VATRate: l.VATRate,
 			Total: int64(l.Total()), VAT: int64(l.VAT()), Net: int64(l.Net()), RefundedQty: l.RefundedQty, MinimumAge: l.MinimumAge,
 			MemberPrice: int64(l.MemberPrice), ArtGroup: l.Group, MemberSaving: int64(l.MemberSaving), OfferUnits: l.OfferUnits,
-			ChequeDiscount: int64(l.ChequeDiscount), Rules: l.Rules}
+			ChequeDiscount: int64(l.ChequeDiscount), Rules: l.Rules, Points: l.Points}
 	}
 	return tx.Omit(clause.Associations).Create(&rows).Error
 }
@@ -203,7 +208,7 @@ func (db *DB) Sale(ctx context.Context, id int64) (*flow.Sale, error) {
 			UnitPrice: flow.Money(l.UnitPrice), Discount: flow.Money(l.Discount), VATRate: l.VATRate,
 			RefundedQty: l.RefundedQty, MinimumAge: l.MinimumAge,
 			MemberPrice: flow.Money(l.MemberPrice), Group: l.ArtGroup, MemberSaving: flow.Money(l.MemberSaving), OfferUnits: l.OfferUnits,
-			ChequeDiscount: flow.Money(l.ChequeDiscount), Rules: l.Rules})
+			ChequeDiscount: flow.Money(l.ChequeDiscount), Rules: l.Rules, Points: l.Points})
 	}
 	var pays []paymentRow
 	if err := g.Where("sale_id = ?", id).Order("attempt DESC, id DESC").Limit(1).Find(&pays).Error; err != nil {
@@ -297,6 +302,9 @@ func saleToRow(s *flow.Sale) saleRow {
 		id := m.ID
 		r.MemberID = &id
 	}
+	if q := s.Cheque; q != nil {
+		r.ChequeID, r.ChequeAmount = q.ID, int64(q.Amount)
+	}
 	if e := s.Enrolment; e != nil {
 		r.EnrolStatus, r.EnrolMSISDN, r.EnrolBinding, r.EnrolAuthReqID = string(e.Status), e.MSISDN, e.BindingMessage, e.AuthReqID
 		r.EnrolExpiresAt, r.EnrolInterval = timePtr(e.ExpiresAt), e.Interval.Milliseconds()
@@ -311,6 +319,12 @@ func rowToSale(r saleRow) *flow.Sale {
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, ClosedAt: timeVal(r.ClosedAt)}
 	if r.Member != nil {
 		s.Customer.Member = rowToMember(*r.Member)
+	}
+	if r.ChequeID != 0 {
+		s.Cheque = &flow.BonusCheque{ID: r.ChequeID, Amount: flow.Money(r.ChequeAmount), UsedSale: r.ID}
+		if r.MemberID != nil {
+			s.Cheque.MemberID = *r.MemberID
+		}
 	}
 	if r.EnrolStatus != "" {
 		s.Enrolment = &flow.Enrolment{Status: flow.EnrolmentStatus(r.EnrolStatus), MSISDN: r.EnrolMSISDN,

@@ -1,0 +1,20 @@
+package flow
+
+import "context"
+
+// The club intents go to the till in use; a till without them (a
+// stand-in) has nothing to do.
+
+func (t *TrainingTill) RemoveCustomer(ctx context.Context) error {
+	if ct, ok := t.active().(ClubTill); ok {
+		return ct.RemoveCustomer(ctx)
+	}
+	return nil
+}
+
+func (t *TrainingTill) UseCheque(ctx context.Context) error {
+	if ct, ok := t.active().(ClubTill); ok {
+		return ct.UseCheque(ctx)
+	}
+	return nil
+}
