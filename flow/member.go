@@ -21,6 +21,10 @@ type Member struct {
 	EnrolledAt string   // POS id of the till that enrolled the member
 	CreatedAt  time.Time
 	Points     int64 // the club points balance when read
+	// ConsentBinding is the binding message the member confirmed on their
+	// phone when they consented (with ConsentAt and Scopes, the record of
+	// what they agreed to share).
+	ConsentBinding string
 }
 
 // FirstName is what the customer display may greet the member with.
