@@ -19,6 +19,11 @@ func (c *Checkout) priceLocked(ctx context.Context, ch *SaleChange) {
 	if s.Stage != StageOpen {
 		return
 	}
+	if len(s.Tenders) > 0 {
+		// A part is paid (cash, card, a voucher): the prices it was paid
+		// against stay, or what is due would move under the tenders.
+		return
+	}
 	c.memberPointsLocked(ctx, s)
 	if c.opt.Club != nil {
 		rules, err := c.opt.Club.ClubRules(ctx)

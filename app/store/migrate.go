@@ -62,7 +62,7 @@ var migrations = []migration{
 	{10, "club points: balances, points history, bonus cheques", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&memberRow{}, &saleRow{}, &saleLineRow{}, &pointsRow{}, &chequeRow{})
 	}},
-	{9, "club members: the consent's binding message, erased members", func(tx *gorm.DB) error {
+	{11, "club members: the consent's binding message, erased members", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&memberRow{})
 	}},
 }
