@@ -237,6 +237,7 @@ func (c *Checkout) endEnrolment(ctx context.Context, saleID int64, binding strin
 		if len(m.Scopes) == 0 {
 			m.Scopes = c.opt.LoginScopes
 		}
+		m.ConsentBinding = next.Enrolment.BindingMessage
 		ch.NewMember = m
 		next.Enrolment.Status = EnrolmentDone
 		next.Customer.Member = m

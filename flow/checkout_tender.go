@@ -46,6 +46,7 @@ func (c *Checkout) Tender(ctx context.Context, req TenderRequest) error {
 	c.notice = nil
 	ch := SaleChange{Sale: next, Tenders: []Tender{t}, Redeem: redeem, Journal: []JournalEntry{c.entry(next, from, detail)}}
 	if paid {
+		c.earnPointsLocked(ctx, next, &ch)
 		prevPaid, prevSettlement := c.lastPaid, c.settlement
 		c.lastPaid, c.settlement = next.ID, ""
 		if err := c.commitLocked(ctx, ch); err != nil {

@@ -42,6 +42,12 @@ type SaleRecordLine struct {
 	Net       Money
 	VAT       Money
 	VATRate   int // percent
+	// The club's part of Discount (flow/pricing.go), for SAF-T and the
+	// X/Z reports; zero and left out of the JSON for other lines.
+	MemberSaving   Money  `json:",omitempty"`
+	ChequeDiscount Money  `json:",omitempty"`
+	OfferUnits     int    `json:",omitempty"`
+	Rules          string `json:",omitempty"`
 }
 
 // SaleRecordPayment is one payment (or refund) of the sale.
@@ -60,6 +66,7 @@ func SaleRecordOf(s *Sale) SaleRecord {
 		js.Lines = append(js.Lines, SaleRecordLine{
 			GTIN: l.GTIN, Name: l.Name, Quantity: l.Quantity, UnitPrice: l.UnitPrice, Discount: l.Discount,
 			Total: l.Total(), Net: l.Net(), VAT: l.VAT(), VATRate: l.VATRate,
+			MemberSaving: l.MemberSaving, ChequeDiscount: l.ChequeDiscount, OfferUnits: l.OfferUnits, Rules: l.Rules,
 		})
 		js.Total += l.Total()
 	}
@@ -89,12 +96,16 @@ func ReturnRecordOf(s *Sale, returned map[int]int, receiptNumber, ref string) Sa
 		// The discount is returned in proportion to the quantity.
 		if l.Quantity > 0 {
 			part.Discount = l.Discount * Money(q) / Money(l.Quantity)
+			part.MemberSaving = l.MemberSaving * Money(q) / Money(l.Quantity)
+			part.ChequeDiscount = l.ChequeDiscount * Money(q) / Money(l.Quantity)
+			part.OfferUnits = l.OfferUnits * q / l.Quantity
 		}
 		total := part.Total()
 		vat := VATOf(total, l.VATRate)
 		js.Lines = append(js.Lines, SaleRecordLine{
 			GTIN: l.GTIN, Name: l.Name, Quantity: -q, UnitPrice: l.UnitPrice, Discount: -part.Discount,
 			Total: -total, Net: -(total - vat), VAT: -vat, VATRate: l.VATRate,
+			MemberSaving: -part.MemberSaving, ChequeDiscount: -part.ChequeDiscount, OfferUnits: -part.OfferUnits, Rules: l.Rules,
 		})
 		js.Total -= total
 	}

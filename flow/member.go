@@ -21,6 +21,10 @@ type Member struct {
 	EnrolledAt string   // POS id of the till that enrolled the member
 	CreatedAt  time.Time
 	Points     int64 // the club points balance when read
+	// ConsentBinding is the binding message the member confirmed on their
+	// phone when they consented (with ConsentAt and Scopes, the record of
+	// what they agreed to share).
+	ConsentBinding string
 	// Consents are the club's marketing consents the member answered in
 	// the app at enrolment (Login's delegatedConsents): what they were
 	// shown and what they said. Kept as answered; empty when the sales
@@ -31,11 +35,11 @@ type Member struct {
 // MemberConsent is one marketing consent: its text as shown in the app and
 // the member's answer.
 type MemberConsent struct {
-	ID       string
-	Text     string
-	Accepted bool
-	Required bool
-	At       time.Time // when the member answered
+	ID       string    `json:"id"`
+	Text     string    `json:"text"`
+	Accepted bool      `json:"accepted"`
+	Required bool      `json:"required"`
+	At       time.Time `json:"at"` // when the member answered
 }
 
 // Accepted lists the texts of the consents the member said yes to.

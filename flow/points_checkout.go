@@ -111,7 +111,7 @@ func (c *Checkout) UseCheque(ctx context.Context) error {
 
 func (c *Checkout) mayUseChequeLocked() bool {
 	s := c.sale
-	return s != nil && s.Stage == StageOpen && s.Cheque == nil && len(s.Lines) > 0 &&
+	return s != nil && s.Stage == StageOpen && s.Cheque == nil && len(s.Lines) > 0 && len(s.Tenders) == 0 &&
 		s.Customer.Member != nil && s.Customer.Member.ID == c.ptsMember && len(c.pts.Cheques) > 0
 }
 

@@ -176,3 +176,18 @@ func TestPointsFromManyTillsAtOnce(t *testing.T) {
 		}
 	})
 }
+
+// A sale paid in cash earns its points too, when the tenders cover it.
+func TestPointsOnACashSale(t *testing.T) {
+	each(t, func(t *testing.T, r *rig) {
+		clubRig(t, r)
+		r.customer(qrKari)
+		r.product(ost) // 69.90 → 69 points
+		r.waitFor("member price", func(v flow.View) bool { return v.Discount == 2000 })
+		r.must(r.till.Tender(r.ctx, flow.TenderRequest{Kind: flow.TenderCash, Amount: 10000}))
+		v := r.till.View()
+		if v.Stage != flow.StagePaid || v.Points == nil || v.Points.Earned != 69 || v.Points.Balance != 69 {
+			t.Errorf("after cash: stage %s, points %+v", v.Stage, v.Points)
+		}
+	})
+}

@@ -325,3 +325,17 @@ func LineRules(rules string) []string {
 	}
 	return strings.Split(rules, ",")
 }
+
+// OfferName is the printed name of the offer with this id (the id itself
+// when the offer has ended since).
+func (r ClubRules) OfferName(id string) string {
+	for _, o := range r.Offers {
+		if o.ID == id {
+			if o.Name != "" {
+				return o.Name
+			}
+			break
+		}
+	}
+	return id
+}

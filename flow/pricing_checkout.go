@@ -1,6 +1,9 @@
 package flow
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
 // priceLocked prices an open sale's cart again before a transition is
 // stored: the member prices, group discounts and offers follow every change
@@ -14,6 +17,11 @@ func (c *Checkout) priceLocked(ctx context.Context, ch *SaleChange) {
 	}
 	c.chequeLocked(ctx, s)
 	if s.Stage != StageOpen {
+		return
+	}
+	if len(s.Tenders) > 0 {
+		// A part is paid (cash, card, a voucher): the prices it was paid
+		// against stay, or what is due would move under the tenders.
 		return
 	}
 	c.memberPointsLocked(ctx, s)
@@ -71,4 +79,15 @@ func (c *Checkout) RemoveCustomer(ctx context.Context) error {
 	}
 	c.custGen++ // an exchange still running belongs to the customer who left
 	return nil
+}
+
+// offerNamesLocked names the offers of the View's lines.
+func (c *Checkout) offerNamesLocked(v *View) {
+	for i := range v.Lines {
+		for _, r := range v.Lines[i].Rules {
+			if id, ok := strings.CutPrefix(r, RuleOfferPrefix); ok {
+				v.Lines[i].Offers = append(v.Lines[i].Offers, c.rules.OfferName(id))
+			}
+		}
+	}
 }

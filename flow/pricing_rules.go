@@ -125,3 +125,23 @@ func sortedKeys[V any](a, b map[string]V) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// addClub counts a sale's (or return's) club discounts in the report.
+func (r *Report) addClub(s SaleRecord) {
+	var cheque Money
+	for _, l := range s.Lines {
+		if l.MemberSaving != 0 {
+			r.MemberSavings.Amount += l.MemberSaving
+			if l.MemberSaving > 0 {
+				r.MemberSavings.Count++
+			}
+		}
+		cheque += l.ChequeDiscount
+	}
+	if cheque != 0 {
+		r.Cheques.Amount += cheque
+		if cheque > 0 {
+			r.Cheques.Count++
+		}
+	}
+}

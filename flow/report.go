@@ -42,15 +42,19 @@ type Report struct {
 	CashierName       string
 	Currency          string
 
-	Sales      Tally // sales receipts
-	Returns    Tally // return receipts, amount positive
-	Net        Money // Sales.Amount − Returns.Amount
-	VAT        []ReportVAT
-	Payments   []ReportPayment
-	Cashiers   []ReportCashier
-	Discounts  Tally // discounted lines and the discount given (returned discounts subtracted)
-	Members    Tally // receipts (sales and returns) of club members, net amount
-	NonMembers Tally
+	Sales     Tally // sales receipts
+	Returns   Tally // return receipts, amount positive
+	Net       Money // Sales.Amount − Returns.Amount
+	VAT       []ReportVAT
+	Payments  []ReportPayment
+	Cashiers  []ReportCashier
+	Discounts Tally // discounted lines and the discount given (returned discounts subtracted)
+	// The club's share of Discounts: member prices and discounts (lines,
+	// amount), and bonus cheques redeemed (receipts, amount).
+	MemberSavings Tally `json:",omitzero"`
+	Cheques       Tally `json:",omitzero"`
+	Members       Tally // receipts (sales and returns) of club members, net amount
+	NonMembers    Tally
 
 	Copies         Tally // copy receipts and the amount they show
 	DrawerOpenings int
@@ -168,6 +172,7 @@ func BuildReport(kind ReportKind, tillID string, records []JournalRecord, prevZ 
 					}
 				}
 			}
+			r.addClub(s)
 			for _, p := range s.Payments {
 				m := pay[p.Method]
 				if m == nil {

@@ -25,7 +25,7 @@ var reportLabels = map[string]map[string]string{
 		"X": "X-RAPPORT", "Z": "Z-RAPPORT", "no": "Nr.", "till": "Kasse", "date": "Dato", "period": "Periode",
 		"journal": "Journal", "cashier": "Kasserer", "sales": "Salg", "returns": "Retur", "net": "Netto salg",
 		"vat": "MVA", "gross": "Brutto", "netx": "Netto", "payments": "Betalingsmidler", "bycashier": "Per kasserer",
-		"discounts": "Rabatter", "members": "Medlemmer", "nonmembers": "Ikke-medlemmer", "copies": "Kopikvitteringer",
+		"discounts": "Rabatter", "membersavings": "  herav medlemsfordeler", "cheques": "  herav bonussjekker", "members": "Medlemmer", "nonmembers": "Ikke-medlemmer", "copies": "Kopikvitteringer",
 		"drawer": "Skuffeåpninger", "voids": "Annullerte salg", "lines": "Slettede linjer", "lookups": "Prisforespørsler",
 		"cancelled": "Avbrutte betalinger", "training": "Treningssalg", "grand": "Grand total", "gsales": "Salg", "greturns": "Retur", "gnet": "Netto",
 		"vipps": "Vipps", "none": "Ingen salg", "end": "SLUTT PÅ RAPPORT", "orgno": "Org.nr.", "installation": "Installasjon",
@@ -36,7 +36,7 @@ var reportLabels = map[string]map[string]string{
 		"X": "X REPORT", "Z": "Z REPORT", "no": "No.", "till": "Till", "date": "Date", "period": "Period",
 		"journal": "Journal", "cashier": "Cashier", "sales": "Sales", "returns": "Returns", "net": "Net sales",
 		"vat": "VAT", "gross": "Gross", "netx": "Net", "payments": "Payment methods", "bycashier": "By cashier",
-		"discounts": "Discounts", "members": "Members", "nonmembers": "Non-members", "copies": "Copy receipts",
+		"discounts": "Discounts", "membersavings": "  of which member savings", "cheques": "  of which bonus cheques", "members": "Members", "nonmembers": "Non-members", "copies": "Copy receipts",
 		"drawer": "Drawer openings", "voids": "Voided sales", "lines": "Deleted lines", "lookups": "Price look-ups",
 		"cancelled": "Cancelled payments", "training": "Training sales", "grand": "Grand total", "gsales": "Sales", "greturns": "Returns", "gnet": "Net",
 		"vipps": "Vipps", "none": "No sales", "end": "END OF REPORT", "orgno": "Org. no.", "installation": "Installation",
@@ -174,6 +174,10 @@ func (r Report) Text(h ReportHeading, width int, lang string) string {
 	tally(L["members"], r.Members)
 	tally(L["nonmembers"], r.NonMembers)
 	tally(L["discounts"], r.Discounts)
+	if r.MemberSavings != (Tally{}) || r.Cheques != (Tally{}) {
+		tally(L["membersavings"], r.MemberSavings)
+		tally(L["cheques"], r.Cheques)
+	}
 	tally(L["copies"], r.Copies)
 	pair(L["drawer"], fmt.Sprint(r.DrawerOpenings))
 	if r.DrawerNoSale > 0 {

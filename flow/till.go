@@ -167,6 +167,7 @@ type LineView struct {
 	// MemberSaving is the part of Discount the customer has as a member.
 	MemberSaving Money
 	Rules        []string // why the line is discounted (Rule… constants)
+	Offers       []string // the names of the offers among Rules, as the store wrote them
 }
 
 // VATLine sums the cart per VAT rate.

@@ -100,6 +100,7 @@ func (c *Checkout) buildViewLocked() View {
 			Discount: l.Discount, Total: l.Total(), VATRate: l.VATRate, MemberSaving: l.MemberSaving,
 			Rules: LineRules(l.Rules)}
 	}
+	c.offerNamesLocked(&v)
 	v.Total, v.VAT = s.Total(), s.VATSummary()
 	v.Due, v.Paid, v.Rounding, v.Tenders = s.Due(), s.Paid(), s.Rounding(), tenderViews(s)
 	if n := len(s.Tenders); n > 0 {

@@ -73,6 +73,8 @@ type cashierWindow struct {
 	trainingBtn *touchButton  // the manager's switch; nil without store operations
 	// confirmButtons are the open confirmation's buttons ("keep", "void").
 	confirmButtons map[string]*touchButton
+
+	club clubCashier // savings, points, bonus cheque (member_cashier.go)
 }
 
 func newCashierWindow(w *Windows) *cashierWindow {
@@ -88,6 +90,7 @@ func newCashierWindow(w *Windows) *cashierWindow {
 	c.badge.TextStyle.Bold = true
 	c.enrol = newButton(t("enrol.button"), theme.ContentAddIcon(), func() { w.do(w.opt.Till.Enrol) })
 	c.enrolStatus = widget.NewLabel("")
+	c.club = newClubCashier(w, t)
 	c.parked = newButton(t("parked.button"), theme.WarningIcon(), c.showParked)
 	c.sales = newButton(t("sales.button"), theme.HistoryIcon(), c.showSales)
 	tools := container.NewHBox(c.sales, c.parked)
@@ -107,7 +110,8 @@ func newCashierWindow(w *Windows) *cashierWindow {
 	c.training.Importance = widget.DangerImportance
 	c.training.Hide()
 	who := container.NewBorder(nil, nil,
-		container.NewHBox(widget.NewIcon(theme.AccountIcon()), c.customer, c.badge, c.enrol), c.training, c.enrolStatus)
+		container.NewHBox(widget.NewIcon(theme.AccountIcon()), c.customer, c.badge, c.club.remove, c.enrol, c.club.useCheque), c.training,
+		container.NewStack(c.enrolStatus, c.club.join))
 	// Two rows, so the customer's row has room at 1024 px whatever the
 	// cashier tools: the store and tools, then who is paying.
 	top := container.NewVBox(
@@ -125,7 +129,7 @@ func newCashierWindow(w *Windows) *cashierWindow {
 	c.total = widget.NewLabelWithStyle("", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
 	c.total.SizeName = theme.SizeNameHeadingText
 	c.tender = newTenderPanel(c)
-	totals := container.NewVBox(widget.NewSeparator(), c.vat, container.NewBorder(nil, nil, c.totalLabel, nil, c.total), c.tender.summary)
+	totals := container.NewVBox(widget.NewSeparator(), c.vat, c.club.points, c.club.savings, container.NewBorder(nil, nil, c.totalLabel, nil, c.total), c.tender.summary)
 	c.cartScroll = newTouchScroll(c.lines)
 	cart := container.NewBorder(nil, totals, nil, nil,
 		container.NewStack(c.cartScroll, container.NewCenter(c.emptyCart)))
@@ -290,6 +294,7 @@ func (c *cashierWindow) render(v flow.View) {
 		}
 	}
 	c.renderCustomer(v)
+	c.club.render(v, t, c.money)
 	c.renderLines(v)
 
 	c.vat.RemoveAll()
@@ -439,9 +444,6 @@ func (c *cashierWindow) lineRow(i int, l flow.LineView, locked bool) fyne.Canvas
 	name := widget.NewLabelWithStyle(l.Name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	name.Truncation = fyne.TextTruncateEllipsis
 	detail := c.tr.T("cart.each", map[string]string{"Price": c.money(l.UnitPrice)})
-	if l.Discount != 0 {
-		detail += " · " + c.tr.T("cart.discount", map[string]string{"Amount": c.money(l.Discount)})
-	}
 	sub := widget.NewLabel(detail)
 	sub.SizeName = theme.SizeNameCaptionText
 	sub.Alignment = fyne.TextAlignTrailing
@@ -462,7 +464,7 @@ func (c *cashierWindow) lineRow(i int, l flow.LineView, locked bool) fyne.Canvas
 	controls := container.NewHBox(minus, container.New(&fixedWidth{width: 44}, qty), plus, amount)
 	// One row a fingertip high: the name, its unit price beside it, then
 	// − quantity + and the line's total.
-	return container.NewBorder(nil, widget.NewSeparator(), nil, controls, container.NewBorder(nil, nil, nil, sub, name))
+	return container.NewBorder(nil, widget.NewSeparator(), nil, controls, withSaving(container.NewBorder(nil, nil, nil, sub, name), l, c.tr.T, c.money))
 }
 
 func (c *cashierWindow) renderPayment(v flow.View) {

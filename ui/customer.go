@@ -86,9 +86,10 @@ func (d *customerDisplay) screen(v flow.View) fyne.CanvasObject {
 		case flow.SettlementDone:
 			status = "display.receipt_done"
 		}
-		return centred(big(t("display.thanks"), sizeDisplayXL, widget.SuccessImportance),
-			big(money(v.Total), sizeDisplayM, widget.MediumImportance),
-			big(t(status), sizeDisplayS, widget.MediumImportance))
+		thanks := []fyne.CanvasObject{big(t("display.thanks"), sizeDisplayXL, widget.SuccessImportance),
+			big(money(v.Total), sizeDisplayM, widget.MediumImportance)}
+		thanks = append(thanks, d.clubPaid(v, t)...)
+		return centred(append(thanks, big(t(status), sizeDisplayS, widget.MediumImportance))...)
 
 	case p != nil && p.QR != "" && (p.Status == flow.PaymentWaiting || p.Status == flow.PaymentRequesting):
 		return container.NewBorder(nil, nil, nil, d.cart(v, t),
@@ -142,6 +143,7 @@ func (d *customerDisplay) greeting(v flow.View, t func(string, ...map[string]str
 			}
 		}
 	}
+	lines = append(lines, d.clubGreeting(v, t)...)
 	if p := v.Payment; p != nil && (p.Status == flow.PaymentDeclined || p.Status == flow.PaymentExpired || p.Status == flow.PaymentFailed) {
 		lines = append(lines, big(t("display.not_completed"), sizeDisplayS, widget.DangerImportance))
 	}
@@ -161,7 +163,7 @@ func (d *customerDisplay) cart(v flow.View, t func(string, ...map[string]string)
 		amount := widget.NewLabelWithStyle(formatMoney(l.Total, v.Currency), fyne.TextAlignTrailing, fyne.TextStyle{})
 		rows.Add(container.NewBorder(nil, nil, nil, amount, n))
 		if l.Discount != 0 {
-			disc := widget.NewLabelWithStyle(t("cart.discount", map[string]string{"Amount": formatMoney(l.Discount, v.Currency)}), fyne.TextAlignTrailing, fyne.TextStyle{Italic: true})
+			disc := widget.NewLabelWithStyle(lineSaving(l, t, func(m flow.Money) string { return formatMoney(m, v.Currency) }), fyne.TextAlignTrailing, fyne.TextStyle{Italic: true})
 			disc.Importance = widget.SuccessImportance
 			rows.Add(disc)
 		}

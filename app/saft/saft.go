@@ -89,6 +89,7 @@ var eventTypes = map[flow.JournalEvent]struct{ id, code, desc string }{
 	flow.JournalSaleResumed:      {"RESUME", "13011", "Resume transaction (parked sale)"},
 	flow.JournalTrainingOn:       {"TRAINON", "13023", "Training mode on"},
 	flow.JournalTrainingOff:      {"TRAINOFF", "13024", "Training mode off"},
+	flow.JournalMemberErased:     {"MEMBERERASE", "13999", "Club member's personal data erased at their request"},
 }
 
 // artGroup is our article group for a VAT rate: products carry no group
@@ -143,7 +144,7 @@ func Build(in Input, opt Options) (*AuditFile, error) {
 	lastDay := opt.To.Add(-time.Nanosecond)
 	b := &builder{opt: opt, loc: loc, cur: cur, date: date, clock: clock,
 		cashiers: map[int64]flow.Cashier{}, usedEmp: map[int64]bool{}, articles: map[string]*Article{},
-		groups: map[string]Basic{}, vat: map[int]bool{}, events: map[string]Basic{}, pays: map[string]Basic{}}
+		groups: map[string]Basic{}, vat: map[int]bool{}, events: map[string]Basic{}, pays: map[string]Basic{}, club: map[string]Basic{}}
 	for _, c := range in.Cashiers {
 		b.cashiers[c.ID] = c
 	}
@@ -202,6 +203,7 @@ type builder struct {
 	vat      map[int]bool
 	events   map[string]Basic
 	pays     map[string]Basic // payment types used (tenders.go)
+	club     map[string]Basic // the club's savings and discount codes used
 	anySale  bool
 }
 
@@ -318,9 +320,7 @@ func (b *builder) transaction(r flow.JournalRecord, s flow.SaleRecord) CashTrans
 				b.articles[l.GTIN] = &Article{ArtID: l.GTIN, DateOfEntry: ct.TransDate, ArtGroupID: gid, ArtDesc: truncate(l.Name, 999)}
 			}
 		}
-		if l.Discount != 0 {
-			line.Discounts = []Discount{{DscTp: dscLine, DscAmnt: Amount(l.Discount), EmpID: emp}}
-		}
+		line.Savings, line.Discounts = b.lineDiscounts(l, emp)
 		ct.Lines = append(ct.Lines, line)
 		v := sums[l.VATRate]
 		if v == nil {
@@ -470,6 +470,7 @@ func (b *builder) finish(c *Company) {
 		)
 	}
 	basics = append(basics, b.paymentBasics()...)
+	basics = append(basics, sortedBasics(b.club)...)
 	basics = append(basics, sortedBasics(b.events)...)
 	c.Basics = basics
 }

@@ -156,6 +156,7 @@ type CTLine struct {
 	LineDate   string     `xml:"lineDate"`
 	LineTime   string     `xml:"lineTime"`
 	VAT        *VAT       `xml:"vat"`
+	Savings    []Savings  `xml:"savings"`
 	Discounts  []Discount `xml:"discount"`
 }
 

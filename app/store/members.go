@@ -21,9 +21,13 @@ func (db *DB) MemberByMSISDN(ctx context.Context, msisdn string) (*flow.Member, 
 	if err != nil {
 		return nil, err
 	}
-	m := rowToMember(r)
+	return db.withConsents(ctx, rowToMember(r))
+}
+
+// withConsents reads the marketing consents m answered.
+func (db *DB) withConsents(ctx context.Context, m *flow.Member) (*flow.Member, error) {
 	var cs []memberConsentRow
-	if err := db.gorm.WithContext(ctx).Where("member_id = ?", r.ID).Order("consent_id").Find(&cs).Error; err != nil {
+	if err := db.gorm.WithContext(ctx).Where("member_id = ?", m.ID).Order("consent_id").Find(&cs).Error; err != nil {
 		return nil, err
 	}
 	for _, c := range cs {
@@ -65,7 +69,7 @@ func (db *DB) upsertMember(tx *gorm.DB, m *flow.Member) error {
 	r := memberToRow(m)
 	r.ID, r.CreatedAt, r.UpdatedAt = existing.ID, existing.CreatedAt, db.now()
 	// The balance is only ever changed by increments (points.go).
-	if err := tx.Model(&memberRow{}).Where("id = ?", existing.ID).Select("*").Omit("created_at", "points").Updates(&r).Error; err != nil {
+	if err := tx.Model(&memberRow{}).Where("id = ?", existing.ID).Select("*").Omit("created_at", "points", "erased_at").Updates(&r).Error; err != nil {
 		return err
 	}
 	m.ID, m.CreatedAt = existing.ID, existing.CreatedAt
@@ -75,7 +79,7 @@ func (db *DB) upsertMember(tx *gorm.DB, m *flow.Member) error {
 func memberToRow(m *flow.Member) memberRow {
 	r := memberRow{ID: m.ID, MSISDN: m.MSISDN, Name: m.Name, GivenName: m.GivenName, Email: m.Email,
 		BirthDate: m.BirthDate, Lang: m.Lang, ConsentAt: m.ConsentAt.UTC(), Scopes: strings.Join(m.Scopes, " "),
-		EnrolledAt: m.EnrolledAt}
+		EnrolledAt: m.EnrolledAt, ConsentBinding: m.ConsentBinding}
 	if m.Sub != "" {
 		sub := m.Sub
 		r.Sub = &sub
@@ -86,7 +90,7 @@ func memberToRow(m *flow.Member) memberRow {
 func rowToMember(r memberRow) *flow.Member {
 	m := &flow.Member{ID: r.ID, MSISDN: r.MSISDN, Name: r.Name, GivenName: r.GivenName, Email: r.Email,
 		BirthDate: r.BirthDate, Lang: r.Lang, ConsentAt: r.ConsentAt, Scopes: strings.Fields(r.Scopes),
-		EnrolledAt: r.EnrolledAt, CreatedAt: r.CreatedAt, Points: r.Points}
+		EnrolledAt: r.EnrolledAt, CreatedAt: r.CreatedAt, Points: r.Points, ConsentBinding: r.ConsentBinding}
 	if r.Sub != nil {
 		m.Sub = *r.Sub
 	}

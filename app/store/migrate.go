@@ -65,6 +65,9 @@ var migrations = []migration{
 	{11, "what each member answered to the club's marketing consents", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&memberConsentRow{})
 	}},
+	{12, "club members: the consent's binding message, erased members", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&memberRow{})
+	}},
 }
 
 // extraModels are tables other files of this package add (the settlement

@@ -34,7 +34,12 @@ type memberRow struct {
 	EnrolledAt string `gorm:"size:64"`  // POS id
 	// Points is the member's balance, changed only by increments
 	// (store/points.go), so tills sharing the database never lose points.
-	Points    int64 `gorm:"not null;default:0"`
+	Points int64 `gorm:"not null;default:0"`
+	// ConsentBinding is the binding message confirmed at enrolment.
+	ConsentBinding string `gorm:"size:8;not null;default:''"`
+	// ErasedAt: the member's personal data was erased; the row stays as
+	// the anonymous reference of their sales and points.
+	ErasedAt  *time.Time
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
