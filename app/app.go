@@ -83,18 +83,37 @@ func Run(ctx context.Context, cfg *Config) error {
 	if cfg.Kiosk && !firstRun {
 		windows.Cashier.SetFullScreen(true)
 	}
+	restart := false
 	if firstRun {
-		// A new till: the manager chooses a PIN and enters the store's
-		// details. Shown once the till's windows are up, so it is in front
-		// of them; a kiosk till fills the screen once it is closed.
+		// A new till: the first-run assistant, shown once the till's
+		// windows are up so that it is in front of them; a kiosk till
+		// fills the screen once it is closed. Finishing it starts the
+		// till again with what it saved.
 		a.Lifecycle().SetOnStarted(func() {
-			w := ui.ShowSettingsWindow(a, settings)
-			w.RequestFocus()
+			setup := ui.ShowSetupWindow(a, NewSetupManager(settings, t), func() {
+				restart = true
+				windows.Quit()
+			})
+			log.Info("first-run assistant shown")
 			if cfg.Kiosk {
-				w.SetOnClosed(func() { windows.Cashier.SetFullScreen(true) })
+				setup.Win.SetOnClosed(func() { windows.Cashier.SetFullScreen(true) })
 			}
 		})
 	}
+	if needsTraining(cfg) {
+		// No Vipps keys yet: nothing is sold for real until they are set.
+		if err := t.Training.RequireTraining(ctx); err != nil {
+			log.Error("starting training mode", "err", err)
+		} else {
+			log.Warn("no Vipps keys: the till runs in training mode")
+			windows.StandingNotice("notice.training_no_keys", flow.NoticeWarning)
+		}
+	}
+	go func() {
+		if key := t.CheckVippsKeys(ctx); key != "" {
+			windows.StandingNotice(key, flow.NoticeError)
+		}
+	}()
 	wedge.mu.Lock()
 	wedge.typed = windows.PressKey
 	wedge.mu.Unlock()
@@ -107,6 +126,12 @@ func Run(ctx context.Context, cfg *Config) error {
 	}
 	log.Info("cashier window ready")
 	windows.ShowAndRun()
+	if restart {
+		log.Info("starting again with the first-run assistant's settings")
+		t.Close()
+		closeLog()
+		return restartTill()
+	}
 	return nil
 }
 

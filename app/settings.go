@@ -49,6 +49,21 @@ func credentialFormatProblems(v VippsConfig) []string {
 // told by its currency: Norway (9 digits, modulus 11), Denmark (CVR, 8
 // digits), Finland (Y-tunnus 1234567-8). It returns "" when it is fine.
 func OrgNumberProblem(currency, org string) string {
+	return orgProblemTexts[orgNumberCode(currency, org)]
+}
+
+// orgProblemTexts are the English texts of orgNumberCode's codes; the
+// windows show the translations setup.problem.<code>.
+var orgProblemTexts = map[string]string{
+	"":              "",
+	"org_digits_no": "the organisation number must have 9 digits",
+	"org_check_no":  "the organisation number's check digit is wrong (a typing error?)",
+	"org_digits_dk": "the CVR number must have 8 digits",
+	"org_format_fi": "the business ID (Y-tunnus) must look like 1234567-8",
+}
+
+// orgNumberCode is OrgNumberProblem as a code: "" when the number is fine.
+func orgNumberCode(currency, org string) string {
 	digits := strings.Map(func(r rune) rune {
 		if r == ' ' || r == '.' {
 			return -1
@@ -59,7 +74,7 @@ func OrgNumberProblem(currency, org string) string {
 	case "NOK":
 		digits = strings.TrimSuffix(strings.TrimPrefix(digits, "NO"), "MVA")
 		if len(digits) != 9 || strings.Trim(digits, "0123456789") != "" {
-			return "the organisation number must have 9 digits"
+			return "org_digits_no"
 		}
 		weights := []int{3, 2, 7, 6, 5, 4, 3, 2}
 		sum := 0
@@ -71,20 +86,22 @@ func OrgNumberProblem(currency, org string) string {
 			check = 0
 		}
 		if check == 10 || check != int(digits[8]-'0') {
-			return "the organisation number's check digit is wrong (a typing error?)"
+			return "org_check_no"
 		}
 	case "DKK":
 		digits = strings.TrimPrefix(digits, "DK")
 		if len(digits) != 8 || strings.Trim(digits, "0123456789") != "" {
-			return "the CVR number must have 8 digits"
+			return "org_digits_dk"
 		}
 	case "EUR":
-		if ok, _ := regexp.MatchString(`^[0-9]{7}-[0-9]$`, digits); !ok {
-			return "the business ID (Y-tunnus) must look like 1234567-8"
+		if !finnishBusinessID.MatchString(digits) {
+			return "org_format_fi"
 		}
 	}
 	return ""
 }
+
+var finnishBusinessID = regexp.MustCompile(`^[0-9]{7}-[0-9]$`)
 
 // After maxPINFailures wrong PINs in a row the settings stay locked for
 // pinLockout, so a cashier cannot try all PINs at the till.
