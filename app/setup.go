@@ -244,6 +244,9 @@ const importBatch = 200
 // import-catalog` does: a file with any bad line imports nothing and every
 // bad line is reported; price changes are journaled.
 func (m *SetupManager) ImportCatalog(ctx context.Context, file string, progress func(done, total int)) (ui.CatalogReport, error) {
+	if progress == nil {
+		progress = func(int, int) {}
+	}
 	f, err := os.Open(file)
 	if err != nil {
 		m.Log.Warn("catalogue import", "file", file, "err", err)

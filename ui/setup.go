@@ -160,6 +160,11 @@ func newSetup(w fyne.Window, svc SetupService, onDone func(), async func(func())
 
 func (s *Setup) t(key string, args ...map[string]string) string { return s.tr.T(key, args...) }
 
+// tkey translates the key prefix.name, for a choice's options.
+func (s *Setup) tkey(prefix, name string, args ...map[string]string) string {
+	return s.tr.T(prefix+"."+name, args...)
+}
+
 // fail shows a refusal in the status line, translated.
 func (s *Setup) fail(err error) {
 	s.status.Importance = widget.DangerImportance
@@ -266,13 +271,13 @@ func (s *Setup) languageStep() fyne.CanvasObject {
 
 func (s *Setup) countryStep() fyne.CanvasObject {
 	return container.NewVBox(s.heading("setup.country"),
-		s.choice(setupCountries, func(c string) string { return s.t("setup.country." + c) }, s.v.Country, func(c string) { s.v.Country = c }))
+		s.choice(setupCountries, func(c string) string { return s.tkey("setup.country", c) }, s.v.Country, func(c string) { s.v.Country = c }))
 }
 
 func (s *Setup) storeStep() fyne.CanvasObject {
 	return container.NewVBox(s.heading("setup.store"),
 		field(s.t("setup.store.name"), s.entry("name", s.v.StoreName, "", false)),
-		field(s.t("setup.store.org."+s.v.Country), s.entry("org", s.v.OrgNumber, "", false)),
+		field(s.tkey("setup.store.org", s.v.Country), s.entry("org", s.v.OrgNumber, "", false)),
 		field(s.t("setup.store.address"), s.entry("address", s.v.Address, s.t("setup.store.address_hint"), false)),
 		field(s.t("setup.store.till"), s.entry("till", s.v.TillID, "pos1", false)),
 	)
@@ -281,7 +286,7 @@ func (s *Setup) storeStep() fyne.CanvasObject {
 var setupEnvs = []string{"simulator", "test", "production"}
 
 func (s *Setup) vippsStep() fyne.CanvasObject {
-	envs := s.choice(setupEnvs, func(e string) string { return s.t("setup.vipps.env." + e) }, s.v.VippsEnv, func(e string) {
+	envs := s.choice(setupEnvs, func(e string) string { return s.tkey("setup.vipps.env", e) }, s.v.VippsEnv, func(e string) {
 		s.keepVipps()
 		s.v.VippsEnv = e
 	})
@@ -344,7 +349,7 @@ func (s *Setup) testVipps() {
 			if got == "ok" {
 				result.Importance = widget.SuccessImportance
 			}
-			result.SetText(s.t("setup.vipps.result."+got, map[string]string{"Env": s.t("setup.vipps.env." + v.VippsEnv)}))
+			result.SetText(s.tkey("setup.vipps.result", got, map[string]string{"Env": s.tkey("setup.vipps.env", v.VippsEnv)}))
 		})
 	})
 }
@@ -372,7 +377,7 @@ func (s *Setup) devicesStep() fyne.CanvasObject {
 		container.NewGridWithColumns(2, printTest, scanTest),
 		scanHere,
 		s.result,
-		field(s.t("setup.devices.display"), s.choice(setupDisplays, func(d string) string { return s.t("setup.display." + d) }, s.v.Display, func(d string) {
+		field(s.t("setup.devices.display"), s.choice(setupDisplays, func(d string) string { return s.tkey("setup.display", d) }, s.v.Display, func(d string) {
 			s.keepDevices()
 			s.v.Display = d
 		})),
@@ -542,11 +547,11 @@ func (s *Setup) doneStep() fyne.CanvasObject {
 	if s.v.VippsEnv == "simulator" {
 		key = "setup.done.training"
 	}
-	l := widget.NewLabel(s.t(key, map[string]string{"Env": s.t("setup.vipps.env." + s.v.VippsEnv)}))
+	l := widget.NewLabel(s.t(key, map[string]string{"Env": s.tkey("setup.vipps.env", s.v.VippsEnv)}))
 	l.Wrapping = fyne.TextWrapWord
 	box.Add(l)
 	box.Add(widget.NewLabel(s.t("setup.done.summary", map[string]string{
-		"Store": s.v.StoreName, "Till": s.v.TillID, "Country": s.t("setup.country." + s.v.Country),
+		"Store": s.v.StoreName, "Till": s.v.TillID, "Country": s.tkey("setup.country", s.v.Country),
 	})))
 	return box
 }
