@@ -78,7 +78,21 @@ func Run(ctx context.Context, cfg *Config) error {
 	opt.OnSettings = func(fyne.Window) { ui.ShowSettingsWindow(a, settings) }
 	// At the windows a cashier must be logged in before anything is scanned.
 	t.checkout.RequireCashier(func() bool { _, ok := t.session.Current(); return ok })
+	// No Vipps keys yet: nothing is sold for real until they are set.
+	// Switched before the windows open, so they start marked.
+	training := false
+	if needsTraining(cfg) {
+		if err := t.training.RequireTraining(ctx); err != nil {
+			log.Error("starting training mode", "err", err)
+		} else {
+			training = true
+			log.Warn("no Vipps keys: the till runs in training mode")
+		}
+	}
 	windows := ui.New(a, opt)
+	if training {
+		windows.StandingNotice("notice.training_no_keys", flow.NoticeWarning)
+	}
 	firstRun := settings.FirstRun() && !cfg.Demo
 	if cfg.Kiosk && !firstRun {
 		windows.Cashier.SetFullScreen(true)
@@ -99,15 +113,6 @@ func Run(ctx context.Context, cfg *Config) error {
 				setup.Win.SetOnClosed(func() { windows.Cashier.SetFullScreen(true) })
 			}
 		})
-	}
-	if needsTraining(cfg) {
-		// No Vipps keys yet: nothing is sold for real until they are set.
-		if err := t.Training.RequireTraining(ctx); err != nil {
-			log.Error("starting training mode", "err", err)
-		} else {
-			log.Warn("no Vipps keys: the till runs in training mode")
-			windows.StandingNotice("notice.training_no_keys", flow.NoticeWarning)
-		}
 	}
 	go func() {
 		if key := t.CheckVippsKeys(ctx); key != "" {

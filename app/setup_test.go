@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/kasse-pos/kasse/flow"
@@ -83,12 +84,22 @@ func TestFirstStartWithoutKeysIsTraining(t *testing.T) {
 		t.Error("the demo trains")
 	}
 	tl := startDemoTill(t, func(c *Config) { c.Demo = false })
+	var mu sync.Mutex
+	var seen []bool
+	cancel := tl.Till.Subscribe(func(v flow.View) { mu.Lock(); seen = append(seen, v.Training); mu.Unlock() })
+	defer cancel()
 	if err := tl.Training.RequireTraining(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if !tl.Till.View().Training {
 		t.Fatal("the till is not in training mode")
 	}
+	mu.Lock()
+	t.Logf("views seen: %v", seen)
+	if len(seen) == 0 || !seen[len(seen)-1] {
+		t.Errorf("the windows were not told: %v", seen)
+	}
+	mu.Unlock()
 	if err := tl.Training.SetTraining(t.Context(), false); !errors.Is(err, flow.ErrTrainingRequired) && !errors.Is(err, flow.ErrNotLoggedIn) {
 		t.Errorf("training switched off without keys: %v", err)
 	}
