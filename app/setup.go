@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kasse-pos/kasse/app/store"
 	"github.com/kasse-pos/kasse/flow"
 	"github.com/kasse-pos/kasse/hardware"
 	"github.com/kasse-pos/kasse/ui"
@@ -30,14 +31,16 @@ var tillIDPattern = regexp.MustCompile(`^[A-Za-z0-9-]{1,16}$`)
 // cashier session.
 type SetupManager struct {
 	Settings *SettingsManager
-	Till     *Till
+	DB       *store.DB               // the catalogue goes here
+	Journal  *flow.ElectronicJournal // price changes are journaled
+	Session  *flow.CashierSession    // the first manager is made here
 	Log      *slog.Logger
 	Now      func() time.Time
 }
 
 // NewSetupManager is the assistant's service for a started till.
 func NewSetupManager(s *SettingsManager, t *Till) *SetupManager {
-	return &SetupManager{Settings: s, Till: t, Log: t.Log, Now: time.Now}
+	return &SetupManager{Settings: s, DB: t.DB, Journal: t.Journal, Session: t.Session, Log: t.Log, Now: time.Now}
 }
 
 func problem(key string) error { return &ui.Problem{Key: "setup.problem." + key} }
@@ -94,7 +97,7 @@ func (m *SetupManager) Defaults() ui.SetupValues {
 func (m *SetupManager) HasCashiers() bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	all, err := m.Till.Session.Cashiers(ctx)
+	all, err := m.Session.Cashiers(ctx)
 	return err == nil && len(all) > 0
 }
 
@@ -263,7 +266,7 @@ func (m *SetupManager) ImportCatalog(ctx context.Context, file string, progress 
 		m.Log.Warn("catalogue import", "file", file, "err", err)
 		return ui.CatalogReport{}, problem("file")
 	}
-	db := m.Till.DB
+	db := m.DB
 	for i := 0; i < len(ps); i += importBatch {
 		batch := ps[i:min(i+importBatch, len(ps))]
 		changes, err := flow.PriceChanges(ctx, db, batch)
@@ -271,7 +274,7 @@ func (m *SetupManager) ImportCatalog(ctx context.Context, file string, progress 
 			err = db.UpsertProducts(ctx, batch)
 		}
 		if err == nil {
-			err = m.Till.Journal.RecordPriceChanges(ctx, changes)
+			err = m.Journal.RecordPriceChanges(ctx, changes)
 		}
 		if err != nil {
 			m.Log.Error("catalogue import", "file", file, "stored", i, "err", err)
@@ -304,7 +307,7 @@ func (m *SetupManager) Finish(ctx context.Context, v ui.SetupValues) error {
 		return problem("failed")
 	}
 	if !m.HasCashiers() {
-		if _, err := m.Till.Session.AddCashier(ctx, v.ManagerName, flow.RoleManager, v.ManagerPIN); err != nil {
+		if _, err := m.Session.AddCashier(ctx, v.ManagerName, flow.RoleManager, v.ManagerPIN); err != nil {
 			m.Log.Error("first-run assistant: the first manager", "err", err)
 			return problem("failed")
 		}

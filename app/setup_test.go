@@ -109,13 +109,14 @@ func newTestSetupManager(t *testing.T) (*SetupManager, *Till, *syncBuffer) {
 	t.Helper()
 	var log syncBuffer
 	tl := startDemoTill(t, func(c *Config) { c.Demo = false })
-	tl.Log = slog.New(slog.NewTextHandler(&log, nil))
 	m, err := NewSettingsManager(tl.Cfg.DataDir, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	m.Secrets.Keyring = &memKeyring{broken: true} // the fallback file, as on a kiosk
-	return NewSetupManager(m, tl), tl, &log
+	s := NewSetupManager(m, tl)
+	s.Log = slog.New(slog.NewTextHandler(&log, nil))
+	return s, tl, &log
 }
 
 // The assistant's steps do the real work: the store's checks, the
