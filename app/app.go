@@ -75,6 +75,7 @@ func Run(ctx context.Context, cfg *Config) error {
 	if err != nil {
 		return err
 	}
+	settings.Log = log
 	opt.OnSettings = func(fyne.Window) { ui.ShowSettingsWindow(a, settings) }
 	// At the windows a cashier must be logged in before anything is scanned.
 	t.checkout.RequireCashier(func() bool { _, ok := t.session.Current(); return ok })

@@ -343,7 +343,7 @@ func (m *SetupManager) save(v ui.SetupValues) error {
 	}
 	next.Store.Name, next.Store.OrgNumber, next.Store.Address, next.Store.POSID = v.StoreName, v.OrgNumber, v.Address, v.TillID
 	next.Printer.Device, next.Printer.Width = v.PrinterDevice, v.PrinterWidth
-	next.Scanners = setScanner(setScanner(next.Scanners, "cashier", v.CashierScanner), "customer", v.CustomerScanner)
+	next.Scanners = setScanner(setScanner(next.Scanners, "cashier", v.CashierScanner, 0), "customer", v.CustomerScanner, 0)
 	next.CustomerDisplay.Disabled = v.Display == ui.DisplayNone
 	next.CustomerDisplay.Fullscreen = v.Display == ui.DisplayFullscreen
 	if err := next.Save(s.File); err != nil {

@@ -237,3 +237,54 @@ func TestSetupManagerDoesEachStep(t *testing.T) {
 		t.Error("HasCashiers after the first manager")
 	}
 }
+
+// The settings form carries what the assistant set: country and currency,
+// till id, language, display placement, scanner and printer details; its
+// refusals are keyed for translation, and its connection test asks the
+// environment.
+func TestSettingsCarryTheAssistantsFields(t *testing.T) {
+	m := newTestManager(t, &memKeyring{m: map[string]string{}})
+	s := validSettings()
+	s.Country, s.OrgNumber, s.TillID, s.Lang, s.Display = "FI", "1234567-8", "kassa-3", "fi", ui.DisplayNone
+	s.CashierScannerBaud, s.CustomerScanner, s.CustomerScannerBaud, s.PrinterBaud = 19200, "/dev/ttyACM1", 0, 38400
+	if err := m.SaveSettings(s); err != nil {
+		t.Fatal(err)
+	}
+	got := m.Settings()
+	if got.Country != "FI" || got.TillID != "kassa-3" || got.Lang != "fi" || got.Display != ui.DisplayNone ||
+		got.CashierScannerBaud != 19200 || got.CustomerScannerBaud != 9600 || got.PrinterBaud != 38400 {
+		t.Errorf("settings after saving: %+v", got)
+	}
+	if m.cfg.Vipps.Currency != "EUR" || !m.cfg.CustomerDisplay.Disabled {
+		t.Errorf("config after saving: %+v", m.cfg)
+	}
+
+	bad := validSettings()
+	bad.MSN, bad.StoreName, bad.TillID, bad.Country = "12ab", "", "till 1", "NO"
+	err := m.SaveSettings(bad)
+	var ps ui.Problems
+	if !errors.As(err, &ps) {
+		t.Fatalf("refusal %v is not ui.Problems", err)
+	}
+	var keys []string
+	for _, p := range ps {
+		keys = append(keys, p.Key)
+	}
+	if strings.Join(keys, " ") != "setup.problem.msn setup.problem.store_name setup.problem.till_id" {
+		t.Errorf("refusal keys %v", keys)
+	}
+	if err := m.CheckPIN("0000"); err == nil || err.(*ui.Problem).Key != "settings.problem.wrong_pin" {
+		t.Errorf("a wrong PIN: %v", err)
+	}
+
+	url, sc := startSimOverHTTP(t)
+	m.cfg.Vipps.BaseURL = url
+	keys2 := ui.Settings{VippsEnv: EnvTest, MSN: sc.MSN, ClientID: sc.ClientID, ClientSecret: sc.ClientSecret, SubscriptionKey: sc.SubscriptionKey}
+	if got := m.TestVipps(t.Context(), keys2); got != "ok" {
+		t.Errorf("right keys from the settings: %s", got)
+	}
+	keys2.ClientSecret = "nope"
+	if got := m.TestVipps(t.Context(), keys2); got != "wrong_keys" {
+		t.Errorf("a wrong secret from the settings: %s", got)
+	}
+}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -44,14 +45,51 @@ type SetupValues struct {
 	ManagerName, ManagerPIN             string
 }
 
-// Problem is a refusal the window translates: a text key (setup.problem.…)
-// with what its text needs. The service logs the detail.
+// Problem is a refusal the window translates: a text key (setup.problem.…,
+// settings.problem.…) with what its text needs. Text is the English for the
+// log and the command line; the window never shows it.
 type Problem struct {
 	Key  string
 	Args map[string]string
+	Text string
 }
 
-func (p *Problem) Error() string { return p.Key }
+func (p *Problem) Error() string {
+	if p.Text != "" {
+		return p.Text
+	}
+	return p.Key
+}
+
+// Problems are several refusals at once (a form with more than one wrong
+// field), shown one a line.
+type Problems []*Problem
+
+func (ps Problems) Error() string {
+	texts := make([]string, len(ps))
+	for i, p := range ps {
+		texts[i] = p.Error()
+	}
+	return strings.Join(texts, "; ")
+}
+
+// problemText translates err for a window: a Problem or Problems by their
+// keys, anything else as failed (its text is for the log).
+func problemText(t tr, err error, failed string) string {
+	var p *Problem
+	var ps Problems
+	switch {
+	case errors.As(err, &ps):
+		lines := make([]string, len(ps))
+		for i, p := range ps {
+			lines[i] = t.T(p.Key, p.Args)
+		}
+		return strings.Join(lines, "\n")
+	case errors.As(err, &p):
+		return t.T(p.Key, p.Args)
+	}
+	return t.T(failed)
+}
 
 // CatalogReport is how a catalogue import went.
 type CatalogReport struct {
@@ -171,12 +209,7 @@ func (s *Setup) fail(err error) {
 	s.status.SetText(s.problem(err))
 }
 
-func (s *Setup) problem(err error) string {
-	if p, ok := err.(*Problem); ok {
-		return s.t(p.Key, p.Args)
-	}
-	return s.t("setup.problem.failed")
-}
+func (s *Setup) problem(err error) string { return problemText(s.tr, err, "setup.problem.failed") }
 
 func (s *Setup) say(text string, imp widget.Importance) {
 	s.status.Importance = imp
