@@ -261,9 +261,20 @@ func (s *Setup) heading(key string) *widget.Label {
 
 // choice is a column of big buttons of which one is chosen.
 func (s *Setup) choice(options []string, label func(string) string, chosen string, pick func(string)) fyne.CanvasObject {
-	box := container.NewVBox()
+	return s.choiceSized(bigButton, options, label, chosen, pick)
+}
+
+// choiceSized is choice with buttons made by button (bigButton, or newButton
+// where the step needs the room).
+func (s *Setup) choiceSized(button func(string, fyne.Resource, func()) *touchButton, options []string, label func(string) string, chosen string, pick func(string)) fyne.CanvasObject {
+	return s.choiceIn(container.NewVBox(), button, options, label, chosen, pick)
+}
+
+// choiceIn puts the choice's buttons in box.
+func (s *Setup) choiceIn(box *fyne.Container, button func(string, fyne.Resource, func()) *touchButton, options []string, label func(string) string, chosen string, pick func(string)) fyne.CanvasObject {
 	for _, o := range options {
-		b := bigButton(label(o), nil, nil)
+		b := button(label(o), nil, nil)
+		b.Importance = widget.HighImportance
 		if o != chosen {
 			b.Importance = widget.MediumImportance
 		}
@@ -319,7 +330,7 @@ func (s *Setup) storeStep() fyne.CanvasObject {
 var setupEnvs = []string{"simulator", "test", "production"}
 
 func (s *Setup) vippsStep() fyne.CanvasObject {
-	envs := s.choice(setupEnvs, func(e string) string { return s.tkey("setup.vipps.env", e) }, s.v.VippsEnv, func(e string) {
+	envs := s.choiceSized(newButton, setupEnvs, func(e string) string { return s.tkey("setup.vipps.env", e) }, s.v.VippsEnv, func(e string) {
 		s.keepVipps()
 		s.v.VippsEnv = e
 	})
@@ -337,10 +348,13 @@ func (s *Setup) vippsStep() fyne.CanvasObject {
 		}
 		return ""
 	}
-	box.Add(field(s.t("setup.vipps.msn"), s.entry("msn", s.v.MSN, "123456", false)))
-	box.Add(field(s.t("setup.vipps.client_id"), s.entry("client_id", s.v.ClientID, "", false)))
-	box.Add(field(s.t("setup.vipps.client_secret"), s.entry("client_secret", s.v.ClientSecret, secretHint(s.v.ClientSecretSet), true)))
-	box.Add(field(s.t("setup.vipps.subscription_key"), s.entry("subscription_key", s.v.SubscriptionKey, secretHint(s.v.SubscriptionKeySet), true)))
+	// Two fields a row, so that the step and its test fit a 768 px screen.
+	box.Add(container.NewGridWithColumns(2,
+		field(s.t("setup.vipps.msn"), s.entry("msn", s.v.MSN, "123456", false)),
+		field(s.t("setup.vipps.client_id"), s.entry("client_id", s.v.ClientID, "", false))))
+	box.Add(container.NewGridWithColumns(2,
+		field(s.t("setup.vipps.client_secret"), s.entry("client_secret", s.v.ClientSecret, secretHint(s.v.ClientSecretSet), true)),
+		field(s.t("setup.vipps.subscription_key"), s.entry("subscription_key", s.v.SubscriptionKey, secretHint(s.v.SubscriptionKeySet), true))))
 	s.result = widget.NewLabel("")
 	s.result.Wrapping = fyne.TextWrapWord
 	test := newButton(s.t("setup.vipps.test"), theme.MediaPlayIcon(), s.testVipps)
@@ -402,18 +416,21 @@ func (s *Setup) devicesStep() fyne.CanvasObject {
 	scanTest := newButton(s.t("setup.devices.test_scan"), theme.SearchIcon(), s.testScan)
 	s.buttons["test_print"], s.buttons["test_scan"] = printTest, scanTest
 	width := strconv.Itoa(s.v.PrinterWidth)
+	// Two fields a row, so that the step fits a 768 px screen.
 	return container.NewVBox(s.heading("setup.devices"),
-		field(s.t("setup.devices.printer"), s.entry("printer", s.v.PrinterDevice, s.t("setup.devices.printer_hint"), false)),
-		field(s.t("setup.devices.width"), s.entry("width", width, "42", false)),
-		field(s.t("setup.devices.cashier_scanner"), s.entry("cashier_scanner", s.v.CashierScanner, s.t("setup.devices.cashier_scanner_hint"), false)),
-		field(s.t("setup.devices.customer_scanner"), s.entry("customer_scanner", s.v.CustomerScanner, s.t("setup.devices.customer_scanner_hint"), false)),
-		container.NewGridWithColumns(2, printTest, scanTest),
-		scanHere,
+		container.NewGridWithColumns(2,
+			field(s.t("setup.devices.printer"), s.entry("printer", s.v.PrinterDevice, s.t("setup.devices.printer_hint"), false)),
+			field(s.t("setup.devices.width"), s.entry("width", width, "42", false))),
+		container.NewGridWithColumns(2,
+			field(s.t("setup.devices.cashier_scanner"), s.entry("cashier_scanner", s.v.CashierScanner, s.t("setup.devices.cashier_scanner_hint"), false)),
+			field(s.t("setup.devices.customer_scanner"), s.entry("customer_scanner", s.v.CustomerScanner, s.t("setup.devices.customer_scanner_hint"), false))),
+		container.NewGridWithColumns(3, printTest, scanTest, scanHere),
 		s.result,
-		field(s.t("setup.devices.display"), s.choice(setupDisplays, func(d string) string { return s.tkey("setup.display", d) }, s.v.Display, func(d string) {
-			s.keepDevices()
-			s.v.Display = d
-		})),
+		field(s.t("setup.devices.display"), s.choiceIn(container.NewGridWithColumns(3), newButton, setupDisplays,
+			func(d string) string { return s.tkey("setup.display", d) }, s.v.Display, func(d string) {
+				s.keepDevices()
+				s.v.Display = d
+			})),
 	)
 }
 

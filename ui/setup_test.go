@@ -334,6 +334,10 @@ func TestSetupStepsFitTheTillScreen(t *testing.T) {
 			if min := s.Win.Content().MinSize(); min.Width > 1024 || min.Height > 768 {
 				t.Errorf("%s step %d needs %v", lang, step, min)
 			}
+			// Nothing to scroll for: every field and test button in view.
+			if need, room := s.body.Objects[0].(*container.Scroll).Content.MinSize().Height, s.body.Size().Height; need > room {
+				t.Errorf("%s step %d needs %.0f px, has %.0f", lang, step, need, room)
+			}
 			for _, b := range s.buttons {
 				if strings.HasPrefix(b.Text, "setup.") {
 					t.Errorf("%s step %d: no text for %q", lang, step, b.Text)
