@@ -558,9 +558,11 @@ func (s *Setup) importCatalog() {
 			button.Enable()
 			switch {
 			case err != nil:
+				bar.Hide()
 				result.Importance = widget.DangerImportance
 				result.SetText(s.problem(err))
 			case len(rep.Rows) > 0:
+				bar.Hide() // nothing was imported
 				result.Importance = widget.DangerImportance
 				result.SetText(s.t("setup.catalog.refused", map[string]string{"Count": strconv.Itoa(len(rep.Rows))}))
 				for _, r := range rep.Rows {
