@@ -14,17 +14,17 @@ import (
 // simulator. The raw error goes to the log. Run calls it in the
 // background, so a slow or absent network never holds up the start.
 func (t *Till) CheckVippsKeys(ctx context.Context) string {
-	if t.Sim != nil || t.Vipps == nil {
+	if t.sim != nil || t.vipps == nil {
 		return ""
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	conn, err := t.Vipps.CheckConnection(ctx)
+	conn, err := t.vipps.CheckConnection(ctx)
 	if conn == vipps.ConnectionOK {
-		t.Log.Info("Vipps keys checked at start", "vipps_env", t.Cfg.Vipps.Env, "msn", t.Cfg.Vipps.MSN)
+		t.log.Info("Vipps keys checked at start", "vipps_env", t.cfg.Vipps.Env, "msn", t.cfg.Vipps.MSN)
 		return ""
 	}
-	t.Log.Error("Vipps refused the till's keys at start", "vipps_env", t.Cfg.Vipps.Env, "msn", t.Cfg.Vipps.MSN,
+	t.log.Error("Vipps refused the till's keys at start", "vipps_env", t.cfg.Vipps.Env, "msn", t.cfg.Vipps.MSN,
 		"result", conn.String(), "err", err)
 	return "notice.vipps_keys." + conn.String()
 }

@@ -40,7 +40,7 @@ type SetupManager struct {
 
 // NewSetupManager is the assistant's service for a started till.
 func NewSetupManager(s *SettingsManager, t *Till) *SetupManager {
-	return &SetupManager{Settings: s, DB: t.DB, Journal: t.Journal, Session: t.Session, Log: t.Log, Now: time.Now}
+	return &SetupManager{Settings: s, DB: t.db, Journal: t.journal, Session: t.session, Log: t.log, Now: time.Now}
 }
 
 func problem(key string) error { return &ui.Problem{Key: "setup.problem." + key} }

@@ -86,12 +86,12 @@ func TestFirstStartWithoutKeysIsTraining(t *testing.T) {
 	tl := startDemoTill(t, func(c *Config) { c.Demo = false })
 	var mu sync.Mutex
 	var seen []bool
-	cancel := tl.Till.Subscribe(func(v flow.View) { mu.Lock(); seen = append(seen, v.Training); mu.Unlock() })
+	cancel := tl.till.Subscribe(func(v flow.View) { mu.Lock(); seen = append(seen, v.Training); mu.Unlock() })
 	defer cancel()
-	if err := tl.Training.RequireTraining(t.Context()); err != nil {
+	if err := tl.training.RequireTraining(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if !tl.Till.View().Training {
+	if !tl.till.View().Training {
 		t.Fatal("the till is not in training mode")
 	}
 	mu.Lock()
@@ -100,7 +100,7 @@ func TestFirstStartWithoutKeysIsTraining(t *testing.T) {
 		t.Errorf("the windows were not told: %v", seen)
 	}
 	mu.Unlock()
-	if err := tl.Training.SetTraining(t.Context(), false); !errors.Is(err, flow.ErrTrainingRequired) && !errors.Is(err, flow.ErrNotLoggedIn) {
+	if err := tl.training.SetTraining(t.Context(), false); !errors.Is(err, flow.ErrTrainingRequired) && !errors.Is(err, flow.ErrNotLoggedIn) {
 		t.Errorf("training switched off without keys: %v", err)
 	}
 }
@@ -109,7 +109,7 @@ func newTestSetupManager(t *testing.T) (*SetupManager, *Till, *syncBuffer) {
 	t.Helper()
 	var log syncBuffer
 	tl := startDemoTill(t, func(c *Config) { c.Demo = false })
-	m, err := NewSettingsManager(tl.Cfg.DataDir, "")
+	m, err := NewSettingsManager(tl.cfg.DataDir, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +185,7 @@ func TestSetupManagerDoesEachStep(t *testing.T) {
 	if err != nil || rep.Imported < 40 || len(rep.Rows) != 0 || len(progress) == 0 || progress[len(progress)-1][0] != rep.Imported {
 		t.Fatalf("sample catalogue: %+v %v, progress %v", rep, err, progress)
 	}
-	if p, err := tl.DB.ProductByGTIN(ctx, "7038800010014"); err != nil || p.Price != 2490 {
+	if p, err := tl.db.ProductByGTIN(ctx, "7038800010014"); err != nil || p.Price != 2490 {
 		t.Errorf("the milk after the import: %+v %v", p, err)
 	}
 	badFile := filepath.Join(t.TempDir(), "bad.csv")
@@ -214,7 +214,7 @@ func TestSetupManagerDoesEachStep(t *testing.T) {
 		t.Errorf("a secret in the config file:\n%s", file)
 	}
 	cfg := DefaultConfig()
-	cfg.DataDir = tl.Cfg.DataDir
+	cfg.DataDir = tl.cfg.DataDir
 	if err := cfg.Load("", nil); err != nil {
 		t.Fatalf("the till does not start with what the assistant saved: %v", err)
 	}
@@ -226,11 +226,11 @@ func TestSetupManagerDoesEachStep(t *testing.T) {
 	if s.Settings.FirstRun() || s.Settings.CheckPIN("4711") != nil {
 		t.Error("the manager's PIN does not open the settings")
 	}
-	cashiers, err := tl.Session.Cashiers(ctx)
+	cashiers, err := tl.session.Cashiers(ctx)
 	if err != nil || len(cashiers) != 1 || cashiers[0].Name != "Mette" || cashiers[0].Role != flow.RoleManager {
 		t.Fatalf("cashiers after the assistant: %+v %v", cashiers, err)
 	}
-	if _, err := tl.Session.Login(ctx, cashiers[0].ID, "4711"); err != nil {
+	if _, err := tl.session.Login(ctx, cashiers[0].ID, "4711"); err != nil {
 		t.Errorf("the first manager cannot log in: %v", err)
 	}
 	if !s.HasCashiers() {
