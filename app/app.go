@@ -75,26 +75,51 @@ func Run(ctx context.Context, cfg *Config) error {
 	if err != nil {
 		return err
 	}
+	settings.Log = log
 	opt.OnSettings = func(fyne.Window) { ui.ShowSettingsWindow(a, settings) }
 	// At the windows a cashier must be logged in before anything is scanned.
 	t.checkout.RequireCashier(func() bool { _, ok := t.session.Current(); return ok })
+	// No Vipps keys yet: nothing is sold for real until they are set.
+	// Switched before the windows open, so they start marked.
+	training := false
+	if needsTraining(cfg) {
+		if err := t.training.RequireTraining(ctx); err != nil {
+			log.Error("starting training mode", "err", err)
+		} else {
+			training = true
+			log.Warn("no Vipps keys: the till runs in training mode")
+		}
+	}
 	windows := ui.New(a, opt)
+	if training {
+		windows.StandingNotice("notice.training_no_keys", flow.NoticeWarning)
+	}
 	firstRun := settings.FirstRun() && !cfg.Demo
 	if cfg.Kiosk && !firstRun {
 		windows.Cashier.SetFullScreen(true)
 	}
+	restart := false
 	if firstRun {
-		// A new till: the manager chooses a PIN and enters the store's
-		// details. Shown once the till's windows are up, so it is in front
-		// of them; a kiosk till fills the screen once it is closed.
+		// A new till: the first-run assistant, shown once the till's
+		// windows are up so that it is in front of them; a kiosk till
+		// fills the screen once it is closed. Finishing it starts the
+		// till again with what it saved.
 		a.Lifecycle().SetOnStarted(func() {
-			w := ui.ShowSettingsWindow(a, settings)
-			w.RequestFocus()
+			setup := ui.ShowSetupWindow(a, NewSetupManager(settings, t), func() {
+				restart = true
+				windows.Quit()
+			})
+			log.Info("first-run assistant shown")
 			if cfg.Kiosk {
-				w.SetOnClosed(func() { windows.Cashier.SetFullScreen(true) })
+				setup.Win.SetOnClosed(func() { windows.Cashier.SetFullScreen(true) })
 			}
 		})
 	}
+	go func() {
+		if key := t.CheckVippsKeys(ctx); key != "" {
+			windows.StandingNotice(key, flow.NoticeError)
+		}
+	}()
 	wedge.mu.Lock()
 	wedge.typed = windows.PressKey
 	wedge.mu.Unlock()
@@ -107,6 +132,12 @@ func Run(ctx context.Context, cfg *Config) error {
 	}
 	log.Info("cashier window ready")
 	windows.ShowAndRun()
+	if restart {
+		log.Info("starting again with the first-run assistant's settings")
+		t.Close()
+		closeLog()
+		return restartTill()
+	}
 	return nil
 }
 

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/kasse-pos/kasse/flow"
 	"github.com/kasse-pos/kasse/ui"
+	"github.com/kasse-pos/kasse/vipps"
 )
 
 var _ ui.SettingsService = (*SettingsManager)(nil)
@@ -49,6 +52,21 @@ func credentialFormatProblems(v VippsConfig) []string {
 // told by its currency: Norway (9 digits, modulus 11), Denmark (CVR, 8
 // digits), Finland (Y-tunnus 1234567-8). It returns "" when it is fine.
 func OrgNumberProblem(currency, org string) string {
+	return orgProblemTexts[orgNumberCode(currency, org)]
+}
+
+// orgProblemTexts are the English texts of orgNumberCode's codes; the
+// windows show the translations setup.problem.<code>.
+var orgProblemTexts = map[string]string{
+	"":              "",
+	"org_digits_no": "the organisation number must have 9 digits",
+	"org_check_no":  "the organisation number's check digit is wrong (a typing error?)",
+	"org_digits_dk": "the CVR number must have 8 digits",
+	"org_format_fi": "the business ID (Y-tunnus) must look like 1234567-8",
+}
+
+// orgNumberCode is OrgNumberProblem as a code: "" when the number is fine.
+func orgNumberCode(currency, org string) string {
 	digits := strings.Map(func(r rune) rune {
 		if r == ' ' || r == '.' {
 			return -1
@@ -59,7 +77,7 @@ func OrgNumberProblem(currency, org string) string {
 	case "NOK":
 		digits = strings.TrimSuffix(strings.TrimPrefix(digits, "NO"), "MVA")
 		if len(digits) != 9 || strings.Trim(digits, "0123456789") != "" {
-			return "the organisation number must have 9 digits"
+			return "org_digits_no"
 		}
 		weights := []int{3, 2, 7, 6, 5, 4, 3, 2}
 		sum := 0
@@ -71,20 +89,22 @@ func OrgNumberProblem(currency, org string) string {
 			check = 0
 		}
 		if check == 10 || check != int(digits[8]-'0') {
-			return "the organisation number's check digit is wrong (a typing error?)"
+			return "org_check_no"
 		}
 	case "DKK":
 		digits = strings.TrimPrefix(digits, "DK")
 		if len(digits) != 8 || strings.Trim(digits, "0123456789") != "" {
-			return "the CVR number must have 8 digits"
+			return "org_digits_dk"
 		}
 	case "EUR":
-		if ok, _ := regexp.MatchString(`^[0-9]{7}-[0-9]$`, digits); !ok {
-			return "the business ID (Y-tunnus) must look like 1234567-8"
+		if !finnishBusinessID.MatchString(digits) {
+			return "org_format_fi"
 		}
 	}
 	return ""
 }
+
+var finnishBusinessID = regexp.MustCompile(`^[0-9]{7}-[0-9]$`)
 
 // After maxPINFailures wrong PINs in a row the settings stay locked for
 // pinLockout, so a cashier cannot try all PINs at the till.
@@ -100,6 +120,7 @@ type SettingsManager struct {
 	File    string // config.json
 	Secrets *SecretStore
 	Now     func() time.Time
+	Log     *slog.Logger // connection tests; nil: none
 
 	mu          sync.Mutex
 	cfg         *Config // the file's content over the defaults: no flags, no environment
@@ -145,7 +166,9 @@ func (m *SettingsManager) CheckPIN(pin string) error {
 	defer m.mu.Unlock()
 	now := m.Now()
 	if now.Before(m.lockedUntil) {
-		return fmt.Errorf("too many wrong PINs: try again in %d seconds", int(m.lockedUntil.Sub(now).Seconds()+0.999))
+		secs := strconv.Itoa(int(m.lockedUntil.Sub(now).Seconds() + 0.999))
+		return &ui.Problem{Key: "settings.problem.locked", Args: map[string]string{"Seconds": secs},
+			Text: "too many wrong PINs: try again in " + secs + " seconds"}
 	}
 	if m.cfg.ManagerPIN != "" && flow.CheckPIN(m.cfg.ManagerPIN, pin) {
 		m.failures = 0
@@ -155,20 +178,26 @@ func (m *SettingsManager) CheckPIN(pin string) error {
 	if m.failures >= maxPINFailures {
 		m.failures = 0
 		m.lockedUntil = now.Add(pinLockout)
-		return fmt.Errorf("wrong PIN; the settings are locked for %d seconds", int(pinLockout.Seconds()))
+		secs := strconv.Itoa(int(pinLockout.Seconds()))
+		return &ui.Problem{Key: "settings.problem.locked_now", Args: map[string]string{"Seconds": secs},
+			Text: "wrong PIN; the settings are locked for " + secs + " seconds"}
 	}
-	return errors.New("wrong PIN")
+	return &ui.Problem{Key: "settings.problem.wrong_pin", Text: "wrong PIN"}
 }
 
 // SetPIN sets the manager PIN on the first run, or changes it when current
 // is the PIN in force.
 func (m *SettingsManager) SetPIN(current, pin string) error {
 	if !pinPattern.MatchString(pin) {
-		return errors.New("the PIN must be 4 to 8 digits")
+		return &ui.Problem{Key: "setup.problem.pin", Text: "the PIN must be 4 to 8 digits"}
 	}
 	if m.HasPIN() {
 		if err := m.CheckPIN(current); err != nil {
-			return fmt.Errorf("current PIN: %w", err)
+			var p *ui.Problem
+			if errors.As(err, &p) && p.Key == "settings.problem.wrong_pin" {
+				return &ui.Problem{Key: "settings.problem.current_pin", Text: "current PIN: wrong PIN"}
+			}
+			return err
 		}
 	}
 	h, err := flow.HashPIN(pin) // the same salted PBKDF2 as cashiers' PINs
@@ -192,16 +221,21 @@ func (m *SettingsManager) Settings() ui.Settings {
 		ClientID:      c.Vipps.ClientID,
 		PrinterDevice: c.Printer.Device,
 		PrinterWidth:  c.Printer.Width,
+		PrinterBaud:   c.Printer.Baud,
 		StoreName:     c.Store.Name,
 		OrgNumber:     c.Store.OrgNumber,
 		Address:       c.Store.Address,
+		Country:       countryOf(c.Vipps.Currency),
+		TillID:        c.Store.POSID,
+		Lang:          c.Lang,
+		Display:       displayOf(c.CustomerDisplay),
 	}
 	for _, sc := range c.Scanners {
 		switch sc.Name {
 		case "cashier":
-			s.CashierScanner = sc.Port
+			s.CashierScanner, s.CashierScannerBaud = sc.Port, sc.Baud
 		case "customer":
-			s.CustomerScanner = sc.Port
+			s.CustomerScanner, s.CustomerScannerBaud = sc.Port, sc.Baud
 		}
 	}
 	if c.Vipps.Env == EnvTest || c.Vipps.Env == EnvProduction {
@@ -214,7 +248,8 @@ func (m *SettingsManager) Settings() ui.Settings {
 }
 
 // SaveSettings validates s, stores its secrets (keyring or fallback file) and
-// writes the rest to the config file. Nothing is written when s is invalid.
+// writes the rest to the config file. Nothing is written when s is invalid;
+// the refusal is ui.Problems, one for each wrong field.
 func (m *SettingsManager) SaveSettings(s ui.Settings) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -223,6 +258,13 @@ func (m *SettingsManager) SaveSettings(s ui.Settings) error {
 	next.Vipps.MSN = s.MSN
 	next.Vipps.ClientID = s.ClientID
 	next.Vipps.ClientSecret, next.Vipps.SubscriptionKey = s.ClientSecret, s.SubscriptionKey
+	if cur, ok := countryCurrency[s.Country]; ok {
+		next.Vipps.Currency = cur
+	}
+	next.Lang = s.Lang
+	if s.TillID != "" || next.Store.POSID == "" {
+		next.Store.POSID = s.TillID
+	}
 	real := s.VippsEnv == EnvTest || s.VippsEnv == EnvProduction
 	if real {
 		next.Demo = false // demo mode is simulator-only; choosing real Vipps ends it
@@ -231,21 +273,18 @@ func (m *SettingsManager) SaveSettings(s ui.Settings) error {
 			return err
 		}
 	}
-	var problems []string
-	if err := next.Validate(); err != nil {
-		problems = append(problems, strings.TrimPrefix(err.Error(), "configuration: "))
-	}
-	if strings.TrimSpace(s.StoreName) == "" {
-		problems = append(problems, "the store name is missing (it is printed on every receipt)")
-	}
-	if p := OrgNumberProblem(next.Vipps.Currency, s.OrgNumber); p != "" {
-		problems = append(problems, p)
-	}
-	if s.PrinterWidth < 24 || s.PrinterWidth > 80 {
-		problems = append(problems, "characters per line must be between 24 and 80")
+	problems := formProblems(next, s)
+	if len(problems) == 0 {
+		// Anything else the till would refuse to start with.
+		var ce *ConfigError
+		if err := next.Validate(); errors.As(err, &ce) {
+			for _, p := range ce.Problems {
+				problems = append(problems, &ui.Problem{Key: "settings.problem.config", Args: map[string]string{"Problem": p}, Text: p})
+			}
+		}
 	}
 	if len(problems) > 0 {
-		return errors.New(strings.Join(problems, "; "))
+		return problems
 	}
 
 	if real {
@@ -260,8 +299,12 @@ func (m *SettingsManager) SaveSettings(s ui.Settings) error {
 	}
 	next.Vipps.ClientSecret, next.Vipps.SubscriptionKey = "", ""
 	next.Store.Name, next.Store.OrgNumber, next.Store.Address = s.StoreName, s.OrgNumber, s.Address
-	next.Printer.Device, next.Printer.Width = s.PrinterDevice, s.PrinterWidth
-	next.Scanners = setScanner(setScanner(next.Scanners, "cashier", s.CashierScanner), "customer", s.CustomerScanner)
+	next.Printer.Device, next.Printer.Width, next.Printer.Baud = s.PrinterDevice, s.PrinterWidth, s.PrinterBaud
+	next.Scanners = setScanner(setScanner(next.Scanners, "cashier", s.CashierScanner, s.CashierScannerBaud), "customer", s.CustomerScanner, s.CustomerScannerBaud)
+	if s.Display != "" {
+		next.CustomerDisplay.Disabled = s.Display == ui.DisplayNone
+		next.CustomerDisplay.Fullscreen = s.Display == ui.DisplayFullscreen
+	}
 	if err := next.Save(m.File); err != nil {
 		return err
 	}
@@ -269,9 +312,108 @@ func (m *SettingsManager) SaveSettings(s ui.Settings) error {
 	return nil
 }
 
+// formProblems are the settings form's wrong fields, each with the key of
+// its translation and the English for the log. It never quotes a secret.
+func formProblems(next Config, s ui.Settings) ui.Problems {
+	var ps ui.Problems
+	seen := map[string]bool{}
+	add := func(key, text string) {
+		if !seen[key] { // the keys' text names all three at once
+			seen[key] = true
+			ps = append(ps, &ui.Problem{Key: key, Text: text})
+		}
+	}
+	v := next.Vipps
+	switch v.Env {
+	case EnvSimulator:
+	case EnvTest, EnvProduction:
+		if !msnPattern.MatchString(v.MSN) {
+			add("setup.problem.msn", fmt.Sprintf("the Merchant Serial Number %q is not 4–7 digits", v.MSN))
+		}
+		for _, c := range []struct{ what, value string }{
+			{"client id", v.ClientID}, {"client secret", v.ClientSecret}, {"subscription key", v.SubscriptionKey},
+		} {
+			if c.value == "" || (c.what == "client id" && c.value == DefaultConfig().Vipps.ClientID) {
+				add("setup.problem.keys_missing", "the Vipps "+c.what+" is missing")
+			}
+		}
+		if len(credentialFormatProblems(VippsConfig{ClientID: v.ClientID, ClientSecret: v.ClientSecret, SubscriptionKey: v.SubscriptionKey})) > 0 {
+			add("setup.problem.keys_spaces", strings.Join(credentialFormatProblems(v), "; "))
+		}
+	default:
+		add("settings.problem.env", fmt.Sprintf("unknown Vipps environment %q", v.Env))
+	}
+	if strings.TrimSpace(s.StoreName) == "" {
+		add("setup.problem.store_name", "the store name is missing (it is printed on every receipt)")
+	}
+	if code := orgNumberCode(v.Currency, s.OrgNumber); code != "" {
+		add("setup.problem."+code, orgProblemTexts[code])
+	}
+	if !tillIDPattern.MatchString(next.Store.POSID) {
+		add("setup.problem.till_id", fmt.Sprintf("the till id %q is not 1–16 letters, digits and dashes", next.Store.POSID))
+	}
+	if s.PrinterWidth < 24 || s.PrinterWidth > 80 {
+		add("setup.problem.width", "characters per line must be between 24 and 80")
+	}
+	return ps
+}
+
+// countryOf is the country whose currency cur is; "" for none.
+func countryOf(cur string) string {
+	for country, c := range countryCurrency {
+		if c == cur {
+			return country
+		}
+	}
+	return ""
+}
+
+// displayOf is how the customer display is placed, in the settings' words.
+func displayOf(d DisplayConfig) string {
+	switch {
+	case d.Disabled:
+		return ui.DisplayNone
+	case d.Fullscreen:
+		return ui.DisplayFullscreen
+	}
+	return ui.DisplayBeside
+}
+
+// TestVipps tries the form's keys (the stored ones where the form has
+// none) against its environment; the error behind a refusal is logged.
+func (m *SettingsManager) TestVipps(ctx context.Context, s ui.Settings) string {
+	vc := VippsConfig{Env: s.VippsEnv, MSN: s.MSN, ClientID: s.ClientID, ClientSecret: s.ClientSecret, SubscriptionKey: s.SubscriptionKey}
+	if err := m.Secrets.Load(&vc); err != nil {
+		m.log().Error("reading the stored Vipps keys", "err", err)
+		return vipps.ConnectionFailed.String()
+	}
+	m.mu.Lock()
+	base := m.cfg.Vipps.BaseURL
+	m.mu.Unlock()
+	if base == "" {
+		base = BaseURLs[s.VippsEnv]
+	}
+	conn, err := checkConnection(ctx, vc, strings.TrimRight(base, "/"), m.log())
+	m.log().Info("Vipps connection test from the settings", "env", s.VippsEnv, "msn", vc.MSN, "result", conn.String(), "err", err)
+	return conn.String()
+}
+
+// Brand is what the country's market calls the app and the company today.
+func (m *SettingsManager) Brand(country string) ui.Brand {
+	b := vipps.BrandFor(vipps.MarketOf(countryCurrency[country]), m.Now())
+	return ui.Brand{App: b.App, Company: b.Company}
+}
+
+func (m *SettingsManager) log() *slog.Logger {
+	if m.Log != nil {
+		return m.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
 // setScanner sets the port of the scanner called name, keeping its other
 // settings; an empty port removes it.
-func setScanner(list []ScannerConfig, name, port string) []ScannerConfig {
+func setScanner(list []ScannerConfig, name, port string, baud int) []ScannerConfig {
 	out := make([]ScannerConfig, 0, len(list)+1)
 	found := false
 	for _, sc := range list {
@@ -281,11 +423,17 @@ func setScanner(list []ScannerConfig, name, port string) []ScannerConfig {
 				continue
 			}
 			sc.Port = port
+			if baud > 0 {
+				sc.Baud = baud
+			}
 		}
 		out = append(out, sc)
 	}
 	if !found && port != "" {
-		out = append(out, ScannerConfig{Name: name, Port: port, Baud: 9600, Suffix: "CR"})
+		if baud <= 0 {
+			baud = 9600
+		}
+		out = append(out, ScannerConfig{Name: name, Port: port, Baud: baud, Suffix: "CR"})
 	}
 	return out
 }
@@ -297,6 +445,10 @@ func RunSettings(ctx context.Context, dataDir, file string) error {
 	m, err := NewSettingsManager(dataDir, file)
 	if err != nil {
 		return err
+	}
+	if log, closeLog, err := newLogger(dataDir, LogOptions{}, nil); err == nil {
+		defer closeLog()
+		m.Log = log // connection tests are logged with their errors
 	}
 	a := fyneapp.NewWithID(AppID)
 	w := ui.ShowSettingsWindow(a, m)

@@ -33,6 +33,7 @@ type TrainingTill struct {
 	Session     *CashierSession // nil: anyone may switch
 
 	mu       sync.Mutex
+	required bool // no real Vipps keys yet: training cannot be switched off
 	training Till
 	on       bool
 	subs     map[int]func(View)
@@ -107,6 +108,20 @@ func (t *TrainingTill) forward(training bool, v View) {
 // ErrSaleOpen: training mode is switched only between sales.
 var ErrSaleOpen = errors.New("finish or void the sale first")
 
+// ErrTrainingRequired: the till has no real Vipps keys, so it sells in
+// training mode until they are entered in the settings.
+var ErrTrainingRequired = errors.New("the till has no Vipps keys yet: it stays in training mode until they are entered in the settings")
+
+// RequireTraining starts training mode for a till that has no real Vipps
+// keys (a first start before the keys come): nobody needs to be logged in,
+// and it cannot be switched off until the till starts with keys.
+func (t *TrainingTill) RequireTraining(ctx context.Context) error {
+	t.mu.Lock()
+	t.required = true
+	t.mu.Unlock()
+	return t.set(ctx, true)
+}
+
 // SetTraining switches training mode on or off (a manager's decision,
 // journaled as 13023/13024). It is refused while a sale is open or paying.
 func (t *TrainingTill) SetTraining(ctx context.Context, on bool) error {
@@ -115,6 +130,17 @@ func (t *TrainingTill) SetTraining(ctx context.Context, on bool) error {
 			return err
 		}
 	}
+	t.mu.Lock()
+	required := t.required
+	t.mu.Unlock()
+	if required && !on {
+		return ErrTrainingRequired
+	}
+	return t.set(ctx, on)
+}
+
+// set switches between sales, journaling the switch.
+func (t *TrainingTill) set(ctx context.Context, on bool) error {
 	if st := t.active().View().Stage; st == StageOpen || st == StagePaying {
 		return ErrSaleOpen
 	}

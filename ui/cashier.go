@@ -63,9 +63,10 @@ type cashierWindow struct {
 	tender     *tenderPanel // cash, card, voucher, pay another way (tender.go)
 
 	notice    *widget.Label
-	flowSeq   int64 // Seq of the last notice of flow's shown, 0 none
-	ownNotice bool  // a notice of the window's own shows (a refusal from around the checkout)
-	ownSale   int64 // the sale it is about
+	flowSeq   int64        // Seq of the last notice of flow's shown, 0 none
+	ownNotice bool         // a notice of the window's own shows (a refusal from around the checkout)
+	ownSale   int64        // the sale it is about
+	standing  *flow.Notice // shown whenever no other notice is (StandingNotice)
 
 	ops *storeOps // nil without cashier login
 
@@ -353,6 +354,9 @@ func (c *cashierWindow) showNotice(n *flow.Notice) {
 
 // setNotice shows n; nil clears the notice.
 func (c *cashierWindow) setNotice(n *flow.Notice) {
+	if n == nil {
+		n = c.standing
+	}
 	if n == nil {
 		c.notice.SetText("")
 		return

@@ -57,6 +57,12 @@ var NoticeKeys = map[string][]string{
 	"store.failed":                 nil,
 	"action.manager_only":          nil,
 	"action.failed":                nil,
+	// Standing notices of the till's start (Windows.StandingNotice).
+	"notice.vipps_keys.wrong_keys":  nil,
+	"notice.vipps_keys.unknown_msn": nil,
+	"notice.vipps_keys.unreachable": nil,
+	"notice.vipps_keys.failed":      nil,
+	"notice.training_no_keys":       nil,
 }
 
 // noticeOf is what the cashier is told when an intent fails: flow's own

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -19,10 +20,19 @@ type fakeSettings struct {
 
 func (f *fakeSettings) HasPIN() bool { return f.pin != "" }
 
+func (f *fakeSettings) Brand(string) Brand { return norwayBrand() }
+
+func (f *fakeSettings) TestVipps(_ context.Context, s Settings) string {
+	if s.ClientSecret == "s3cret" || (s.ClientSecret == "" && f.current.ClientSecretSet) {
+		return "ok"
+	}
+	return "wrong_keys"
+}
+
 func (f *fakeSettings) SetPIN(current, pin string) error {
 	f.setCalls++
 	if f.pin != "" && current != f.pin {
-		return errors.New("current PIN: wrong PIN")
+		return &Problem{Key: "settings.problem.current_pin", Text: "current PIN: wrong PIN"}
 	}
 	f.pin = pin
 	return nil
@@ -30,7 +40,7 @@ func (f *fakeSettings) SetPIN(current, pin string) error {
 
 func (f *fakeSettings) CheckPIN(pin string) error {
 	if pin != f.pin {
-		return errors.New("wrong PIN")
+		return &Problem{Key: "settings.problem.wrong_pin", Text: "wrong PIN"}
 	}
 	return nil
 }
@@ -53,6 +63,7 @@ func sampleSettings() Settings {
 	return Settings{
 		VippsEnv: "test", MSN: "123456", ClientID: "client-1", SubscriptionKeySet: true,
 		PrinterWidth: 42, StoreName: "Fjellbutikken AS", OrgNumber: "923609016", Address: "Storgata 2",
+		Country: "NO", TillID: "pos1", Lang: "en", Display: DisplayBeside,
 	}
 }
 
@@ -86,7 +97,7 @@ func TestFirstRunAsksToChooseAPINBeforeTheSettings(t *testing.T) {
 	if svc.setCalls != 0 || sc.form != nil {
 		t.Fatal("differing PINs were accepted")
 	}
-	if !strings.Contains(sc.status.Text, "differ") {
+	if !strings.Contains(sc.status.Text, "differ") { // "The two PINs differ: type them again."
 		t.Errorf("status %q does not explain the refusal", sc.status.Text)
 	}
 	sc.pinRepeat.SetText("")
@@ -95,7 +106,7 @@ func TestFirstRunAsksToChooseAPINBeforeTheSettings(t *testing.T) {
 	if svc.pin != "2468" || sc.form == nil {
 		t.Fatalf("PIN %q set, form shown: %v", svc.pin, sc.form != nil)
 	}
-	if sc.form.msn.Text != "123456" || sc.form.env.Selected != "test" {
+	if sc.form.msn.Text != "123456" || sc.form.env.Selected != "Vipps MobilePay test environment" {
 		t.Errorf("the form does not show the current settings: msn=%q env=%q", sc.form.msn.Text, sc.form.env.Selected)
 	}
 }
@@ -111,8 +122,8 @@ func TestWrongPINKeepsTheSettingsClosed(t *testing.T) {
 	if sc.form != nil {
 		t.Fatal("a wrong PIN opened the settings")
 	}
-	if sc.status.Text != "wrong PIN" || sc.pin.Text != "" {
-		t.Errorf("status %q, entry %q: want the service's message and a cleared entry", sc.status.Text, sc.pin.Text)
+	if sc.status.Text != "Wrong PIN." || sc.pin.Text != "" {
+		t.Errorf("status %q, entry %q: want the refusal translated and a cleared entry", sc.status.Text, sc.pin.Text)
 	}
 	test.Type(sc.pin, "1357")
 	tapSettingsButton(t, sc, "Open")
@@ -134,12 +145,22 @@ func TestSavingSendsTheFormAndForgetsTheSecrets(t *testing.T) {
 	if !strings.Contains(f.subscriptionKey.PlaceHolder, "stored") || strings.Contains(f.clientSecret.PlaceHolder, "stored") {
 		t.Errorf("placeholders %q / %q do not tell which secret is stored", f.clientSecret.PlaceHolder, f.subscriptionKey.PlaceHolder)
 	}
-	f.env.SetSelected("production")
+	f.env.SetSelected("Vipps MobilePay production — real money")
+	f.country.SetSelected("Denmark — Danish kroner (DKK)")
+	f.lang.SetSelected("Dansk")
+	f.display.SetSelected("No customer display")
+	f.tillID.SetText("pos1-2")
+	test.Type(f.cashierBaud, "19200")
 	f.msn.SetText("")
 	test.Type(f.msn, "654321")
 	test.Type(f.clientSecret, "s3cret")
 	test.Type(f.cashierScanner, "/dev/ttyACM0")
 	f.width.SetText("48")
+	sc.async = func(f func()) { f() }
+	test.Tap(f.test)
+	if f.testResult.Text != "The connection works: Vipps MobilePay production — real money accepted the keys." {
+		t.Errorf("test the connection: %q", f.testResult.Text)
+	}
 	tapSettingsButton(t, sc, "Save")
 
 	if len(svc.saved) != 1 {
@@ -147,7 +168,8 @@ func TestSavingSendsTheFormAndForgetsTheSecrets(t *testing.T) {
 	}
 	got := svc.saved[0]
 	if got.VippsEnv != "production" || got.MSN != "654321" || got.ClientSecret != "s3cret" || got.SubscriptionKey != "" ||
-		got.CashierScanner != "/dev/ttyACM0" || got.PrinterWidth != 48 || got.StoreName != "Fjellbutikken AS" {
+		got.CashierScanner != "/dev/ttyACM0" || got.PrinterWidth != 48 || got.StoreName != "Fjellbutikken AS" ||
+		got.Country != "DK" || got.Lang != "da" || got.Display != DisplayNone || got.TillID != "pos1-2" || got.CashierScannerBaud != 19200 {
 		t.Errorf("saved %+v", got)
 	}
 	if sc.form.clientSecret.Text != "" || !strings.Contains(sc.form.clientSecret.PlaceHolder, "stored") {
@@ -159,14 +181,22 @@ func TestSavingSendsTheFormAndForgetsTheSecrets(t *testing.T) {
 }
 
 func TestRefusedSettingsShowTheReasonAndStayOnTheForm(t *testing.T) {
-	svc := &fakeSettings{pin: "1357", current: sampleSettings(), saveErr: errors.New("the Merchant Serial Number \"12ab\" is not 4–7 digits")}
+	svc := &fakeSettings{pin: "1357", current: sampleSettings(), saveErr: Problems{
+		{Key: "setup.problem.msn", Text: `the Merchant Serial Number "12ab" is not 4–7 digits`},
+		{Key: "setup.problem.store_name", Text: "the store name is missing"},
+	}}
 	sc := openSettings(t, svc)
 	test.Type(sc.pin, "1357")
 	tapSettingsButton(t, sc, "Open")
 	sc.form.msn.SetText("12ab")
 	tapSettingsButton(t, sc, "Save")
-	if sc.status.Text != svc.saveErr.Error() {
-		t.Errorf("status %q, want the service's reason", sc.status.Text)
+	if sc.status.Text != "The Merchant Serial Number is 4 to 7 digits.\nEnter the store's name: it is printed on every receipt." {
+		t.Errorf("status %q, want the service's reasons translated, one a line", sc.status.Text)
+	}
+	svc.saveErr = errors.New("disk full: /home/till/.local/share/kasse/config.json.tmp")
+	tapSettingsButton(t, sc, "Save")
+	if strings.Contains(sc.status.Text, "disk full") || !strings.HasPrefix(sc.status.Text, "That did not work.") {
+		t.Errorf("a raw error reached the screen: %q", sc.status.Text)
 	}
 	if sc.form.msn.Text != "12ab" {
 		t.Error("the form was reset: the manager loses what was typed")
@@ -174,7 +204,7 @@ func TestRefusedSettingsShowTheReasonAndStayOnTheForm(t *testing.T) {
 
 	sc.form.width.SetText("wide")
 	tapSettingsButton(t, sc, "Save")
-	if !strings.Contains(sc.status.Text, "whole number") {
+	if !strings.Contains(sc.status.Text, "number from 24 to 80") {
 		t.Errorf("status %q for a non-numeric line width", sc.status.Text)
 	}
 }
@@ -189,7 +219,7 @@ func TestChangingThePIN(t *testing.T) {
 	test.Type(sc.pin, "8642")
 	test.Type(sc.pinRepeat, "8642")
 	tapSettingsButton(t, sc, "Change PIN")
-	if svc.pin != "1357" || !strings.Contains(sc.status.Text, "wrong PIN") {
+	if svc.pin != "1357" || sc.status.Text != "The current PIN is wrong." {
 		t.Fatalf("pin %q, status %q: a wrong current PIN must not change it", svc.pin, sc.status.Text)
 	}
 	sc.pinCurrent.SetText("1357")

@@ -78,6 +78,8 @@ func (s *storeOps) toggleTraining() {
 			msg = t("training.manager")
 		case errors.Is(err, flow.ErrSaleOpen):
 			msg = t("training.sale_open")
+		case errors.Is(err, flow.ErrTrainingRequired):
+			msg = t("training.needs_keys")
 		}
 		fyne.LogError("training mode", err)
 		fyne.Do(func() { dialog.ShowInformation(t("training.start"), msg, s.c.win) })

@@ -335,6 +335,7 @@ func TestPackageDeb(t *testing.T) {
 		"./usr/share/man/man1/kasse.1.gz\n",
 		"./usr/share/doc/kasse/changelog.gz\n",
 		"./usr/share/doc/kasse/copyright\n",
+		"./usr/share/doc/kasse/examples/catalog.csv\n",
 	} {
 		if !strings.Contains(listing, want) {
 			t.Errorf("package listing lacks %q:\n%s", want, listing)
@@ -417,7 +418,8 @@ func TestPackageDeb(t *testing.T) {
 
 // The installed program's first start, as from the menu on a new till: no
 // configuration, no terminal. Its windows open under Xvfb with the desktop
-// entry's window class, and a screenshot is left in dist/first-start.png.
+// entry's window class, the first-run assistant in front of the till's,
+// and a screenshot is left in dist/first-start.png.
 func TestPackageDebFirstStart(t *testing.T) {
 	deb, _ := newest(t, "kasse_*_amd64.deb", "package-linux")
 	need(t, "dpkg-deb", "xvfb-run", "xdotool", "import")
@@ -426,7 +428,7 @@ func TestPackageDebFirstStart(t *testing.T) {
 	home := t.TempDir()
 	shot := filepath.Join(distDir(), "first-start.png")
 	script := `"$KASSE" </dev/null >"$HOME/out.txt" 2>&1 &
-for i in $(seq 1 40); do sleep 0.5; xdotool search --class '^no\.kasse\.till$' >/dev/null 2>&1 && break; done
+for i in $(seq 1 40); do sleep 0.5; xdotool search --name 'set up the till' >/dev/null 2>&1 && break; done
 sleep 2
 for w in $(xdotool search --class '^no\.kasse\.till$'); do xdotool getwindowname "$w"; done
 import -window root "$SHOT"
@@ -437,6 +439,7 @@ kill $pid
 wait $pid 2>/dev/null || true`
 	cmd := exec.Command("xvfb-run", "-a", "-s", "-screen 0 1600x900x24", "sh", "-c", script)
 	cmd.Env = append(os.Environ(), "HOME="+home, "XDG_DATA_HOME=", "KASSE_DATA_DIR=", "WAYLAND_DISPLAY=",
+		"LANG=C.UTF-8", "LANGUAGE=", "LC_ALL=", "LC_MESSAGES=", // the assistant opens in English
 		"LIBGL_ALWAYS_SOFTWARE=1", "KASSE="+filepath.Join(root, "usr/bin/kasse"), "SHOT="+shot)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -444,7 +447,7 @@ wait $pid 2>/dev/null || true`
 	}
 	names := string(out)
 	log, _ := os.ReadFile(filepath.Join(home, "out.txt"))
-	if !strings.Contains(names, "kasse — ") || !strings.Contains(names, "settings") {
+	if !strings.Contains(names, "kasse — ") || !strings.Contains(names, "kasse — set up the till") {
 		t.Errorf("windows of class no.kasse.till:\n%s\nthe till said:\n%s", names, log)
 	}
 	for _, name := range []string{"kasse.db", "kasse.log", "kasse.lock"} {

@@ -22,6 +22,8 @@ install -D -m 0644 "$here/linux/kasse-kiosk.service" "$stage/usr/lib/systemd/use
 install -D -m 0644 "$here/linux/kasse-hub.service" "$stage/usr/lib/systemd/system/kasse-hub.service"
 install -D -m 0644 "$here/deb/README.Debian" "$stage/usr/share/doc/kasse/README.Debian"
 install -D -m 0644 "$here/deb/copyright" "$stage/usr/share/doc/kasse/copyright"
+# A sample catalogue for the first-run assistant's import (and import-catalog).
+install -D -m 0644 "$top/assets/catalog-demo.csv" "$stage/usr/share/doc/kasse/examples/catalog.csv"
 
 # The date of the commit built (reproducible), else now.
 epoch=${SOURCE_DATE_EPOCH:-$(git -C "$top" log -1 --format=%ct 2>/dev/null || date +%s)}
