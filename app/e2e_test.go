@@ -343,3 +343,33 @@ func TestStoreNameReachesTheCustomersAppWhole(t *testing.T) {
 		}
 	}
 }
+
+// A Greenlandic MobilePay customer (+299, six digits) in a Danish store:
+// the QR exchange gives a nine-digit number, which ePayment does not take
+// as a phoneNumber, so the payment request goes to the scanned personal
+// QR; it is paid, captured once, and the number is masked as +299.
+func TestAGreenlandicCustomerPaysByTheirPersonalQR(t *testing.T) {
+	tl := startDemoTill(t, func(c *Config) { c.Vipps.Currency = "DKK" })
+	ctx := t.Context()
+	if err := tl.till.Scan(ctx, flow.Scan{Kind: flow.ScanProduct, Code: "7038800010014", Source: "cashier"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tl.till.Scan(ctx, flow.Scan{Kind: flow.ScanCustomerQR, Code: "https://qr.vipps.no/p/mp-aputsiaq-6Vn2Xc9Rk3", Source: "customer"}); err != nil {
+		t.Fatal(err)
+	}
+	v := waitFor(t, tl, "the customer", func(v flow.View) bool { return v.Customer != nil && v.Customer.MaskedPhone != "" })
+	if v.Customer.MaskedPhone != "+299 ••• •• 456" || v.Customer.CheckedIn {
+		t.Errorf("customer %+v: want +299 masked, no Check-in", v.Customer)
+	}
+	if err := tl.till.RequestPayment(ctx); err != nil {
+		t.Fatal(err)
+	}
+	paid := waitFor(t, tl, "paid and settled", func(v flow.View) bool { return v.Stage == flow.StagePaid && v.Settlement == flow.SettlementDone })
+	s, err := tl.db.Sale(ctx, paid.SaleID)
+	if err != nil || s.Payment.PushMSISDN != "" || s.Payment.PushQR == "" {
+		t.Errorf("the request went to %q / %q (%v); want the personal QR", s.Payment.PushMSISDN, s.Payment.PushQR, err)
+	}
+	if e, _ := tl.sim.LedgerFor(paid.Payment.Reference); e.Captures != 1 || e.Currency != "DKK" {
+		t.Errorf("Vipps' record %+v", e)
+	}
+}

@@ -50,7 +50,7 @@ func (c *Checkout) newAttemptLocked(ctx context.Context, byQR bool) error {
 	next.Payment = &Payment{SaleID: next.ID, Reference: ref, Attempt: next.Attempt, IdempotencyKey: CreateKey(ref, NewNonce()),
 		Status: PaymentRequesting, Push: !byQR, Amount: next.Due(), CreatedAt: c.now()}
 	if !byQR {
-		if next.Customer.MSISDN != "" {
+		if next.Customer.MSISDN != "" && (pushableMSISDN(next.Customer.MSISDN) || next.Customer.QR == "") {
 			next.Payment.PushMSISDN = next.Customer.MSISDN
 		} else {
 			next.Payment.PushQR = next.Customer.QR
@@ -60,7 +60,7 @@ func (c *Checkout) newAttemptLocked(ctx context.Context, byQR bool) error {
 	how := "push to " + MaskMSISDN(next.Customer.MSISDN)
 	if byQR {
 		how = "QR on the customer display"
-	} else if next.Customer.MSISDN == "" {
+	} else if next.Payment.PushQR != "" {
 		how = "push to the holder of the scanned QR"
 	}
 	if c.notice != nil && c.notice.Key != "payment.reference_taken" {

@@ -87,7 +87,7 @@ func MaskMSISDN(msisdn string) string {
 		return "•••"
 	}
 	cc := 2
-	if strings.HasPrefix(msisdn, "358") {
+	if strings.HasPrefix(msisdn, "358") || strings.HasPrefix(msisdn, "299") {
 		cc = 3
 	}
 	return "+" + msisdn[:cc] + " ••• •• " + msisdn[len(msisdn)-3:]
@@ -121,3 +121,8 @@ func LangOfMSISDN(msisdn string) string {
 	}
 	return ""
 }
+
+// pushableMSISDN reports whether ePayment takes msisdn as the customer's
+// phoneNumber (^\d{10,15}$): Greenland's nine-digit numbers (+299) are
+// one short, so such a customer is asked by their scanned personal QR.
+func pushableMSISDN(msisdn string) bool { return len(msisdn) >= 10 }

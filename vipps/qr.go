@@ -13,15 +13,16 @@ import (
 type Country string
 
 const (
-	Norway  Country = "NO" // +47, 8 digits
-	Denmark Country = "DK" // +45, 8 digits
-	Finland Country = "FI" // +358, national number without the leading 0
+	Norway    Country = "NO" // +47, 8 digits
+	Denmark   Country = "DK" // +45, 8 digits
+	Finland   Country = "FI" // +358, national number without the leading 0
+	Greenland Country = "GL" // +299, 6 digits; MobilePay as in Denmark
 )
 
-var countryCodes = map[Country]string{Norway: "47", Denmark: "45", Finland: "358"}
+var countryCodes = map[Country]string{Norway: "47", Denmark: "45", Finland: "358", Greenland: "299"}
 
 // ErrBadMSISDN is returned by ParseMSISDN for numbers it cannot accept.
-var ErrBadMSISDN = errors.New("not a Norwegian, Danish or Finnish phone number")
+var ErrBadMSISDN = errors.New("not a Norwegian, Danish, Greenlandic or Finnish phone number")
 
 var (
 	noDK = regexp.MustCompile(`^(47|45)\d{8}$`)
@@ -29,7 +30,13 @@ var (
 	// (4x, 50) 8–10. Subscriber numbers never start with 0 once the trunk
 	// prefix is gone. ePayment wants 10–15 digits in all.
 	fi = regexp.MustCompile(`^358[1-9]\d{6,11}$`)
+	// Greenland's numbers have six digits: nine in all, one short of what
+	// ePayment takes as a phoneNumber (flow asks such a customer by their
+	// scanned personal QR instead).
+	gl = regexp.MustCompile(`^299\d{6}$`)
 )
+
+func validMSISDN(d string) bool { return noDK.MatchString(d) || fi.MatchString(d) || gl.MatchString(d) }
 
 // ParseMSISDN normalises a phone number as typed, scanned or stored
 // ("+47 912 34 567", "0047 91234567", "91234567" with home Norway,
@@ -53,7 +60,7 @@ func ParseMSISDN(s string, home Country) (string, error) {
 	d := b.String()
 	if strings.HasPrefix(d, "00") {
 		d = d[2:]
-	} else if home != "" && !noDK.MatchString(d) && !fi.MatchString(d) {
+	} else if home != "" && !validMSISDN(d) {
 		// A number that is not already a full MSISDN is a national one.
 		cc, ok := countryCodes[home]
 		if !ok {
@@ -61,7 +68,7 @@ func ParseMSISDN(s string, home Country) (string, error) {
 		}
 		d = cc + strings.TrimPrefix(d, "0") // Finnish trunk prefix
 	}
-	if noDK.MatchString(d) || fi.MatchString(d) {
+	if validMSISDN(d) {
 		return d, nil
 	}
 	return "", ErrBadMSISDN
@@ -76,6 +83,8 @@ func CountryOf(msisdn string) Country {
 		return Denmark
 	case fi.MatchString(msisdn):
 		return Finland
+	case gl.MatchString(msisdn):
+		return Greenland
 	}
 	return ""
 }
@@ -88,7 +97,7 @@ func MaskMSISDN(s string) string {
 		return strings.Repeat("*", len(s))
 	}
 	keep := 2
-	if strings.HasPrefix(s, "358") {
+	if strings.HasPrefix(s, "358") || strings.HasPrefix(s, "299") {
 		keep = 3
 	}
 	return s[:keep] + strings.Repeat("*", len(s)-keep-2) + s[len(s)-2:]

@@ -27,6 +27,9 @@ func TestParseMSISDN(t *testing.T) {
 		{"+47 912345678", "", ""},     // too long for Norway
 		{"47912345ab", Norway, ""},    // letters
 		{"+47 91234567+", Norway, ""}, // stray plus
+		{"+299 12 34 56", "", "299123456"},
+		{"12 34 56", Greenland, "299123456"},
+		{"+299 1234567", "", ""}, // Greenland has six digits
 	}
 	for _, c := range cases {
 		got, err := ParseMSISDN(c.in, c.home)
@@ -40,13 +43,14 @@ func TestParseMSISDN(t *testing.T) {
 			t.Errorf("ParseMSISDN(%q, %q) = %q, %v; want %q", c.in, c.home, got, err, c.want)
 		}
 	}
-	if CountryOf("4791234567") != Norway || CountryOf("4512345678") != Denmark || CountryOf("358401234567") != Finland || CountryOf("46701234567") != "" {
+	if CountryOf("4791234567") != Norway || CountryOf("4512345678") != Denmark || CountryOf("358401234567") != Finland || CountryOf("46701234567") != "" ||
+		CountryOf("299123456") != Greenland {
 		t.Error("CountryOf")
 	}
 }
 
 func TestMaskMSISDN(t *testing.T) {
-	for in, want := range map[string]string{"4791234567": "47******67", "358401234567": "358*******67", "123": "***"} {
+	for in, want := range map[string]string{"4791234567": "47******67", "358401234567": "358*******67", "299123456": "299****56", "123": "***"} {
 		if got := MaskMSISDN(in); got != want {
 			t.Errorf("MaskMSISDN(%q) = %q, want %q", in, got, want)
 		}

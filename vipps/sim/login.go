@@ -129,7 +129,7 @@ func (s *Sim) clientAuth(w http.ResponseWriter, r *http.Request) bool {
 
 func msisdnFromHint(hint string) (string, bool) {
 	for _, p := range []string{"urn:msisdn:", "urn:mobilenumber:"} {
-		if m, ok := strings.CutPrefix(hint, p); ok && msisdnRe.MatchString(m) {
+		if m, ok := strings.CutPrefix(hint, p); ok && accountRe.MatchString(m) {
 			return m, true
 		}
 	}

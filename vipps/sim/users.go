@@ -41,18 +41,24 @@ var DemoUsers = []User{
 		Street: "Strøget 10", PostalCode: "1160", Region: "København", Country: "DK"},
 	{MSISDN: "358401234567", GivenName: "Matti", FamilyName: "Virtanen", Email: "matti.virtanen@example.fi", Birthdate: "1988-09-09",
 		Street: "Mannerheimintie 3", PostalCode: "00100", Region: "Helsinki", Country: "FI"},
+	{MSISDN: "299123456", GivenName: "Aputsiaq", FamilyName: "Petersen", Email: "aputsiaq.petersen@example.gl", Birthdate: "1992-02-11",
+		Street: "Aqqusinersuaq 4", PostalCode: "3900", Region: "Nuuk", Country: "GL"},
 }
 
 // DemoQRTokens maps the token of a tokenized personal QR
 // (https://qr.vipps.no/p/{token}) to its owner's MSISDN.
 var DemoQRTokens = map[string]string{
-	"mp-mette-4Kq7Zr2Lx9":   "4512345678",
-	"mp-matti-8Hw3Tn5Pb1":   "358401234567",
-	"vipps-kari-2Fj6Qm8Ds4": "4791234567",
+	"mp-mette-4Kq7Zr2Lx9":    "4512345678",
+	"mp-matti-8Hw3Tn5Pb1":    "358401234567",
+	"vipps-kari-2Fj6Qm8Ds4":  "4791234567",
+	"mp-aputsiaq-6Vn2Xc9Rk3": "299123456",
 }
 
 var (
-	msisdnRe    = regexp.MustCompile(`^\d{10,15}$`)
+	msisdnRe = regexp.MustCompile(`^\d{10,15}$`) // ePayment's phoneNumber
+	// accountRe: the numbers an account can have, Greenland's nine-digit
+	// ones (+299, MobilePay as in Denmark) too.
+	accountRe   = regexp.MustCompile(`^(\d{10,15}|299\d{6})$`)
 	legacyQRRe  = regexp.MustCompile(`^https://qr\.vipps\.no/28/2/01/031/(\d{10,15})\?v=1$`)
 	tokenQRRe   = regexp.MustCompile(`^https://qr\.vipps\.no/p/([A-Za-z0-9_-]+)$`)
 	norwegianRe = regexp.MustCompile(`^47[0-9]{8}$`)
@@ -66,7 +72,7 @@ var generatedNames = map[string][2][]string{
 
 // lookupUser finds the account behind an MSISDN.
 func (s *Sim) lookupUser(msisdn string) (User, bool) {
-	if !msisdnRe.MatchString(msisdn) || strings.HasSuffix(msisdn, "0000") || slices.Contains(s.cfg.UnknownNumbers, msisdn) {
+	if !accountRe.MatchString(msisdn) || strings.HasSuffix(msisdn, "0000") || slices.Contains(s.cfg.UnknownNumbers, msisdn) {
 		return User{}, false
 	}
 	for _, u := range DemoUsers {
@@ -80,6 +86,8 @@ func (s *Sim) lookupUser(msisdn string) (User, bool) {
 		country = "DK"
 	case strings.HasPrefix(msisdn, "358"):
 		country = "FI"
+	case strings.HasPrefix(msisdn, "299"):
+		country = "DK" // Greenland: Danish names will do for a simulator
 	case strings.HasPrefix(msisdn, "47"):
 	default:
 		return User{}, false // not a Nordic number: no account
