@@ -135,6 +135,15 @@ func NewSettingsManager(dataDir, file string) (*SettingsManager, error) {
 	if file == "" {
 		file = filepath.Join(dataDir, "config.json")
 	}
+	cfg, err := readSettingsFile(dataDir, file)
+	if err != nil {
+		return nil, err
+	}
+	return &SettingsManager{File: file, Secrets: NewSecretStore(dataDir), Now: time.Now, cfg: cfg}, nil
+}
+
+// readSettingsFile is the configuration file over the defaults.
+func readSettingsFile(dataDir, file string) (*Config, error) {
 	cfg := DefaultConfig()
 	cfg.DataDir = dataDir
 	b, err := os.ReadFile(file)
@@ -147,7 +156,16 @@ func NewSettingsManager(dataDir, file string) (*SettingsManager, error) {
 			return nil, fmt.Errorf("configuration file %s: %w", file, err)
 		}
 	}
-	return &SettingsManager{File: file, Secrets: NewSecretStore(dataDir), Now: time.Now, cfg: cfg}, nil
+	return cfg, nil
+}
+
+// refreshLocked takes from the file what the running till writes to it
+// behind the settings (the switch to QR when Vipps refuses push): a form
+// saved from an older copy would undo it.
+func (m *SettingsManager) refreshLocked() {
+	if cfg, err := readSettingsFile(m.cfg.DataDir, m.File); err == nil {
+		m.cfg.Vipps.PushDisabled = cfg.Vipps.PushDisabled
+	}
 }
 
 // FirstRun is true until a manager PIN has been chosen.
@@ -213,6 +231,7 @@ func (m *SettingsManager) SetPIN(current, pin string) error {
 // Settings returns what the settings screen shows; secrets only as "stored".
 func (m *SettingsManager) Settings() ui.Settings {
 	m.mu.Lock()
+	m.refreshLocked()
 	c := *m.cfg
 	m.mu.Unlock()
 	s := ui.Settings{
@@ -229,6 +248,8 @@ func (m *SettingsManager) Settings() ui.Settings {
 		TillID:        c.Store.POSID,
 		Lang:          c.Lang,
 		Display:       displayOf(c.CustomerDisplay),
+		PushOff:       c.Vipps.PushDisabled,
+		ClubConsents:  c.Vipps.DelegatedConsents,
 	}
 	for _, sc := range c.Scanners {
 		switch sc.Name {
@@ -253,6 +274,7 @@ func (m *SettingsManager) Settings() ui.Settings {
 func (m *SettingsManager) SaveSettings(s ui.Settings) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.refreshLocked()
 	next := *m.cfg
 	next.Vipps.Env = s.VippsEnv
 	next.Vipps.MSN = s.MSN
@@ -305,6 +327,7 @@ func (m *SettingsManager) SaveSettings(s ui.Settings) error {
 		next.CustomerDisplay.Disabled = s.Display == ui.DisplayNone
 		next.CustomerDisplay.Fullscreen = s.Display == ui.DisplayFullscreen
 	}
+	next.Vipps.PushDisabled, next.Vipps.DelegatedConsents = s.PushOff, s.ClubConsents
 	if err := next.Save(m.File); err != nil {
 		return err
 	}

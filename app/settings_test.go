@@ -270,3 +270,44 @@ func TestSavingSettingsKeepsTheCustomerDisplayWhereItIs(t *testing.T) {
 		t.Errorf("customer display after saving the settings: %+v\n%s", cfg.CustomerDisplay, b)
 	}
 }
+
+// Push is a switch in the settings: the till turns it off itself when
+// Vipps refuses push (writing the file behind an open settings screen), the
+// form shows that and saving other settings keeps it off; a manager turns
+// it on again once Vipps has enabled push.
+func TestPushIsASwitchInTheSettingsThatTheTillCanTurnOff(t *testing.T) {
+	m := newTestManager(t, &memKeyring{m: map[string]string{}})
+	s := validSettings()
+	s.ClubConsents = true
+	if err := m.SaveSettings(s); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Settings(); got.PushOff || !got.ClubConsents {
+		t.Fatalf("after saving: push off %v, consents %v", got.PushOff, got.ClubConsents)
+	}
+	if err := setPushDisabled(m.File); err != nil { // Vipps answered 5080 at the till
+		t.Fatal(err)
+	}
+	shown := m.Settings()
+	if !shown.PushOff {
+		t.Error("the settings still show push on after the till turned it off")
+	}
+	shown.StoreName = "Fjellbutikken Tromsø"
+	if err := m.SaveSettings(shown); err != nil {
+		t.Fatal(err)
+	}
+	again, err := NewSettingsManager(filepath.Dir(m.File), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !again.cfg.Vipps.PushDisabled || !again.cfg.Vipps.DelegatedConsents || again.cfg.Store.Name != "Fjellbutikken Tromsø" {
+		t.Errorf("the file after saving the store's name: %+v", again.cfg.Vipps)
+	}
+	shown.PushOff = false
+	if err := m.SaveSettings(shown); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := NewSettingsManager(filepath.Dir(m.File), ""); again.cfg.Vipps.PushDisabled {
+		t.Error("push turned on in the settings stays off")
+	}
+}

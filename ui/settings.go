@@ -45,6 +45,15 @@ type Settings struct {
 
 	Lang    string // the cashier's language: nb, da, fi, en; "" from the system
 	Display string // DisplayBeside, DisplayFullscreen or DisplayNone
+
+	// PushOff: payment requests go by the QR code on the customer display
+	// instead of straight to the phone, because Vipps MobilePay has not
+	// enabled push for the sales unit (the till turns push off itself on
+	// the first refusal). The zero value is push on.
+	PushOff bool
+	// ClubConsents: enrolment asks for the club's marketing consents set
+	// up in the business portal (delegatedConsents).
+	ClubConsents bool
 }
 
 // SettingsService loads and stores the settings and guards them with the
@@ -238,6 +247,7 @@ type settingsForm struct {
 	printer, width, printerBaud                  *widget.Entry
 	storeName, orgNumber, address, tillID        *widget.Entry
 	country, lang, display                       *widget.Select
+	push, consents                               *widget.Check
 	testResult                                   *widget.Label
 	test                                         *widget.Button
 
@@ -334,6 +344,10 @@ func (sc *settingsScreen) showForm() {
 	f.country = sc.newSelect(f.countries, cur.Country)
 	f.lang = sc.newSelect(f.langs, cur.Lang)
 	f.display = sc.newSelect(f.displays, cur.Display)
+	f.push = widget.NewCheck(t("settings.push_on"), nil)
+	f.push.SetChecked(!cur.PushOff)
+	f.consents = widget.NewCheck(t("settings.consents_on"), nil)
+	f.consents.SetChecked(cur.ClubConsents)
 	f.testResult = widget.NewLabel("")
 	f.testResult.Wrapping = fyne.TextWrapWord
 	f.test = widget.NewButton(t("setup.vipps.test"), sc.testVipps)
@@ -354,6 +368,8 @@ func (sc *settingsScreen) showForm() {
 		widget.NewFormItem(t("setup.vipps.client_secret"), f.clientSecret),
 		widget.NewFormItem(t("settings.subscription_key"), f.subscriptionKey),
 		widget.NewFormItem("", container.NewBorder(nil, nil, f.test, nil, f.testResult)),
+		widget.NewFormItem(t("settings.push"), f.push),
+		widget.NewFormItem(t("settings.consents"), f.consents),
 		widget.NewFormItem(t("setup.devices.printer"), f.printer),
 		widget.NewFormItem(t("settings.width"), f.width),
 		widget.NewFormItem(t("settings.printer_baud"), f.printerBaud),
@@ -404,6 +420,8 @@ func (sc *settingsScreen) read() (Settings, bool) {
 		TillID:          strings.TrimSpace(f.tillID.Text),
 		Lang:            f.langs.value(f.lang.Selected),
 		Display:         f.displays.value(f.display.Selected),
+		PushOff:         !f.push.Checked,
+		ClubConsents:    f.consents.Checked,
 	}
 	bauds[f.cashierBaud], bauds[f.customerBaud], bauds[f.printerBaud] = &s.CashierScannerBaud, &s.CustomerScannerBaud, &s.PrinterBaud
 	for e, dst := range bauds {
