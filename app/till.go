@@ -373,11 +373,13 @@ func (t *Till) receipt(s *flow.Sale, kind flow.ReceiptKind) hardware.Receipt {
 	r := hardware.Receipt{
 		StoreName: t.cfg.Store.Name, StoreAddress: t.cfg.Store.Address, OrgNumber: t.cfg.Store.OrgNumber,
 		POSID: s.POSID, ReceiptNumber: s.ReceiptNumber, Time: s.ClosedAt, Currency: s.Currency,
-		Total: int64(s.Total()), PaymentMethod: "Vipps", Kind: hardware.ReceiptKind(kind),
+		Total: int64(s.Total()), Kind: hardware.ReceiptKind(kind),
 	}
 	if r.Time.IsZero() {
 		r.Time = s.UpdatedAt
 	}
+	// The app's name as the store's market called it on the sale's day.
+	r.PaymentMethod = brandToday(t.cfg, r.Time).App
 	for _, l := range s.Lines {
 		r.Lines = append(r.Lines, hardware.ReceiptLine{Name: l.Name, Quantity: l.Quantity, UnitPrice: int64(l.UnitPrice),
 			Discount: int64(l.Discount), Total: int64(l.Total()), VATRate: l.VATRate * 100})
@@ -418,7 +420,7 @@ func (t *Till) returnReceipt(r flow.SaleRecord, at time.Time) hardware.Receipt {
 	out := hardware.Receipt{
 		StoreName: t.cfg.Store.Name, StoreAddress: t.cfg.Store.Address, OrgNumber: t.cfg.Store.OrgNumber,
 		POSID: t.cfg.Store.POSID, ReceiptNumber: r.ReceiptNumber, Time: at.In(time.Local), Currency: r.Currency,
-		Total: int64(r.Total), PaymentMethod: "Vipps", Kind: hardware.KindReturn,
+		Total: int64(r.Total), PaymentMethod: brandToday(t.cfg, at).App, Kind: hardware.KindReturn,
 	}
 	vat := map[int]*hardware.VATRow{}
 	var rates []int
