@@ -166,7 +166,12 @@ func (s *Sim) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Sim) handleJWKS(w http.ResponseWriter, r *http.Request) {
-	pub := s.idKey.PublicKey
+	key, err := signingKey()
+	if err != nil {
+		http.Error(w, "no signing key", http.StatusInternalServerError)
+		return
+	}
+	pub := key.PublicKey
 	writeJSON(w, http.StatusOK, map[string]any{"keys": []map[string]string{{
 		"kty": "RSA", "use": "sig", "alg": "RS256", "kid": s.kid,
 		"n": base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
@@ -361,7 +366,11 @@ func (s *Sim) signIDToken(claims map[string]any) string {
 	cb, _ := json.Marshal(claims)
 	msg := base64.RawURLEncoding.EncodeToString(hb) + "." + base64.RawURLEncoding.EncodeToString(cb)
 	sum := sha256.Sum256([]byte(msg))
-	sig, err := rsa.SignPKCS1v15(nil, s.idKey, crypto.SHA256, sum[:])
+	key, err := signingKey()
+	if err != nil {
+		return msg + "."
+	}
+	sig, err := rsa.SignPKCS1v15(nil, key, crypto.SHA256, sum[:])
 	if err != nil {
 		return msg + "."
 	}

@@ -169,8 +169,7 @@ func (c *Config) fill() {
 type Sim struct {
 	cfg     Config
 	handler http.Handler
-	tokKey  []byte          // signs access tokens
-	idKey   *rsa.PrivateKey // signs Login id_tokens (RS256)
+	tokKey  []byte // signs access tokens
 	kid     string
 
 	ctx    context.Context
@@ -215,15 +214,11 @@ func New(cfg Config) (*Sim, error) {
 	default:
 		return nil, fmt.Errorf("sim: currency must be NOK, DKK or EUR")
 	}
-	key, err := signingKey()
-	if err != nil {
-		return nil, err
-	}
 	tk := make([]byte, 32)
 	_, _ = rand.Read(tk)
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Sim{
-		cfg: cfg, tokKey: tk, idKey: key, kid: "public:" + randomUUID(),
+		cfg: cfg, tokKey: tk, kid: "public:" + randomUUID(),
 		ctx: ctx, cancel: cancel,
 		payments: map[string]*payment{}, open: map[string]*payment{}, idem: map[string]idemEntry{}, rates: map[string][]time.Time{},
 		logins: map[string]*login{}, codes: map[string]string{}, loginTok: map[string]*loginToken{}, consented: map[string]bool{},
@@ -345,8 +340,10 @@ func (s *Sim) tickLocked() bool {
 
 var errNotFound = errors.New("sim: no such push")
 
-// signingKey is the id_token key, made once per process: generating RSA
-// keys is slow, and a simulator needs no key rotation.
+// signingKey is the key that signs Login id_tokens (RS256), made once per
+// process and only when a login first needs it: a 2048-bit RSA key takes a
+// good part of a till's start-up, and most demo sales never log anyone in.
+// A simulator needs no key rotation.
 var signingKey = sync.OnceValues(func() (*rsa.PrivateKey, error) {
 	return rsa.GenerateKey(rand.Reader, 2048)
 })
