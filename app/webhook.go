@@ -199,29 +199,32 @@ func startWebhooks(ctx context.Context, c *vipps.Client, listen, publicURL strin
 	}()
 	log.Info("webhook listener ready", "listen", ln.Addr().String(), "url", publicURL)
 
-	// Register now, so the first sale already gets webhooks; when Vipps is
-	// having trouble the till starts anyway, follows payments by polling
-	// and keeps trying in the background. Deliveries are answered once the
-	// first attempt is over (they wait in the listen queue until then), so
-	// nothing sent for this registration meets a listener without its secret.
-	err = registerWebhook(ctx, c, publicURL, l)
-	go func() { _ = srv.Serve(ln) }()
-	if err != nil {
+	// Register in the background: the windows open without waiting for
+	// Vipps (a round trip or three, up to 30 s when Vipps is unreachable),
+	// and payments are followed by polling until webhooks come. When Vipps
+	// is having trouble the till keeps trying. Deliveries are answered once
+	// the first attempt is over (they wait in the listen queue until then),
+	// so nothing sent for this registration meets a listener without its
+	// secret. Serve closes the listener when the till stops.
+	go func() {
+		err := registerWebhook(ctx, c, publicURL, l)
+		go func() { _ = srv.Serve(ln) }()
+		if err == nil {
+			return
+		}
 		log.Warn("webhook registration failed; following payments by polling until it succeeds", "err", err)
-		go func() {
-			for wait := 2 * time.Second; ; wait = min(2*wait, time.Minute) {
-				select {
-				case <-ctx.Done():
-					return
-				case <-time.After(wait):
-				}
-				if err := registerWebhook(ctx, c, publicURL, l); err == nil {
-					log.Info("webhook registered", "url", publicURL)
-					return
-				}
+		for wait := 2 * time.Second; ; wait = min(2*wait, time.Minute) {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
 			}
-		}()
-	}
+			if err := registerWebhook(ctx, c, publicURL, l); err == nil {
+				log.Info("webhook registered", "url", publicURL)
+				return
+			}
+		}
+	}()
 	return l, ln.Addr().String(), nil
 }
 
