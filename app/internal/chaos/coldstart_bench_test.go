@@ -120,7 +120,9 @@ func startToWindow(display string, argv []string, title string, rss bool) (time.
 	return 0, 0, fmt.Errorf("no VmRSS for %s", argv[0])
 }
 
-// startXvfb starts a private X server and returns its DISPLAY.
+// startXvfb starts a private X server and returns its DISPLAY. -noreset:
+// without it Xvfb resets when its last client disconnects, and the next
+// start measured finds the server gone.
 func startXvfb(b *testing.B) string {
 	for n := 90; n < 190; n++ {
 		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
@@ -131,7 +133,7 @@ func startXvfb(b *testing.B) string {
 		}
 		display := fmt.Sprintf(":%d", n)
 		ctx, cancel := context.WithCancel(context.Background())
-		cmd := exec.CommandContext(ctx, "Xvfb", display, "-screen", "0", "1920x1080x24", "-nolisten", "tcp")
+		cmd := exec.CommandContext(ctx, "Xvfb", display, "-screen", "0", "1920x1080x24", "-nolisten", "tcp", "-noreset")
 		if err := cmd.Start(); err != nil {
 			cancel()
 			b.Fatal(err)
