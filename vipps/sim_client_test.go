@@ -170,3 +170,35 @@ func TestDelegatedConsentsComeWithTheFirstConsent(t *testing.T) {
 		t.Errorf("a second login carries the consents again: %+v", again.DelegatedConsents)
 	}
 }
+
+// A Greenlandic MobilePay customer: the QR exchange gives a nine-digit
+// number, which ePayment does not take as a phoneNumber (the client says so
+// before sending); a push to the scanned personal QR is what works.
+func TestAGreenlandicCustomerIsPushedByTheirPersonalQR(t *testing.T) {
+	c, _ := simClient(t, func(cfg *sim.Config) { cfg.Currency, cfg.Auto, cfg.AutoDelay = "DKK", "approve", 10*time.Millisecond })
+	const qr = "https://qr.vipps.no/p/mp-aputsiaq-6Vn2Xc9Rk3"
+	x, err := c.ExchangeQR(simCtx(t), qr)
+	if err != nil || x.MSISDN != "299123456" || vipps.CountryOf(x.MSISDN) != vipps.Greenland {
+		t.Fatalf("exchange: %+v, %v", x, err)
+	}
+	amount := vipps.Amount{Currency: "DKK", Value: 2500}
+	if _, err := c.CreatePayment(simCtx(t), vipps.CreatePayment{Reference: "gl-by-number-1", IdempotencyKey: "gl-by-number-1",
+		Amount: amount, MSISDN: x.MSISDN, Description: "Brugsen"}); vipps.KindOf(err) != vipps.Invalid {
+		t.Errorf("a push to the nine-digit number: %v, want refused by the client", err)
+	}
+	if _, err := c.CreatePayment(simCtx(t), vipps.CreatePayment{Reference: "gl-by-qr-1", IdempotencyKey: "gl-by-qr-1",
+		Amount: amount, PersonalQR: qr, Description: "Brugsen"}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		p, err := c.GetPayment(simCtx(t), "gl-by-qr-1")
+		if err == nil && p.State == vipps.StateAuthorized {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the customer's approval never came: %+v, %v", p, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
