@@ -85,6 +85,9 @@ func newCashierWindow(w *Windows) *cashierWindow {
 
 	// Top: store, customer, manager tools.
 	c.storeName = widget.NewLabelWithStyle(w.opt.StoreName, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	// The store's name gives way to the tools: at 1024 px a long name is
+	// cut with an ellipsis rather than push a button off the screen.
+	c.storeName.Truncation = fyne.TextTruncateEllipsis
 	c.customer = widget.NewLabel(t("customer.none"))
 	c.badge = widget.NewLabel("")
 	c.badge.Importance = widget.SuccessImportance
@@ -116,7 +119,7 @@ func newCashierWindow(w *Windows) *cashierWindow {
 	// Two rows, so the customer's row has room at 1024 px whatever the
 	// cashier tools: the store and tools, then who is paying.
 	top := container.NewVBox(
-		container.NewBorder(nil, nil, c.storeName, tools),
+		container.NewBorder(nil, nil, nil, tools, c.storeName), // the name takes what the tools leave
 		who,
 		widget.NewSeparator(),
 	)
