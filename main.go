@@ -342,7 +342,7 @@ func importCatalogCommand(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		defer f.Close()
+		defer func() { _ = f.Close() }() // read only
 		o, err := open()
 		if err != nil {
 			return err

@@ -256,7 +256,7 @@ func VerifySAFT(files []string, keyFile string, continues bool, out io.Writer) e
 		if err != nil {
 			return err
 		}
-		defer fh.Close()
+		defer func() { _ = fh.Close() }() // read only
 		readers = append(readers, fh)
 	}
 	res, err := saft.VerifySignatures(readers, keys, saft.VerifyOptions{Continues: continues})

@@ -87,7 +87,11 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 	if t.db, err = store.Open(dsn); err != nil {
 		return nil, &openDBError{dir: cfg.DataDir, err: err}
 	}
-	t.closers = append(t.closers, func() { t.db.Close() })
+	t.closers = append(t.closers, func() {
+		if err := t.db.Close(); err != nil {
+			log.Warn("closing the database", "err", err)
+		}
+	})
 	if t.installation, err = t.db.Installation(ctx); err != nil {
 		return nil, err
 	}
