@@ -149,6 +149,8 @@ package-windows: package-deps
 	@ls -l $(WINDOWS_EXE) $(SETUP_EXE) $(MSI)
 
 # Checks what the two targets above produced (kind of file, control fields, an
-# install of the .deb into a temporary root); skips what is not built.
+# install of the .deb into a temporary root). The targets in PACKAGES must have
+# built their packages (a missing one fails); the others' checks are skipped.
+PACKAGES ?= package-linux
 package-check:
-	KASSE_DIST=$(abspath $(DIST)) $(GO) test -count=1 -v -run 'Package' ./assets/packaging/
+	KASSE_DIST=$(abspath $(DIST)) KASSE_PACKAGES="$(PACKAGES)" $(GO) test -count=1 -v -run 'Package' ./assets/packaging/
