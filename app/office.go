@@ -13,6 +13,7 @@ import (
 
 	"github.com/kasse-pos/kasse/app/saft"
 	"github.com/kasse-pos/kasse/app/store"
+	"github.com/kasse-pos/kasse/assets"
 	"github.com/kasse-pos/kasse/flow"
 )
 
@@ -136,13 +137,33 @@ func (o *Office) ZReport(ctx context.Context) (flow.Report, error) {
 	return o.journal.ZReport(ctx)
 }
 
-// ReportText lays a report out for the receipt printer (and the command line).
+// ReportLang is the language reports are printed in: the store's market's
+// (nb, da or fi), whatever the cashier reads.
+func (o *Office) ReportLang() string {
+	switch o.cfg.Vipps.Currency {
+	case "DKK":
+		return "da"
+	case "EUR":
+		return "fi"
+	}
+	return "nb"
+}
+
+// ReportText lays a report out for the receipt printer (and the command
+// line) in lang ("": the store's, ReportLang).
 func (o *Office) ReportText(ctx context.Context, r flow.Report, lang string) (string, error) {
+	if lang == "" {
+		lang = o.ReportLang()
+	}
 	inst, err := o.db.Installation(ctx)
 	if err != nil {
 		return "", err
 	}
-	h := flow.ReportHeading{ShopName: o.cfg.Store.Name, OrgNumber: o.cfg.Store.OrgNumber, Installation: inst, Location: time.Local}
+	words, err := assets.Texts(lang)
+	if err != nil {
+		return "", err
+	}
+	h := flow.ReportHeading{ShopName: o.cfg.Store.Name, OrgNumber: o.cfg.Store.OrgNumber, Installation: inst, Location: time.Local, Words: words}
 	return r.Text(h, o.cfg.Printer.Width, lang), nil
 }
 

@@ -358,7 +358,7 @@ func (t *Till) printReport(ctx context.Context, r flow.Report) error {
 	if !ok || t.cfg.Printer.Device == "" {
 		return errNoPrinter
 	}
-	text, err := t.office.ReportText(ctx, r, "nb")
+	text, err := t.office.ReportText(ctx, r, "") // in the store's language
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package saft
 import (
 	"bytes"
 	"context"
+	"github.com/kasse-pos/kasse/assets"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -174,6 +175,16 @@ func (l cashierList) CashierByID(context.Context, int64) (flow.Cashier, error) {
 }
 func (l cashierList) SaveCashier(context.Context, *flow.Cashier) error { return nil }
 
+// nbWords are the Norwegian texts the printed reports use.
+func nbWords(t *testing.T) map[string]string {
+	t.Helper()
+	w, err := assets.Texts("nb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
 func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	want := golden.Want(t, filepath.Join("testdata", name), got)
@@ -201,7 +212,7 @@ func firstDiff(want, got string) string {
 
 func TestZReportOfADay(t *testing.T) {
 	_, z := aDayOfSales(t)
-	txt := z.Text(flow.ReportHeading{ShopName: shop.Name, OrgNumber: shop.OrgNumber, Location: oslo}, 42, "nb")
+	txt := z.Text(flow.ReportHeading{ShopName: shop.Name, OrgNumber: shop.OrgNumber, Location: oslo, Words: nbWords(t)}, 42, "nb")
 	checkGolden(t, "z-report-2026-03-02.txt", []byte(txt))
 	// The figures a shop owner checks against the bank: every krone sold
 	// is in exactly one VAT rate and one payment method.

@@ -120,7 +120,7 @@ func TestZReportOfAMixedDay(t *testing.T) {
 	if len(z.Cashiers) != 1 || len(z.Cashiers[0].Payments) != 5 {
 		t.Errorf("per cashier: %+v", z.Cashiers)
 	}
-	txt := z.Text(flow.ReportHeading{ShopName: shop.Name, OrgNumber: shop.OrgNumber, Location: oslo}, 42, "nb")
+	txt := z.Text(flow.ReportHeading{ShopName: shop.Name, OrgNumber: shop.OrgNumber, Location: oslo, Words: nbWords(t)}, 42, "nb")
 	checkGolden(t, "z-report-mixed-2026-03-03.txt", []byte(txt))
 }
 
