@@ -222,14 +222,35 @@ func (o *Office) ImportCatalog(ctx context.Context, r io.Reader) (products, pric
 	if err != nil {
 		return 0, 0, err
 	}
-	changes, err := flow.PriceChanges(ctx, o.db, ps)
-	if err != nil {
-		return 0, 0, err
+	return importProducts(ctx, o.db, o.journal, ps, nil)
+}
+
+// importBatch is how many products are stored between progress reports.
+const importBatch = 200
+
+// importProducts stores products in batches, journaling each batch's price
+// changes (13021): the one way a catalogue comes in, from the command line
+// (Office.ImportCatalog) or the set-up assistant. It returns how many were
+// stored, and the price changes journaled.
+func importProducts(ctx context.Context, db *store.DB, j *flow.ElectronicJournal, ps []flow.Product, progress func(done, total int)) (stored, priceChanges int, err error) {
+	for i := 0; i < len(ps); i += importBatch {
+		batch := ps[i:min(i+importBatch, len(ps))]
+		changes, err := flow.PriceChanges(ctx, db, batch)
+		if err != nil {
+			return i, priceChanges, err
+		}
+		if err := db.UpsertProducts(ctx, batch); err != nil {
+			return i, priceChanges, fmt.Errorf("storing the catalogue: %w", err)
+		}
+		if err := j.RecordPriceChanges(ctx, changes); err != nil {
+			return i + len(batch), priceChanges, err
+		}
+		priceChanges += len(changes)
+		if progress != nil {
+			progress(i+len(batch), len(ps))
+		}
 	}
-	if err := o.db.UpsertProducts(ctx, ps); err != nil {
-		return 0, 0, fmt.Errorf("storing the catalogue: %w", err)
-	}
-	return len(ps), len(changes), o.journal.RecordPriceChanges(ctx, changes)
+	return len(ps), priceChanges, nil
 }
 
 // ChainOverview prints every till's open period (since its last Z) and the
