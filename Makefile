@@ -10,6 +10,11 @@ endif
 LDFLAGS  := -X github.com/kasse-pos/kasse/app.Version=$(VERSION)
 GOBIN    ?= $(shell $(GO) env GOPATH)/bin
 STATICCHECK_VERSION ?= v0.8.2
+ERRCHECK_VERSION    ?= v1.30.0
+# errcheck covers the product; the test harnesses (chaos, crash, real window,
+# storetest) report to a person and are left out. .errcheck-excludes says why
+# each exclusion is safe.
+ERRCHECK_PKGS = $$($(GO) list ./... | grep -v -e '/app/internal/chaos$$' -e '/app/internal/crashtest$$' -e '/app/internal/realwindow$$' -e '/storetest$$')
 # Fuzz targets as dir:FuzzName. `make test` runs each for FUZZTIME_SHORT, `make fuzz` for FUZZTIME.
 # The short run is a count of executions, not a duration: Go 1.26's fuzz coordinator can report
 # "context deadline exceeded" at the end of a timed run on a loaded machine (go.dev/issue/75804),
@@ -72,6 +77,8 @@ lint: deps
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GOBIN)/staticcheck ./...
+	@test -x $(GOBIN)/errcheck || $(GO) install github.com/kisielk/errcheck@$(ERRCHECK_VERSION)
+	$(GOBIN)/errcheck -ignoretests -exclude .errcheck-excludes $(ERRCHECK_PKGS)
 
 # Benchmarks in benchstat's format, also written to $(BENCH_OUT) (compare runs with
 # `benchstat old.txt new.txt`). The million-row catalogue and journal are built once and
@@ -142,6 +149,8 @@ package-windows: package-deps
 	@ls -l $(WINDOWS_EXE) $(SETUP_EXE) $(MSI)
 
 # Checks what the two targets above produced (kind of file, control fields, an
-# install of the .deb into a temporary root); skips what is not built.
+# install of the .deb into a temporary root). The targets in PACKAGES must have
+# built their packages (a missing one fails); the others' checks are skipped.
+PACKAGES ?= package-linux
 package-check:
-	KASSE_DIST=$(abspath $(DIST)) $(GO) test -count=1 -v -run 'Package' ./assets/packaging/
+	KASSE_DIST=$(abspath $(DIST)) KASSE_PACKAGES="$(PACKAGES)" $(GO) test -count=1 -v -run 'Package' ./assets/packaging/

@@ -255,7 +255,7 @@ func reportCommand(fs *flag.FlagSet) runFunc {
 	open := officeFlags(fs, false)
 	cashier := fs.Int64("cashier", 0, "id of the cashier taking the report (a manager for Z)")
 	pin := fs.String("pin", os.Getenv("KASSE_PIN"), "the cashier's PIN (default: $KASSE_PIN)")
-	lang := fs.String("report-lang", "nb", "language of the printed report: nb, da, fi or en")
+	lang := fs.String("report-lang", "", "language of the printed report: nb, da, fi or en (default: the store's, from its currency)")
 	chain := fs.Bool("chain", false, "x only: an overview of every till on the (shared) database since its last Z")
 	return func(ctx context.Context, args []string, out io.Writer) error {
 		args, err := flagsAfter(fs, args, 1)
@@ -342,7 +342,7 @@ func importCatalogCommand(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		defer f.Close()
+		defer func() { _ = f.Close() }() // read only
 		o, err := open()
 		if err != nil {
 			return err

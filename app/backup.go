@@ -59,8 +59,7 @@ func Backup(ctx context.Context, cfg *Config, file string) error {
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	return db.Backup(ctx, file)
+	return errors.Join(db.Backup(ctx, file), db.Close())
 }
 
 // RestoreResult says what a restore put in place.
@@ -171,14 +170,13 @@ func copyFile(from, to string) error {
 	if err != nil {
 		return err
 	}
-	defer in.Close()
+	defer func() { _ = in.Close() }() // read only: nothing to lose
 	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, store.FileMode)
 	if err != nil {
 		return err
 	}
 	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
+		return errors.Join(err, out.Close())
 	}
 	return out.Close()
 }

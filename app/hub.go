@@ -84,8 +84,7 @@ func StartHub(ctx context.Context, cfg HubConfig, log *slog.Logger) (*Hub, error
 		c, err := vipps.New(vipps.Config{BaseURL: cfg.BaseURL, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
 			SubscriptionKey: cfg.SubscriptionKey, MSN: msn, SystemName: "kasse-hub", SystemVersion: Version, Logger: log})
 		if err != nil {
-			db.Close()
-			return nil, fmt.Errorf("hub: sales unit %s: %w", msn, err)
+			return nil, errors.Join(fmt.Errorf("hub: sales unit %s: %w", msn, err), db.Close())
 		}
 		unit := &hubUnit{msn: msn, url: base + "/" + msn, client: c}
 		unit.listener = newWebhookListener(unit.url, "", func(ctx context.Context, ev flow.PaymentEvent) error {
@@ -100,8 +99,7 @@ func StartHub(ctx context.Context, cfg HubConfig, log *slog.Logger) (*Hub, error
 	mux.HandleFunc("GET /healthz", h.health)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("hub: listening on %s: %w", cfg.Listen, err)
+		return nil, errors.Join(fmt.Errorf("hub: listening on %s: %w", cfg.Listen, err), db.Close())
 	}
 	h.addr = ln.Addr().String()
 	h.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second}
@@ -124,7 +122,9 @@ func StartHub(ctx context.Context, cfg HubConfig, log *slog.Logger) (*Hub, error
 		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = h.srv.Shutdown(shut)
-		db.Close()
+		if err := db.Close(); err != nil {
+			log.Warn("hub: closing the database", "err", err)
+		}
 	}()
 	log.Info("hub ready", "listen", h.addr, "url", base, "sales units", len(h.units))
 	return h, nil

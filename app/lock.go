@@ -46,7 +46,7 @@ func lockDataDir(dir string) (release func(), err error) {
 		return nil, fmt.Errorf("opening the lock file: %w", err)
 	}
 	if err := lockFile(f); err != nil {
-		defer f.Close()
+		defer func() { _ = f.Close() }() // not ours: another process holds the lock
 		if errors.Is(err, errLocked) {
 			return nil, &AlreadyRunningError{Dir: dir, PID: readPID(f)}
 		}

@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -53,7 +54,7 @@ func newLogger(dataDir string, opt LogOptions, stderr io.Writer) (*slog.Logger, 
 	if stderr != nil {
 		w = io.MultiWriter(stderr, f)
 	}
-	return slog.New(slog.NewTextHandler(w, nil)), func() { f.Close() }, nil
+	return slog.New(slog.NewTextHandler(w, nil)), func() { _ = f.Close() }, nil // the log itself: nowhere left to report
 }
 
 // rotatingFile is an append-only log file that moves itself aside once it
@@ -85,8 +86,7 @@ func (r *rotatingFile) open() error {
 	_ = f.Chmod(store.FileMode)
 	fi, err := f.Stat()
 	if err != nil {
-		f.Close()
-		return err
+		return errors.Join(err, f.Close())
 	}
 	r.f, r.size = f, fi.Size()
 	return nil
@@ -144,7 +144,7 @@ func TailLog(ctx context.Context, path string, n int, follow bool, out io.Writer
 	if err != nil {
 		return err
 	}
-	defer func() { f.Close() }()
+	defer func() { _ = f.Close() }() // read only
 	offset, err := tailOffset(f, n)
 	if err != nil {
 		return err
@@ -174,7 +174,7 @@ func TailLog(ctx context.Context, path string, n int, follow bool, out io.Writer
 			if err != nil {
 				continue
 			}
-			f.Close()
+			_ = f.Close() // read only: the rotated-away log
 			f = nf
 		}
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kasse-pos/kasse/app/saft"
 	"github.com/kasse-pos/kasse/app/store"
+	"github.com/kasse-pos/kasse/assets"
 	"github.com/kasse-pos/kasse/flow"
 )
 
@@ -136,13 +137,33 @@ func (o *Office) ZReport(ctx context.Context) (flow.Report, error) {
 	return o.journal.ZReport(ctx)
 }
 
-// ReportText lays a report out for the receipt printer (and the command line).
+// ReportLang is the language reports are printed in: the store's market's
+// (nb, da or fi), whatever the cashier reads.
+func (o *Office) ReportLang() string {
+	switch o.cfg.Vipps.Currency {
+	case "DKK":
+		return "da"
+	case "EUR":
+		return "fi"
+	}
+	return "nb"
+}
+
+// ReportText lays a report out for the receipt printer (and the command
+// line) in lang ("": the store's, ReportLang).
 func (o *Office) ReportText(ctx context.Context, r flow.Report, lang string) (string, error) {
+	if lang == "" {
+		lang = o.ReportLang()
+	}
 	inst, err := o.db.Installation(ctx)
 	if err != nil {
 		return "", err
 	}
-	h := flow.ReportHeading{ShopName: o.cfg.Store.Name, OrgNumber: o.cfg.Store.OrgNumber, Installation: inst, Location: time.Local}
+	words, err := assets.Texts(lang)
+	if err != nil {
+		return "", err
+	}
+	h := flow.ReportHeading{ShopName: o.cfg.Store.Name, OrgNumber: o.cfg.Store.OrgNumber, Installation: inst, Location: time.Local, Words: words}
 	return r.Text(h, o.cfg.Printer.Width, lang), nil
 }
 
@@ -201,14 +222,35 @@ func (o *Office) ImportCatalog(ctx context.Context, r io.Reader) (products, pric
 	if err != nil {
 		return 0, 0, err
 	}
-	changes, err := flow.PriceChanges(ctx, o.db, ps)
-	if err != nil {
-		return 0, 0, err
+	return importProducts(ctx, o.db, o.journal, ps, nil)
+}
+
+// importBatch is how many products are stored between progress reports.
+const importBatch = 200
+
+// importProducts stores products in batches, journaling each batch's price
+// changes (13021): the one way a catalogue comes in, from the command line
+// (Office.ImportCatalog) or the set-up assistant. It returns how many were
+// stored, and the price changes journaled.
+func importProducts(ctx context.Context, db *store.DB, j *flow.ElectronicJournal, ps []flow.Product, progress func(done, total int)) (stored, priceChanges int, err error) {
+	for i := 0; i < len(ps); i += importBatch {
+		batch := ps[i:min(i+importBatch, len(ps))]
+		changes, err := flow.PriceChanges(ctx, db, batch)
+		if err != nil {
+			return i, priceChanges, err
+		}
+		if err := db.UpsertProducts(ctx, batch); err != nil {
+			return i, priceChanges, fmt.Errorf("storing the catalogue: %w", err)
+		}
+		if err := j.RecordPriceChanges(ctx, changes); err != nil {
+			return i + len(batch), priceChanges, err
+		}
+		priceChanges += len(changes)
+		if progress != nil {
+			progress(i+len(batch), len(ps))
+		}
 	}
-	if err := o.db.UpsertProducts(ctx, ps); err != nil {
-		return 0, 0, fmt.Errorf("storing the catalogue: %w", err)
-	}
-	return len(ps), len(changes), o.journal.RecordPriceChanges(ctx, changes)
+	return len(ps), priceChanges, nil
 }
 
 // ChainOverview prints every till's open period (since its last Z) and the
@@ -256,7 +298,7 @@ func VerifySAFT(files []string, keyFile string, continues bool, out io.Writer) e
 		if err != nil {
 			return err
 		}
-		defer fh.Close()
+		defer func() { _ = fh.Close() }() // read only
 		readers = append(readers, fh)
 	}
 	res, err := saft.VerifySignatures(readers, keys, saft.VerifyOptions{Continues: continues})

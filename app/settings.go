@@ -106,12 +106,11 @@ func orgNumberCode(currency, org string) string {
 
 var finnishBusinessID = regexp.MustCompile(`^[0-9]{7}-[0-9]$`)
 
-// After maxPINFailures wrong PINs in a row the settings stay locked for
-// pinLockout, so a cashier cannot try all PINs at the till.
-const (
-	maxPINFailures = 5
-	pinLockout     = time.Minute
-)
+// settingsPINID is the manager PIN's id in the PIN lockout: after
+// repeated wrong PINs the settings stay locked by flow's rule
+// (flow.GuardPIN), so a cashier cannot try all PINs at the till. Cashiers'
+// ids start at 1.
+const settingsPINID = -1
 
 // SettingsManager is the settings screen's service: it reads and writes the
 // config file (without secrets), keeps the secrets in a SecretStore and checks
@@ -121,11 +120,12 @@ type SettingsManager struct {
 	Secrets *SecretStore
 	Now     func() time.Time
 	Log     *slog.Logger // connection tests; nil: none
+	// Lockout counts wrong manager PINs: the till's database at the till
+	// (the count holds across restarts), else this process only.
+	Lockout flow.PINLockout
 
-	mu          sync.Mutex
-	cfg         *Config // the file's content over the defaults: no flags, no environment
-	failures    int
-	lockedUntil time.Time
+	mu  sync.Mutex
+	cfg *Config // the file's content over the defaults: no flags, no environment
 }
 
 // NewSettingsManager reads the config file in dataDir (or file, when given).
@@ -139,7 +139,7 @@ func NewSettingsManager(dataDir, file string) (*SettingsManager, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &SettingsManager{File: file, Secrets: NewSecretStore(dataDir), Now: time.Now, cfg: cfg}, nil
+	return &SettingsManager{File: file, Secrets: NewSecretStore(dataDir), Now: time.Now, Lockout: flow.NewMemoryLockout(), cfg: cfg}, nil
 }
 
 // readSettingsFile is the configuration file over the defaults.
@@ -180,23 +180,28 @@ func (m *SettingsManager) HasPIN() bool {
 
 // CheckPIN checks the manager PIN, locking the settings after repeated failures.
 func (m *SettingsManager) CheckPIN(pin string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	now := m.Now()
-	if now.Before(m.lockedUntil) {
-		secs := strconv.Itoa(int(m.lockedUntil.Sub(now).Seconds() + 0.999))
+	err := flow.GuardPIN(ctx, m.Lockout, settingsPINID, now, func() (bool, error) {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		return m.cfg.ManagerPIN != "" && flow.CheckPIN(m.cfg.ManagerPIN, pin), nil
+	})
+	if !errors.Is(err, flow.ErrCashierLocked) && !errors.Is(err, flow.ErrWrongPIN) {
+		return err
+	}
+	until, lerr := m.Lockout.LockedUntil(ctx, settingsPINID)
+	switch {
+	case lerr != nil:
+		return lerr
+	case errors.Is(err, flow.ErrCashierLocked):
+		secs := strconv.Itoa(int(until.Sub(now).Seconds() + 0.999))
 		return &ui.Problem{Key: "settings.problem.locked", Args: map[string]string{"Seconds": secs},
 			Text: "too many wrong PINs: try again in " + secs + " seconds"}
-	}
-	if m.cfg.ManagerPIN != "" && flow.CheckPIN(m.cfg.ManagerPIN, pin) {
-		m.failures = 0
-		return nil
-	}
-	m.failures++
-	if m.failures >= maxPINFailures {
-		m.failures = 0
-		m.lockedUntil = now.Add(pinLockout)
-		secs := strconv.Itoa(int(pinLockout.Seconds()))
+	case now.Before(until):
+		// This wrong PIN locked the settings.
+		secs := strconv.Itoa(int(until.Sub(now).Seconds() + 0.999))
 		return &ui.Problem{Key: "settings.problem.locked_now", Args: map[string]string{"Seconds": secs},
 			Text: "wrong PIN; the settings are locked for " + secs + " seconds"}
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kasse-pos/kasse/app/store/storetest"
 	"github.com/kasse-pos/kasse/flow"
 	"github.com/kasse-pos/kasse/ui"
 )
@@ -74,25 +75,51 @@ func TestChangingThePINNeedsTheCurrentOne(t *testing.T) {
 	}
 }
 
-func TestWrongPINsLockTheSettingsForAMinute(t *testing.T) {
+func TestWrongPINsLockTheSettingsAsCashiersAreLocked(t *testing.T) {
 	m := newTestManager(t, &memKeyring{broken: true})
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	m.Now = func() time.Time { return now }
 	if err := m.SetPIN("", "2468"); err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < maxPINFailures; i++ {
+	// flow's rule: five wrong PINs lock for 30 seconds.
+	for i := 0; i < 5; i++ {
 		if m.CheckPIN("0000") == nil {
 			t.Fatal("wrong PIN accepted")
 		}
 	}
 	err := m.CheckPIN("2468")
-	if err == nil || !strings.Contains(err.Error(), "try again in 60 seconds") {
+	if err == nil || !strings.Contains(err.Error(), "try again in 30 seconds") {
 		t.Fatalf("right PIN during the lockout: %v", err)
 	}
-	now = now.Add(pinLockout)
+	now = now.Add(30 * time.Second)
 	if err := m.CheckPIN("2468"); err != nil {
 		t.Errorf("right PIN after the lockout: %v", err)
+	}
+}
+
+// At the till the count is kept in the database: a restart does not
+// reset a lockout.
+func TestSettingsLockoutHoldsInTheDatabase(t *testing.T) {
+	db := storetest.OpenSQLite(t)
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	m := newTestManager(t, &memKeyring{broken: true})
+	m.Now, m.Lockout = func() time.Time { return now }, db
+	if err := m.SetPIN("", "2468"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		if m.CheckPIN("0000") == nil {
+			t.Fatal("wrong PIN accepted")
+		}
+	}
+	again, err := NewSettingsManager(filepath.Dir(m.File), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again.Now, again.Lockout = m.Now, db
+	if err := again.CheckPIN("2468"); err == nil || !strings.Contains(err.Error(), "try again in 30 seconds") {
+		t.Fatalf("right PIN after a restart during the lockout: %v", err)
 	}
 }
 

@@ -240,9 +240,6 @@ func (m *SetupManager) TestScan(ctx context.Context, port string) (string, error
 	}
 }
 
-// importBatch is how many products are stored between progress reports.
-const importBatch = 200
-
 // ImportCatalog adds or updates the products of a CSV file, as `kasse
 // import-catalog` does: a file with any bad line imports nothing and every
 // bad line is reported; price changes are journaled.
@@ -255,7 +252,7 @@ func (m *SetupManager) ImportCatalog(ctx context.Context, file string, progress 
 		m.Log.Warn("catalogue import", "file", file, "err", err)
 		return ui.CatalogReport{}, problem("file")
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	ps, err := flow.ParseCatalogCSV(f)
 	var rows flow.ImportErrors
 	switch {
@@ -266,21 +263,9 @@ func (m *SetupManager) ImportCatalog(ctx context.Context, file string, progress 
 		m.Log.Warn("catalogue import", "file", file, "err", err)
 		return ui.CatalogReport{}, problem("file")
 	}
-	db := m.DB
-	for i := 0; i < len(ps); i += importBatch {
-		batch := ps[i:min(i+importBatch, len(ps))]
-		changes, err := flow.PriceChanges(ctx, db, batch)
-		if err == nil {
-			err = db.UpsertProducts(ctx, batch)
-		}
-		if err == nil {
-			err = m.Journal.RecordPriceChanges(ctx, changes)
-		}
-		if err != nil {
-			m.Log.Error("catalogue import", "file", file, "stored", i, "err", err)
-			return ui.CatalogReport{Imported: i}, problem("failed")
-		}
-		progress(i+len(batch), len(ps))
+	if stored, _, err := importProducts(ctx, m.DB, m.Journal, ps, progress); err != nil {
+		m.Log.Error("catalogue import", "file", file, "stored", stored, "err", err)
+		return ui.CatalogReport{Imported: stored}, problem("failed")
 	}
 	m.Log.Info("catalogue imported", "file", file, "products", len(ps))
 	return ui.CatalogReport{Imported: len(ps)}, nil

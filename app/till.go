@@ -87,7 +87,11 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 	if t.db, err = store.Open(dsn); err != nil {
 		return nil, &openDBError{dir: cfg.DataDir, err: err}
 	}
-	t.closers = append(t.closers, func() { t.db.Close() })
+	t.closers = append(t.closers, func() {
+		if err := t.db.Close(); err != nil {
+			log.Warn("closing the database", "err", err)
+		}
+	})
 	if t.installation, err = t.db.Installation(ctx); err != nil {
 		return nil, err
 	}
@@ -354,7 +358,7 @@ func (t *Till) printReport(ctx context.Context, r flow.Report) error {
 	if !ok || t.cfg.Printer.Device == "" {
 		return errNoPrinter
 	}
-	text, err := t.office.ReportText(ctx, r, "nb")
+	text, err := t.office.ReportText(ctx, r, "") // in the store's language
 	if err != nil {
 		return err
 	}

@@ -40,7 +40,11 @@ func (t *Till) newTrainingTill(ctx context.Context) (flow.Till, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening the training database: %w", err)
 	}
-	t.closers = append(t.closers, func() { db.Close() })
+	t.closers = append(t.closers, func() {
+		if err := db.Close(); err != nil {
+			t.log.Warn("closing the training database", "err", err)
+		}
+	})
 	inst, err := db.Installation(ctx)
 	if err != nil {
 		return nil, err

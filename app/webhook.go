@@ -180,8 +180,7 @@ func startWebhooks(ctx context.Context, c *vipps.Client, listen, publicURL strin
 	}
 	u, err := url.Parse(publicURL)
 	if err != nil || u.Host == "" {
-		ln.Close()
-		return nil, "", fmt.Errorf("webhook URL %q is not an absolute URL", publicURL)
+		return nil, "", errors.Join(fmt.Errorf("webhook URL %q is not an absolute URL", publicURL), ln.Close())
 	}
 	l := newWebhookListener(publicURL, "", handle, log)
 	mux := http.NewServeMux()

@@ -236,35 +236,51 @@ func (s *CashierSession) Cashiers(ctx context.Context) ([]Cashier, error) {
 
 // checkPIN verifies id's PIN, counting failures for the lockout.
 func (s *CashierSession) checkPIN(ctx context.Context, id int64, pin string) (Cashier, error) {
-	now := s.Now()
-	until, err := s.Lockout.LockedUntil(ctx, id)
-	if err != nil {
-		return Cashier{}, err
-	}
-	if now.Before(until) {
-		return Cashier{}, ErrCashierLocked
-	}
-	c, err := s.Store.CashierByID(ctx, id)
-	if err != nil {
-		return Cashier{}, err
-	}
-	if !c.Active || !CheckPIN(c.PINHash, pin) {
-		n, err := s.Lockout.PINFailed(ctx, id)
-		if err != nil {
-			return Cashier{}, err
+	var c Cashier
+	err := GuardPIN(ctx, s.Lockout, id, s.Now(), func() (bool, error) {
+		var err error
+		if c, err = s.Store.CashierByID(ctx, id); err != nil {
+			return false, err
 		}
-		if n >= maxPINFailures {
-			if err := s.Lockout.LockPIN(ctx, id, now.Add(pinLockout<<min(n-maxPINFailures, 10))); err != nil {
-				return Cashier{}, err
-			}
-		}
-		return Cashier{}, ErrWrongPIN
-	}
-	if err := s.Lockout.PINSucceeded(ctx, id); err != nil {
+		return c.Active && CheckPIN(c.PINHash, pin), nil
+	})
+	if err != nil {
 		return Cashier{}, err
 	}
 	c.PINHash = ""
 	return c, nil
+}
+
+// GuardPIN is the one PIN lockout rule, for cashiers' PINs and the
+// settings' manager PIN alike: while id is locked it refuses at once
+// (ErrCashierLocked); otherwise check decides, and after maxPINFailures
+// wrong PINs in a row id is locked for pinLockout, doubling with every
+// further failure. A right PIN ends the count.
+func GuardPIN(ctx context.Context, l PINLockout, id int64, now time.Time, check func() (bool, error)) error {
+	until, err := l.LockedUntil(ctx, id)
+	if err != nil {
+		return err
+	}
+	if now.Before(until) {
+		return ErrCashierLocked
+	}
+	ok, err := check()
+	if err != nil {
+		return err
+	}
+	if !ok {
+		n, err := l.PINFailed(ctx, id)
+		if err != nil {
+			return err
+		}
+		if n >= maxPINFailures {
+			if err := l.LockPIN(ctx, id, now.Add(pinLockout<<min(n-maxPINFailures, 10))); err != nil {
+				return err
+			}
+		}
+		return ErrWrongPIN
+	}
+	return l.PINSucceeded(ctx, id)
 }
 
 // Login logs cashier id in with pin, logging out whoever was logged in.

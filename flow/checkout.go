@@ -262,6 +262,13 @@ const NoticeLifetime = 30 * time.Second
 // noticeLocked records a notice for the cashier and returns it as an error.
 // It clears itself after NoticeLifetime unless a newer one replaced it.
 func (c *Checkout) noticeLocked(kind NoticeKind, key, text string, args map[string]string) error {
+	return &NoticedError{Notice: c.showNoticeLocked(kind, key, text, args)}
+}
+
+// showNoticeLocked puts a notice on the screen for NoticeLifetime; for a
+// step no intent waits for (a poll, a webhook), where there is no caller
+// to hand the NoticedError of noticeLocked to.
+func (c *Checkout) showNoticeLocked(kind NoticeKind, key, text string, args map[string]string) Notice {
 	c.noticeSeq++
 	n := Notice{Seq: c.noticeSeq, Kind: kind, Key: key, Args: args, Text: text}
 	c.notice = &n
@@ -279,7 +286,7 @@ func (c *Checkout) noticeLocked(kind NoticeKind, key, text string, args map[stri
 			}
 		})
 	}
-	return &NoticedError{Notice: n}
+	return n
 }
 
 // state names where a sale is, for the journal: "open", "paying/waiting", …

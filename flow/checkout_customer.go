@@ -58,7 +58,7 @@ func (c *Checkout) exchange(ctx context.Context, saleID int64, gen int, qr strin
 	if err != nil {
 		c.log.Warn("personal QR exchange failed", "sale", saleID, "kind", KindOf(err), "err", err)
 		// The QR itself still works as the payment target.
-		c.noticeLocked(NoticeWarning, "customer.qr_unreadable",
+		c.showNoticeLocked(NoticeWarning, "customer.qr_unreadable",
 			"The customer's QR could not be checked with Vipps; membership is unknown, but a payment request can still be sent.", nil)
 		c.publishLocked()
 		return
@@ -66,7 +66,7 @@ func (c *Checkout) exchange(ctx context.Context, saleID int64, gen int, qr strin
 	m, err := c.opt.Store.MemberByMSISDN(ctx, msisdn)
 	if err != nil && !errors.Is(err, ErrNoRecord) {
 		c.log.Error("reading the club failed", "sale", saleID, "err", err)
-		c.noticeLocked(NoticeError, "store.failed", storeFailed, nil)
+		c.showNoticeLocked(NoticeError, "store.failed", storeFailed, nil)
 		c.publishLocked()
 		return
 	}
@@ -105,7 +105,7 @@ func (c *Checkout) checkInLocked(saleID int64, gen int, msisdn string, member bo
 		}
 		next := c.sale.Clone()
 		next.Customer.CheckedIn = true
-		c.commitLocked(ctx, SaleChange{Sale: next})
+		c.logFailedLocked(c.commitLocked(ctx, SaleChange{Sale: next}))
 	})
 }
 
@@ -248,7 +248,7 @@ func (c *Checkout) endEnrolment(ctx context.Context, saleID int64, binding strin
 	default:
 		next.Enrolment.Status = EnrolmentFailed
 		c.log.Warn("enrolment failed", "sale", saleID, "kind", KindOf(err), "err", err)
-		c.noticeLocked(NoticeWarning, "enrol.could_not_finish", "The club enrolment could not be finished: tap Enrol in club to try again, or go on with the sale.", nil)
+		c.showNoticeLocked(NoticeWarning, "enrol.could_not_finish", "The club enrolment could not be finished: tap Enrol in club to try again, or go on with the sale.", nil)
 	}
 	ch.Journal = []JournalEntry{c.entryTo(next, "enrolment/pending", "enrolment/"+string(next.Enrolment.Status), "the customer answered the consent request")}
 	if c.commitLocked(ctx, ch) != nil {

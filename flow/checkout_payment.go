@@ -151,7 +151,7 @@ func (c *Checkout) afterCreate(ctx context.Context, saleID int64, ref string, tr
 				return
 			}
 		}
-		c.noticeLocked(NoticeInfo, "payment.unconfirmed", "Vipps has not confirmed the payment request yet; the till keeps asking.", nil)
+		c.showNoticeLocked(NoticeInfo, "payment.unconfirmed", "Vipps has not confirmed the payment request yet; the till keeps asking.", nil)
 		c.publishLocked()
 		delay := createRetryDelays[min(try, len(createRetryDelays)-1)]
 		if d := retryAfter(err); d > delay {
@@ -189,8 +189,8 @@ func (c *Checkout) failPaymentLocked(ctx context.Context, s *Sale, err error) {
 	case customerRefused(err) || KindOf(err) == ErrNotFound:
 		key, text = "payment.customer_unavailable", "Vipps could not send a payment request to this customer. Try a QR payment."
 	}
-	c.noticeLocked(NoticeError, key, text, args)
-	c.commitLocked(ctx, SaleChange{Sale: next, Journal: []JournalEntry{c.entry(next, from, "payment request refused: "+KindOf(err).String())}})
+	c.showNoticeLocked(NoticeError, key, text, args)
+	c.logFailedLocked(c.commitLocked(ctx, SaleChange{Sale: next, Journal: []JournalEntry{c.entry(next, from, "payment request refused: "+KindOf(err).String())}}))
 }
 
 // customerRefused: Vipps found no customer it may ask (7010 — unknown, or
@@ -267,10 +267,10 @@ func (c *Checkout) afterCancel(ctx context.Context, saleID int64, ref string, in
 	defer c.mu.Unlock()
 	switch {
 	case err == nil:
-		c.applyLocked(ctx, saleID, ref, info.State, info.Authorized, nil, "cancel")
+		c.logFailedLocked(c.applyLocked(ctx, saleID, ref, info.State, info.Authorized, nil, "cancel"))
 	case KindOf(err) == ErrNotFound:
 		// The request never reached Vipps: nothing can be approved.
-		c.applyLocked(ctx, saleID, ref, VippsTerminated, 0, nil, "cancel of an unknown request")
+		c.logFailedLocked(c.applyLocked(ctx, saleID, ref, VippsTerminated, 0, nil, "cancel of an unknown request"))
 	}
 	s := c.sale
 	if s == nil || s.ID != saleID || s.Payment == nil || s.Payment.Reference != ref || s.Payment.Status.Final() {
@@ -279,8 +279,8 @@ func (c *Checkout) afterCancel(ctx context.Context, saleID int64, ref string, in
 	// Still open at Vipps: the cashier may try again; polling goes on.
 	next := s.Clone()
 	next.Payment.CancelRequested, next.Payment.FallbackToQR = false, false
-	c.noticeLocked(NoticeWarning, "payment.cancel_failed", "The payment could not be cancelled now (the customer may be approving it). Wait for the answer or try again.", nil)
-	c.commitLocked(ctx, SaleChange{Sale: next, Journal: []JournalEntry{c.entry(next, state(s), "cancel did not go through")}})
+	c.showNoticeLocked(NoticeWarning, "payment.cancel_failed", "The payment could not be cancelled now (the customer may be approving it). Wait for the answer or try again.", nil)
+	c.logFailedLocked(c.commitLocked(ctx, SaleChange{Sale: next, Journal: []JournalEntry{c.entry(next, state(s), "cancel did not go through")}}))
 }
 
 // HandlePaymentEvent takes a Vipps event (a verified webhook, or an entry of
@@ -419,13 +419,13 @@ func (c *Checkout) applyLocked(ctx context.Context, saleID int64, ref, name stri
 	switch {
 	case st == PaymentAuthorized:
 		c.lastPaid, c.settlement = next.ID, SettlementQueued
-		c.noticeLocked(NoticeInfo, "payment.approved", "Payment approved.", nil)
+		c.showNoticeLocked(NoticeInfo, "payment.approved", "Payment approved.", nil)
 	case st == PaymentDeclined:
-		c.noticeLocked(NoticeWarning, "payment.declined", "The customer declined the payment.", nil)
+		c.showNoticeLocked(NoticeWarning, "payment.declined", "The customer declined the payment.", nil)
 	case st == PaymentExpired:
-		c.noticeLocked(NoticeWarning, "payment.expired", "The payment request expired without an answer.", nil)
+		c.showNoticeLocked(NoticeWarning, "payment.expired", "The payment request expired without an answer.", nil)
 	case st == PaymentCancelled && !fallback:
-		c.noticeLocked(NoticeInfo, "payment.cancelled", "The payment request was cancelled.", nil)
+		c.showNoticeLocked(NoticeInfo, "payment.cancelled", "The payment request was cancelled.", nil)
 	}
 	if err := c.commitLocked(ctx, ch); err != nil {
 		c.lastPaid, c.settlement = prevPaid, prevSettlement
@@ -484,7 +484,7 @@ func (c *Checkout) keepEventLogLocked(saleID int64, ref string) {
 		}
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		c.applyLocked(ctx, saleID, ref, "", 0, evs, "event log")
+		c.logFailedLocked(c.applyLocked(ctx, saleID, ref, "", 0, evs, "event log"))
 	})
 }
 

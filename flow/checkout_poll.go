@@ -115,7 +115,7 @@ func (c *Checkout) pollOnce(p *poller) {
 		}
 	case err == nil:
 		p.backoff = 0
-		c.applyLocked(ctx, p.saleID, p.ref, info.State, info.Authorized, nil, "poll")
+		c.logFailedLocked(c.applyLocked(ctx, p.saleID, p.ref, info.State, info.Authorized, nil, "poll"))
 	case kind == ErrNotFound:
 		if c.recreateLocked(ctx, p) {
 			return // afterCreate takes over
@@ -128,7 +128,7 @@ func (c *Checkout) pollOnce(p *poller) {
 	if err != nil && c.pastExpiryLocked(p) {
 		// Vipps expires a request after ten minutes whatever happens; with
 		// no answer long after that, the till must not stay locked.
-		c.applyLocked(ctx, p.saleID, p.ref, VippsExpired, 0, nil, sourceGaveUp)
+		c.logFailedLocked(c.applyLocked(ctx, p.saleID, p.ref, VippsExpired, 0, nil, sourceGaveUp))
 	}
 	if !c.polling(p) {
 		return // the payment became final
@@ -175,7 +175,7 @@ func (c *Checkout) recreateLocked(ctx context.Context, p *poller) bool {
 		return false
 	}
 	if s.Payment.CancelRequested {
-		c.applyLocked(ctx, p.saleID, p.ref, VippsTerminated, 0, nil, "cancel before the request reached Vipps")
+		c.logFailedLocked(c.applyLocked(ctx, p.saleID, p.ref, VippsTerminated, 0, nil, "cancel before the request reached Vipps"))
 		return true
 	}
 	if p.creates >= len(createRetryDelays) {
@@ -203,7 +203,7 @@ func (c *Checkout) proveLocked(ctx context.Context, p *poller, events []PaymentE
 	for _, e := range events {
 		if e.Name == VippsCreated && e.IdempotencyKey == pay.IdempotencyKey && e.Amount == pay.Amount {
 			c.log.Info("payment request found at Vipps under our key", "sale", s.ID, "reference", p.ref)
-			c.applyLocked(ctx, p.saleID, p.ref, VippsCreated, 0, nil, "event log: created with our key")
+			c.logFailedLocked(c.applyLocked(ctx, p.saleID, p.ref, VippsCreated, 0, nil, "event log: created with our key"))
 			c.releaseHeldLocked(ctx, p.saleID, p.ref)
 			if c.polling(p) {
 				c.schedulePollLocked(p, 0)
@@ -232,7 +232,7 @@ func (c *Checkout) foreignReferenceLocked(ctx context.Context, s *Sale) {
 	next.Payment.Status, next.Payment.NotOurs, next.Stage = PaymentFailed, true, StageOpen
 	c.stopPollLocked(ref)
 	c.log.Error("payment reference already used at Vipps by a payment that is not ours; nothing of it is taken", "sale", s.ID, "reference", ref)
-	c.noticeLocked(NoticeError, "payment.reference_taken", "Vipps already had a payment under this sale's reference that is not ours. The till sends a new request.", nil)
+	c.showNoticeLocked(NoticeError, "payment.reference_taken", "Vipps already had a payment under this sale's reference that is not ours. The till sends a new request.", nil)
 	if c.commitLocked(ctx, SaleChange{Sale: next, Journal: []JournalEntry{c.entry(next, from,
 		"reference "+ref+" is taken at Vipps by a payment that is not ours: attempt abandoned, nothing taken")}}) != nil {
 		return

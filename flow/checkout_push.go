@@ -44,7 +44,7 @@ func (c *Checkout) switchOffPushLocked(ctx context.Context, s *Sale, err error) 
 		c.log.Warn("the QR request after the refused push failed", "sale", s.ID, "err", qerr)
 	}
 	if first {
-		c.noticeLocked(NoticeWarning, "payment.push_not_enabled",
+		c.showNoticeLocked(NoticeWarning, "payment.push_not_enabled",
 			"Vipps does not allow push payment requests for this store yet, so the customer pays with the QR code on the customer display. Ask Vipps MobilePay to enable push (skip landing page) for the sales unit, then turn push back on in the settings.", nil)
 		c.publishLocked()
 	}

@@ -167,7 +167,7 @@ func (c *Checkout) PayAnotherWay(ctx context.Context) error {
 	delete(c.held, p.Reference)
 	ch := SaleChange{Sale: next, Journal: []JournalEntry{c.entry(next, from, "cashier takes the payment another way; Vipps request "+p.Reference+" is released")},
 		Jobs: []OutboxJob{ReleaseJob(next.ID, p.Reference, p.Amount, c.now())}}
-	c.noticeLocked(NoticeInfo, "tender.moved", "Take what is due by another tender. If the customer approves in Vipps after all, the money is given back.", nil)
+	c.showNoticeLocked(NoticeInfo, "tender.moved", "Take what is due by another tender. If the customer approves in Vipps after all, the money is given back.", nil)
 	if err := c.commitLocked(ctx, ch); err != nil {
 		return err
 	}

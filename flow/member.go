@@ -3,6 +3,8 @@ package flow
 import (
 	"strings"
 	"time"
+
+	"github.com/kasse-pos/kasse/internal/msisdn"
 )
 
 // Member is a customer-club member, enrolled through Vipps Login (CIBA).
@@ -80,18 +82,9 @@ type Enrolment struct {
 	Interval       time.Duration
 }
 
-// MaskMSISDN hides all but the country code and the last three digits, for
-// the screen and the log: "4791234567" → "+47 ••• •• 567".
-func MaskMSISDN(msisdn string) string {
-	if len(msisdn) < 6 {
-		return "•••"
-	}
-	cc := 2
-	if strings.HasPrefix(msisdn, "358") || strings.HasPrefix(msisdn, "299") {
-		cc = 3
-	}
-	return "+" + msisdn[:cc] + " ••• •• " + msisdn[len(msisdn)-3:]
-}
+// MaskMSISDN is how a phone number shows on the screen and in the log
+// (internal/msisdn, the one rule): "4791234567" → "+47 ••• •• 567".
+func MaskMSISDN(number string) string { return msisdn.Mask(number) }
 
 // IsNorwegianMSISDN reports whether the Check-in API accepts the number
 // (^47[0-9]{8}$).

@@ -3,6 +3,7 @@ package flow
 import (
 	"context"
 	"errors"
+	"github.com/kasse-pos/kasse/assets"
 	"strings"
 	"testing"
 	"time"
@@ -98,7 +99,7 @@ func TestZReportSumsTheDayAndClosesIt(t *testing.T) {
 		t.Errorf("day 2 starts at record %d; day 1 ended at %d and its Z report is %d", z2.FirstSeq, z.LastSeq, z.LastSeq+1)
 	}
 
-	txt := z.Text(ReportHeading{ShopName: "Demobutikken AS", OrgNumber: "999999999", Installation: "k7m2qx"}, 42, "nb")
+	txt := z.Text(ReportHeading{ShopName: "Demobutikken AS", OrgNumber: "999999999", Installation: "k7m2qx", Words: nbWords(t)}, 42, "nb")
 	for _, line := range strings.Split(strings.TrimRight(txt, "\n"), "\n") {
 		if n := len([]rune(line)); n > 42 {
 			t.Errorf("line wider than the paper (%d): %q", n, line)
@@ -121,6 +122,43 @@ func TestFormatAmount(t *testing.T) {
 		}
 		if got := FormatAmount(tc.m, "en"); got != tc.en {
 			t.Errorf("en %d = %q, want %q", tc.m, got, tc.en)
+		}
+	}
+}
+
+// nbWords are the Norwegian texts the printed reports use.
+func nbWords(t *testing.T) map[string]string {
+	t.Helper()
+	w, err := assets.Texts("nb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// A store prints its reports in its own language, every word from the
+// translations: nothing on the paper is left as a key.
+func TestReportsPrintInEveryStoreLanguage(t *testing.T) {
+	r := Report{Kind: ReportZ, Number: 3, TillID: "pos1", Sales: Tally{2, 123450}, Net: 123450,
+		Payments: []ReportPayment{{Method: PaymentVipps, Count: 2, Amount: 123450}}}
+	for lang, want := range map[string][]string{
+		"nb": {"Z-RAPPORT", "MVA", "Salg (2)", "1 234,50"},
+		"da": {"Z-RAPPORT", "Moms", "Salg (2)", "1.234,50"},
+		"fi": {"Z-RAPORTTI", "ALV", "Myynti (2)", "1 234,50"},
+		"en": {"Z REPORT", "VAT", "Sales (2)", "1,234.50"},
+	} {
+		words, err := assets.Texts(lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		txt := r.Text(ReportHeading{ShopName: "Butikk", OrgNumber: "999999999", Words: words}, 42, lang)
+		for _, w := range want {
+			if !strings.Contains(txt, w) {
+				t.Errorf("%s report lacks %q:\n%s", lang, w, txt)
+			}
+		}
+		if strings.Contains(txt, "report.print.") {
+			t.Errorf("%s report prints a key instead of a word:\n%s", lang, txt)
 		}
 	}
 }

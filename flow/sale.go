@@ -157,32 +157,5 @@ func (s *Sale) Clone() *Sale {
 	return &c
 }
 
-// Receipt is the VAT-correct receipt of the sale (Order Management §7.3):
-// per line Total − TotalExclTax == Tax, TaxRate in hundredths of a percent.
-func (s *Sale) Receipt() Receipt {
-	r := Receipt{Currency: s.Currency, POSID: s.POSID, ReceiptNumber: s.ReceiptNumber}
-	for i, l := range s.Lines {
-		r.Lines = append(r.Lines, ReceiptLine{
-			ID:           receiptLineID(l, i),
-			Name:         l.Name,
-			Quantity:     l.Quantity,
-			UnitPrice:    l.UnitPrice,
-			Discount:     l.Discount,
-			Total:        l.Total(),
-			TotalExclTax: l.Net(),
-			Tax:          l.VAT(),
-			TaxRate:      l.VATRate * 100,
-		})
-	}
-	return r
-}
-
-func receiptLineID(l SaleLine, i int) string {
-	if l.GTIN != "" {
-		return l.GTIN
-	}
-	return fmt.Sprintf("line%d", i+1)
-}
-
 // FormatReceiptNumber prints a receipt sequence number.
 func FormatReceiptNumber(seq int64) string { return fmt.Sprintf("%06d", seq) }

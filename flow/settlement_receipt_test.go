@@ -1,16 +1,13 @@
 package flow
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
-)
 
-var updateSettlementGolden = flag.Bool("update-settlement", false, "rewrite the settlement golden files")
+	"github.com/kasse-pos/kasse/internal/golden"
+)
 
 // omReceipt is the Order Management Receipt schema (openapi
 // order-management.v2.1.yaml, API.md §7.3), field for field, so the golden
@@ -72,19 +69,7 @@ func TestSettlementReceiptGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = append(got, '\n')
-	golden := filepath.Join("testdata", "settlement-receipt.golden.json")
-	if *updateSettlementGolden {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update-settlement to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("receipt JSON differs from %s:\n%s", golden, got)
-	}
+	golden.Check(t, filepath.Join("testdata", "settlement-receipt.golden.json"), got)
 	// The jacket is the worked example of API.md §6.1: 2399.00 after a
 	// 800.00 discount, of which 479.80 is VAT.
 	if j := r.Lines[0]; j.Total != 239900 || j.TotalExclTax != 191920 || j.Tax != 47980 || j.TaxRate != 2500 {

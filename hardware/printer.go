@@ -134,7 +134,7 @@ func (p *ESCPOS) send(ctx context.Context, job []byte) error {
 		go func() {
 			<-opened
 			if w != nil {
-				w.Close()
+				_ = w.Close() // to unblock a stuck write; the caller has its timeout error already
 			}
 		}()
 		return fmt.Errorf("%w within %v", ErrPrinterTimeout, p.cfg.Timeout)

@@ -2,9 +2,7 @@ package hardware
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -12,10 +10,10 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/kasse-pos/kasse/internal/golden"
+
 	"golang.org/x/text/encoding/charmap"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 func sampleReceipt() Receipt {
 	oslo := time.FixedZone("CET", 3600)
@@ -45,28 +43,16 @@ func sampleReceipt() Receipt {
 }
 
 // TestReceiptGolden pins the exact bytes sent to the printer, and a readable
-// rendering of them for review. Regenerate with: go test ./hardware -run Golden -update
+// rendering of them for review. Regenerate with: UPDATE_GOLDEN=1 go test ./hardware -run Golden
 func TestReceiptGolden(t *testing.T) {
 	got := encodeReceipt(sampleReceipt(), 42)
-	golden(t, "receipt.escpos", got)
-	golden(t, "receipt.txt", []byte(renderESCPOS(t, got)))
+	checkGolden(t, "receipt.escpos", got)
+	checkGolden(t, "receipt.txt", []byte(renderESCPOS(t, got)))
 }
 
-func golden(t *testing.T, name string, got []byte) {
+func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; if the change is intended, run with -update and review the diff", name)
-	}
+	golden.Check(t, filepath.Join("testdata", name), got)
 }
 
 func TestReceiptLayout(t *testing.T) {

@@ -104,7 +104,7 @@ func (s *SerialScanner) Run(ctx context.Context) {
 		backoff = s.cfg.MinBackoff
 		s.status(true, nil)
 		err = s.read(ctx, port, info)
-		port.Close()
+		_ = port.Close() // the read loop has ended: the device is gone or the till stops
 		if ctx.Err() != nil {
 			return
 		}

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"encoding/json"
 	"io/fs"
 	"maps"
 	"path"
@@ -33,28 +32,11 @@ func loadTexts() (texts, error) {
 		return nil, err
 	}
 	for _, f := range files {
-		data, err := assets.Translations.ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		var raw map[string]json.RawMessage
-		if err := json.Unmarshal(data, &raw); err != nil {
-			return nil, err
-		}
 		code := strings.TrimSuffix(path.Base(f), ".json")
 		code = code[strings.LastIndex(code, ".")+1:]
-		m := map[string]string{}
-		for k, v := range raw {
-			var s string
-			if json.Unmarshal(v, &s) != nil {
-				// go-i18n plural form: {"other": "…"}
-				var p struct{ Other string }
-				if json.Unmarshal(v, &p) != nil {
-					continue
-				}
-				s = p.Other
-			}
-			m[k] = s
+		m, err := assets.Texts(code)
+		if err != nil {
+			return nil, err
 		}
 		t[code] = m
 	}

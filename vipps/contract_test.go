@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kasse-pos/kasse/internal/golden"
 )
 
 const legacyQRCode = "https://qr.vipps.no/28/2/01/031/" + testMSISDN + "?v=1"
@@ -218,14 +220,16 @@ func checkCreateBodies(t *testing.T, calls []call) {
 	if len(calls) != 4 {
 		t.Fatalf("%d creates", len(calls))
 	}
-	golden := filepath.Join("testdata", "create_payment_push.json")
+	goldenFile := filepath.Join("testdata", "create_payment_push.json")
 	var got, want any
-	_ = json.Unmarshal(calls[0].Body, &got)
-	if os.Getenv("UPDATE_GOLDEN") != "" {
-		b, _ := json.MarshalIndent(got, "", "  ")
-		_ = os.WriteFile(golden, append(b, '\n'), 0o644)
+	if err := json.Unmarshal(calls[0].Body, &got); err != nil {
+		t.Fatal(err)
 	}
-	if err := json.Unmarshal(mustRead("create_payment_push.json"), &want); err != nil {
+	b, err := json.MarshalIndent(got, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(golden.Want(t, goldenFile, append(b, '\n')), &want); err != nil {
 		t.Fatal(err)
 	}
 	gb, _ := json.Marshal(got)

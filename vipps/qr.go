@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/kasse-pos/kasse/internal/msisdn"
 )
 
 // Country is a market Vipps MobilePay serves.
@@ -89,19 +91,9 @@ func CountryOf(msisdn string) Country {
 	return ""
 }
 
-// MaskMSISDN hides all but the country code and the last two digits, for
-// logs: "4791234567" → "47******67". Anything too short to mask
-// meaningfully is hidden whole.
-func MaskMSISDN(s string) string {
-	if len(s) < 6 {
-		return strings.Repeat("*", len(s))
-	}
-	keep := 2
-	if strings.HasPrefix(s, "358") || strings.HasPrefix(s, "299") {
-		keep = 3
-	}
-	return s[:keep] + strings.Repeat("*", len(s)-keep-2) + s[len(s)-2:]
-}
+// MaskMSISDN is how a phone number shows in logs and error texts
+// (internal/msisdn, the one rule): "4791234567" → "+47 ••• •• 567".
+func MaskMSISDN(s string) string { return msisdn.Mask(s) }
 
 var legacyQR = regexp.MustCompile(`^https://qr\.vipps\.no/28/2/01/031/(\d{10,15})\?v=1$`)
 

@@ -50,7 +50,7 @@ func TestParseMSISDN(t *testing.T) {
 }
 
 func TestMaskMSISDN(t *testing.T) {
-	for in, want := range map[string]string{"4791234567": "47******67", "358401234567": "358*******67", "299123456": "299****56", "123": "***"} {
+	for in, want := range map[string]string{"4791234567": "+47 ••• •• 567", "358401234567": "+358 ••• •• 567", "299123456": "+299 ••• •• 456", "123": "•••"} {
 		if got := MaskMSISDN(in); got != want {
 			t.Errorf("MaskMSISDN(%q) = %q, want %q", in, got, want)
 		}

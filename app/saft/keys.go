@@ -171,8 +171,7 @@ func writeNewKey(dir, till string, version int) (*rsa.PrivateKey, error) {
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(f.Name())
-		return nil, err
+		return nil, errors.Join(err, os.Remove(f.Name()))
 	}
 	return key, nil
 }

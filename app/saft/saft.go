@@ -591,7 +591,7 @@ func ExportFile(ctx context.Context, js flow.JournalStore, cs flow.CashierStore,
 	if err != nil {
 		return 0, err
 	}
-	defer os.Remove(tmp.Name())
+	defer func() { _ = os.Remove(tmp.Name()) }() // normally renamed away already
 	w := bufio.NewWriter(tmp)
 	af, err := Export(ctx, js, cs, opt, w)
 	if err == nil {

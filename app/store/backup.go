@@ -33,8 +33,10 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 	if err != nil {
 		return fmt.Errorf("store: backup: %w", err)
 	}
-	f.Close()
-	defer os.Remove(tmp)
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("store: backup: %w", err)
+	}
+	defer func() { _ = os.Remove(tmp) }() // normally renamed away already
 	if err := db.gorm.WithContext(ctx).Exec("VACUUM INTO ?", tmp).Error; err != nil {
 		return fmt.Errorf("store: backup: %w", err)
 	}
@@ -67,6 +69,5 @@ func syncFile(path string) error {
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	return f.Sync()
+	return errors.Join(f.Sync(), f.Close())
 }

@@ -75,8 +75,7 @@ func Open(dsnOrPath string) (*DB, error) {
 		sqlDB.SetMaxOpenConns(1)
 	}
 	if err := db.migrate(context.Background()); err != nil {
-		db.Close()
-		return nil, err
+		return nil, errors.Join(err, db.Close())
 	}
 	return db, nil
 }

@@ -145,7 +145,7 @@ func (db *DB) ListenEvents(ctx context.Context, ready func(), fn func(id int64))
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }() // back to the pool; a broken one is dropped by it
 	return conn.Raw(func(dc any) error {
 		sc, ok := dc.(*stdlib.Conn)
 		if !ok {

@@ -116,11 +116,12 @@ func (db *DB) ClaimTill(ctx context.Context, posID string) (release func(), err 
 	}
 	var got bool
 	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1, hashtext(current_database() || '.' || current_schema() || '.' || $2))", tillLockClass, posID).Scan(&got); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("store: taking the till lock: %w", err)
+		return nil, errors.Join(fmt.Errorf("store: taking the till lock: %w", err), conn.Close())
 	}
 	if !got {
-		conn.Close()
+		if err := conn.Close(); err != nil {
+			return nil, fmt.Errorf("store: releasing the connection: %w", err)
+		}
 		inUse := &TillInUseError{POSID: posID}
 		var rows []tillRow
 		if err := db.gorm.WithContext(ctx).Where("pos_id = ?", posID).Limit(1).Find(&rows).Error; err == nil && len(rows) == 1 {
@@ -154,8 +155,7 @@ func (db *DB) advisoryLock(ctx context.Context, name string) (unlock func(), err
 		return nil, err
 	}
 	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1, hashtext(current_database() || '.' || current_schema() || '.' || $2))", schemaLockClass, name); err != nil {
-		conn.Close()
-		return nil, err
+		return nil, errors.Join(err, conn.Close())
 	}
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	phone "github.com/kasse-pos/kasse/internal/msisdn"
 )
 
 // Payment states (ePayment §6.6). Only CREATED is not final.
@@ -362,7 +364,7 @@ func (s *Sim) createPayment(r *http.Request, body []byte) reply {
 		s.addPushLocked(push)
 		p.pushID = push.ID
 	}
-	s.cfg.Logger.Info("payment created", "reference", p.reference, "amount", p.amount.Value, "customer", maskMSISDN(msisdn))
+	s.cfg.Logger.Info("payment created", "reference", p.reference, "amount", p.amount.Value, "customer", phone.Mask(msisdn))
 	return jsonReply(http.StatusCreated, createPaymentResponse{Reference: p.reference, RedirectURL: p.redirectURL})
 }
 

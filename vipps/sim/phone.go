@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"slices"
 	"time"
+
+	"github.com/kasse-pos/kasse/internal/msisdn"
 )
 
 // PushKind is what the customer's phone is asked.
@@ -78,7 +80,7 @@ func (s *Sim) addPushLocked(p *Push) {
 		p.autoAt = p.Created.Add(delay)
 	}
 	s.pushes = append(s.pushes, p)
-	s.cfg.Logger.Info("push to phone", "kind", p.Kind, "phone", maskMSISDN(p.MSISDN), "id", p.ID)
+	s.cfg.Logger.Info("push to phone", "kind", p.Kind, "phone", msisdn.Mask(p.MSISDN), "id", p.ID)
 }
 
 func (s *Sim) closePushLocked(id string, st PushState) {

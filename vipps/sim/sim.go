@@ -19,7 +19,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -355,12 +354,4 @@ func randomUUID() string {
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b)
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
-
-// maskMSISDN keeps phone numbers out of logs.
-func maskMSISDN(m string) string {
-	if len(m) <= 4 {
-		return "****"
-	}
-	return strings.Repeat("*", len(m)-4) + m[len(m)-4:]
 }

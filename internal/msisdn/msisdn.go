@@ -1,0 +1,22 @@
+// Package msisdn holds the one rule for showing a customer's phone number
+// (an MSISDN: country code and number, digits only) where it must not be
+// read whole: on the cashier's screen, in logs, in error texts. flow, vipps
+// and the simulator all mask through it, so the screen and every log show
+// the same form. It imports nothing.
+package msisdn
+
+import "strings"
+
+// Mask hides all but the country code and the last three digits:
+// "4791234567" → "+47 ••• •• 567" ("+358 …" for Finland, "+299 …" for
+// Greenland). Anything too short to mask meaningfully is hidden whole.
+func Mask(msisdn string) string {
+	if len(msisdn) < 6 {
+		return "•••"
+	}
+	cc := 2
+	if strings.HasPrefix(msisdn, "358") || strings.HasPrefix(msisdn, "299") {
+		cc = 3
+	}
+	return "+" + msisdn[:cc] + " ••• •• " + msisdn[len(msisdn)-3:]
+}
