@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -71,6 +72,7 @@ func (m *SetupManager) Defaults() ui.SetupValues {
 	if v.PrinterWidth == 0 {
 		v.PrinterWidth = 42
 	}
+	v.SampleCatalog = sampleCatalog()
 	switch {
 	case c.CustomerDisplay.Disabled:
 		v.Display = ui.DisplayNone
@@ -238,6 +240,22 @@ func (m *SetupManager) TestScan(ctx context.Context, port string) (string, error
 			}
 		}
 	}
+}
+
+// sampleCatalog is where the packages put the sample catalogue (the .deb
+// in its examples, the Windows installers beside kasse.exe); "" when it is
+// not there (a build run from the source tree).
+func sampleCatalog() string {
+	places := []string{"/usr/share/doc/kasse/examples/catalog.csv"}
+	if exe, err := os.Executable(); err == nil {
+		places = append(places, filepath.Join(filepath.Dir(exe), "catalog-sample.csv"))
+	}
+	for _, p := range places {
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			return p
+		}
+	}
+	return ""
 }
 
 // ImportCatalog adds or updates the products of a CSV file, as `kasse

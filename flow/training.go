@@ -33,7 +33,8 @@ type TrainingTill struct {
 	Session     *CashierSession // nil: anyone may switch
 
 	mu       sync.Mutex
-	required bool // no real Vipps keys yet: training cannot be switched off
+	deliver  sync.Mutex // one View delivered at a time, none across a switch
+	required bool       // no real Vipps keys yet: training cannot be switched off
 	training Till
 	on       bool
 	subs     map[int]func(View)
@@ -90,6 +91,10 @@ func (t *TrainingTill) Subscribe(fn func(View)) (cancel func()) {
 }
 
 func (t *TrainingTill) forward(training bool, v View) {
+	// A View of the till being switched away from, on its way while the
+	// switch happens, must not reach the windows after the switch's own.
+	t.deliver.Lock()
+	defer t.deliver.Unlock()
 	t.mu.Lock()
 	if t.on != training {
 		t.mu.Unlock()
@@ -171,6 +176,7 @@ func (t *TrainingTill) set(ctx context.Context, on bool) error {
 	if err := t.Journal.RecordEvent(ctx, ev, 0, "", 0, text); err != nil {
 		return err
 	}
+	t.deliver.Lock() // no View of either till in delivery while switching
 	t.mu.Lock()
 	t.on = on
 	v := t.Real.View()
@@ -178,6 +184,7 @@ func (t *TrainingTill) set(ctx context.Context, on bool) error {
 		v = t.training.View()
 	}
 	t.mu.Unlock()
+	t.deliver.Unlock()
 	t.forward(on, v)
 	return nil
 }

@@ -42,6 +42,7 @@ type SetupValues struct {
 	PrinterDevice                       string
 	PrinterWidth                        int
 	Display                             string // DisplayBeside, DisplayFullscreen or DisplayNone
+	SampleCatalog                       string // the sample catalogue installed with kasse; "" none
 	ManagerName, ManagerPIN             string
 }
 
@@ -522,14 +523,18 @@ func (s *Setup) catalogStep() fyne.CanvasObject {
 	})
 	imp := newButton(s.t("setup.catalog.import"), theme.UploadIcon(), s.importCatalog)
 	s.buttons["choose"], s.buttons["import"] = choose, imp
+	row := container.NewBorder(nil, nil, nil, choose, file)
+	if s.v.SampleCatalog != "" {
+		sample := newButton(s.t("setup.catalog.sample"), theme.FileIcon(), func() { file.SetText(s.v.SampleCatalog) })
+		s.buttons["sample"] = sample
+		row = container.NewBorder(nil, nil, nil, container.NewHBox(sample, choose), file)
+	}
 	s.bar = widget.NewProgressBar()
 	s.bar.Hide()
 	s.result = widget.NewLabel("")
 	s.result.Wrapping = fyne.TextWrapWord
 	s.report = container.NewVBox()
-	return container.NewVBox(s.heading("setup.catalog"),
-		container.NewBorder(nil, nil, nil, choose, file),
-		imp, s.bar, s.result, s.report)
+	return container.NewVBox(s.heading("setup.catalog"), row, imp, s.bar, s.result, s.report)
 }
 
 func (s *Setup) importCatalog() {

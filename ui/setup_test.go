@@ -237,6 +237,9 @@ func TestSetupWalksThroughEveryStep(t *testing.T) {
 
 	// Catalogue: a bad file is reported line by line; a good one imports.
 	s.wantStep(t, stepCatalog)
+	if _, ok := s.buttons["sample"]; ok {
+		t.Error("a sample catalogue is offered where none is installed")
+	}
 	s.tapButton(t, "import")
 	if s.status.Text != "Indtast eller vælg CSV-filen først." {
 		t.Errorf("import without a file: %q", s.status.Text)
@@ -327,7 +330,8 @@ func TestSetupWithoutKeysEndsInTraining(t *testing.T) {
 // option's text exists.
 func TestSetupStepsFitTheTillScreen(t *testing.T) {
 	for _, lang := range Languages {
-		svc := &fakeSetup{defaults: SetupValues{Lang: lang, Country: "FI", VippsEnv: "production", TillID: "pos1", PrinterWidth: 42, Display: DisplayNone}}
+		svc := &fakeSetup{defaults: SetupValues{Lang: lang, Country: "FI", VippsEnv: "production", TillID: "pos1", PrinterWidth: 42,
+			Display: DisplayNone, SampleCatalog: `C:\Program Files\kasse\catalog-sample.csv`}}
 		s := newTestSetup(t, svc, nil)
 		for step := range setupSteps {
 			s.show(step)
@@ -346,6 +350,11 @@ func TestSetupStepsFitTheTillScreen(t *testing.T) {
 					t.Errorf("%s step %d: %q is smaller than a fingertip", lang, step, b.Text)
 				}
 			}
+		}
+		s.show(stepCatalog)
+		s.tapButton(t, "sample")
+		if s.entries["file"].Text != svc.defaults.SampleCatalog {
+			t.Errorf("%s: the sample button gave %q", lang, s.entries["file"].Text)
 		}
 		for _, r := range []string{"ok", "wrong_keys", "unknown_msn", "unreachable", "failed"} {
 			if got := s.tkey("setup.vipps.result", r); strings.HasPrefix(got, "setup.") {

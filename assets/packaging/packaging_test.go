@@ -246,7 +246,7 @@ func TestPackageWindowsInstaller(t *testing.T) {
 		return
 	}
 	listing := run(t, "7z", "l", setup)
-	for _, want := range []string{" kasse.exe\n", " uninstall.exe\n"} {
+	for _, want := range []string{" kasse.exe\n", " uninstall.exe\n", " catalog-sample.csv\n"} {
 		if !strings.Contains(listing, want) {
 			t.Errorf("the installer lacks%s", strings.TrimSuffix(want, "\n"))
 		}
@@ -285,6 +285,9 @@ func TestPackageWindowsMSI(t *testing.T) {
 		if !strings.Contains(props, want) {
 			t.Errorf("Property table lacks %q:\n%s", want, props)
 		}
+	}
+	if !strings.Contains(table("File"), "catalog-sample.csv") {
+		t.Errorf("the MSI has no sample catalogue:\n%s", table("File"))
 	}
 	if !strings.Contains(table("LaunchCondition"), "WINBUILD >= 10240") {
 		t.Errorf("no Windows 10 check:\n%s", table("LaunchCondition"))

@@ -17,6 +17,7 @@ numeric=$(printf '%s' "$version" | sed 's/[^0-9.].*//')
 # wixl takes sources relative to the working directory only.
 cp "$exe" "$work/kasse.exe"
 cp "$here/kasse.wxs" "$here/kasse.ico" "$work/"
+cp "$here/../../catalog-demo.csv" "$work/catalog-sample.csv"
 cd "$work"
 wixl -a x64 -D Version="$version" -D NumVersion="${numeric:-0.0.0}" -D Exe=kasse.exe -o kasse.msi kasse.wxs
 printf 'Feature_\tLevel\tCondition\ns38\ti2\tS255\nCondition\tFeature_\tLevel\nDesktop\t1\tDESKTOPSHORTCUT="1"\nKiosk\t1\tKIOSK="1"\n' >Condition.idt

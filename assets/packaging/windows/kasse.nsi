@@ -66,6 +66,8 @@ Section "kasse (required)" SecMain
   SetOutPath "$INSTDIR"
   File "/oname=kasse.exe" "${EXE}"
   File "kasse.ico"
+  ; A sample catalogue for the first-run assistant's import.
+  File "/oname=catalog-sample.csv" "..\..\catalog-demo.csv"
   WriteUninstaller "$INSTDIR\uninstall.exe"
   CreateShortcut "$SMPROGRAMS\kasse.lnk" "$INSTDIR\kasse.exe" "" "$INSTDIR\kasse.ico"
 
@@ -109,6 +111,7 @@ Section "Uninstall"
   Delete "$SMSTARTUP\kasse (kiosk).lnk"
   Delete "$INSTDIR\kasse.exe"
   Delete "$INSTDIR\kasse.ico"
+  Delete "$INSTDIR\catalog-sample.csv"
   Delete "$INSTDIR\uninstall.exe"
   RMDir "$INSTDIR"
   DeleteRegKey HKLM "${UNINSTKEY}"
