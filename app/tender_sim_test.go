@@ -15,11 +15,11 @@ import (
 func TestLateApprovalAfterPayAnotherWayIsReleasedAtTheSimulator(t *testing.T) {
 	tl := startDemoTill(t)
 	ctx := t.Context()
-	if err := tl.Sim.SetAuto("none", 0); err != nil {
+	if err := tl.sim.SetAuto("none", 0); err != nil {
 		t.Fatal(err)
 	}
 	const ola = "4798765432"
-	till := tl.Till
+	till := tl.till
 	if err := till.Scan(ctx, flow.Scan{Kind: flow.ScanProduct, Code: "7038800010014", Source: "cashier"}); err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func TestLateApprovalAfterPayAnotherWayIsReleasedAtTheSimulator(t *testing.T) {
 
 	// Vipps stops answering cancels: the release cannot go through yet.
 	down := sim.Faults{Endpoints: map[string]sim.EndpointFaults{"epayment.cancel": {Error5xx: 1}}}
-	tl.Sim.SetFaults(down)
+	tl.sim.SetFaults(down)
 	if err := till.PayAnotherWay(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -49,16 +49,16 @@ func TestLateApprovalAfterPayAnotherWayIsReleasedAtTheSimulator(t *testing.T) {
 
 	// The customer approves the forgotten push.
 	var pushID string
-	for _, p := range tl.Sim.Pushes(ola) {
+	for _, p := range tl.sim.Pushes(ola) {
 		if p.Kind == sim.PushPayment {
 			pushID = p.ID
 		}
 	}
-	if err := tl.Sim.Answer(pushID, true); err != nil {
+	if err := tl.sim.Answer(pushID, true); err != nil {
 		t.Fatal(err)
 	}
 	for wait := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		e, _ := tl.Sim.LedgerFor(ref)
+		e, _ := tl.sim.LedgerFor(ref)
 		if e.Authorized > 0 {
 			break
 		}
@@ -67,11 +67,11 @@ func TestLateApprovalAfterPayAnotherWayIsReleasedAtTheSimulator(t *testing.T) {
 		}
 	}
 	// Vipps is back: the release goes through, and nothing is captured.
-	tl.Sim.SetFaults(sim.Faults{})
+	tl.sim.SetFaults(sim.Faults{})
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		tl.Settler.Kick()
-		e, _ := tl.Sim.LedgerFor(ref)
+		tl.settler.Kick()
+		e, _ := tl.sim.LedgerFor(ref)
 		if e.Cancelled == e.Authorized && e.Authorized > 0 {
 			if e.Captured != 0 || e.Captures != 0 {
 				t.Fatalf("a released approval was captured: %+v", e)
@@ -83,7 +83,7 @@ func TestLateApprovalAfterPayAnotherWayIsReleasedAtTheSimulator(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	s, err := tl.DB.Sale(ctx, paid.SaleID)
+	s, err := tl.db.Sale(ctx, paid.SaleID)
 	if err != nil || s.Stage != flow.StagePaid || len(s.Tenders) != 1 || s.Tenders[0].Kind != flow.TenderCash {
 		t.Errorf("the sale in the database: %+v, %v", s, err)
 	}

@@ -1,0 +1,87 @@
+package ui
+
+import (
+	"context"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/kasse-pos/kasse/flow"
+)
+
+// CashDrawer is the cash drawer as the cashier's session sees it: the
+// change float put in when a cashier starts, the cash counted at the close
+// (the Z shows the difference), and an opening without a sale. Each is
+// journaled (flow.ElectronicJournal has them).
+type CashDrawer interface {
+	RecordCashFloat(ctx context.Context, amount flow.Money) error
+	RecordCashCount(ctx context.Context, amount flow.Money) error
+	DrawerOpened(ctx context.Context, reason string) error
+}
+
+// askFloat asks the cashier who just logged in for the change float.
+func (s *storeOps) askFloat() {
+	t := s.c.tr.T
+	s.amountDialog(t("tender.float_title"), t("tender.float_text"), func(ctx context.Context, m flow.Money) error {
+		return s.ops.Cash.RecordCashFloat(ctx, m)
+	})
+}
+
+// cashButtons are the drawer's tools on the reports screen.
+func (s *storeOps) cashButtons() fyne.CanvasObject {
+	t := s.c.tr.T
+	count := newButton(t("tender.count"), theme.ListIcon(), func() {
+		s.amountDialog(t("tender.count_title"), t("tender.count_text"), func(ctx context.Context, m flow.Money) error {
+			return s.ops.Cash.RecordCashCount(ctx, m)
+		})
+	})
+	open := newButton(t("tender.open_drawer"), theme.DownloadIcon(), func() {
+		s.c.w.opt.Async(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), s.c.w.opt.Timeout)
+			defer cancel()
+			if err := s.ops.Cash.DrawerOpened(ctx, "drawer opened without a sale"); err != nil {
+				fyne.LogError("opening the drawer", err)
+			}
+		})
+	})
+	return container.NewGridWithColumns(2, count, open)
+}
+
+// amountDialog asks for an amount of cash and records it.
+func (s *storeOps) amountDialog(title, text string, record func(ctx context.Context, m flow.Money) error) {
+	t := s.c.tr.T
+	msg := widget.NewLabel(text)
+	msg.Wrapping = fyne.TextWrapWord
+	amount := widget.NewEntry()
+	amount.SetPlaceHolder("0")
+	var d *dialog.CustomDialog
+	save := func() {
+		m, ok := parseAmount(strings.ReplaceAll(strings.TrimSpace(amount.Text), ".", ","))
+		if !ok {
+			return
+		}
+		d.Hide()
+		s.c.confirmButtons = nil
+		s.c.w.opt.Async(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), s.c.w.opt.Timeout)
+			defer cancel()
+			if err := record(ctx, m); err != nil {
+				fyne.LogError("recording cash", err)
+			}
+		})
+	}
+	amount.OnSubmitted = func(string) { save() }
+	ok := newButton(t("tender.save"), theme.ConfirmIcon(), save)
+	ok.Importance = widget.HighImportance
+	ok.min = fyne.NewSize(160, 64)
+	// Named for the window's control map: "dialog.cash.save".
+	s.c.confirmButtons = map[string]*touchButton{"cash.save": ok}
+	d = dialog.NewCustomWithoutButtons(title, container.NewVBox(msg, amount, ok), s.c.win)
+	d.Resize(fyne.NewSize(480, 280))
+	d.Show()
+	s.c.win.Canvas().Focus(amount)
+}
