@@ -398,6 +398,7 @@ func (t *Till) receipt(s *flow.Sale, kind flow.ReceiptKind) hardware.Receipt {
 		r.PaymentRef = s.Payment.Reference
 		r.QR = s.Payment.Reference
 	}
+	paidWith(&r, s)
 	return r
 }
 
