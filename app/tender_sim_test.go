@@ -90,9 +90,9 @@ func TestLateApprovalAfterPayAnotherWayIsReleasedAtTheSimulator(t *testing.T) {
 }
 
 func TestPaperReceiptNamesEachTender(t *testing.T) {
-	tl := &Till{Cfg: DefaultConfig()}
+	tl := &Till{cfg: DefaultConfig()}
 	s := &flow.Sale{POSID: "pos1", ReceiptNumber: "000003", Currency: "NOK", Stage: flow.StagePaid,
-		Lines: []flow.SaleLine{{Name: "Melk", Quantity: 1, UnitPrice: 2490, VATRate: 15}},
+		Lines:   []flow.SaleLine{{Name: "Melk", Quantity: 1, UnitPrice: 2490, VATRate: 15}},
 		Payment: &flow.Payment{Reference: "abc-pos1-000003", Status: flow.PaymentCancelled},
 		Tenders: []flow.Tender{{Kind: flow.TenderCard, Amount: 1000, Reference: "T-77"}, {Kind: flow.TenderCash, Amount: 1500, Given: 2000, Change: 500, Rounding: 10}}}
 	r := tl.receipt(s, flow.ReceiptSale)
