@@ -85,3 +85,39 @@ func (s *storeOps) amountDialog(title, text string, record func(ctx context.Cont
 	d.Show()
 	s.c.win.Canvas().Focus(amount)
 }
+
+// confirmRefund asks how the customer takes a return: back through the
+// tenders the sale was paid with, or as a credit note (its code is shown
+// to write on or scan from the slip).
+func (c *cashierWindow) confirmRefund(s flow.SaleSummary, reload func()) {
+	t := c.tr.T
+	msg := widget.NewLabel(t("sales.refund_confirm", map[string]string{"Amount": c.money(s.Total - s.Refunded), "Receipt": s.ReceiptNumber}))
+	msg.Wrapping = fyne.TextWrapWord
+	var d *dialog.CustomDialog
+	run := func(credit bool) func() {
+		return func() {
+			d.Hide()
+			c.w.do(func(ctx context.Context) error {
+				res, err := c.w.opt.Till.RefundTo(ctx, s.SaleID, flow.RefundRequest{CreditNote: credit})
+				fyne.Do(func() {
+					reload()
+					if err == nil && res.CreditNote != nil {
+						dialog.ShowInformation(t("tender.credit_note"), t("tender.credit_note_issued",
+							map[string]string{"Code": res.CreditNote.Code, "Amount": c.money(res.CreditNote.Amount)}), c.win)
+					}
+				})
+				return err
+			})
+		}
+	}
+	back := newButton(t("sales.refund"), theme.MediaReplayIcon(), run(false))
+	back.Importance = widget.HighImportance
+	note := newButton(t("tender.credit_note"), theme.DocumentIcon(), run(true))
+	cancel := newButton(t("Cancel"), theme.CancelIcon(), func() { d.Hide() })
+	for _, b := range []*touchButton{back, note, cancel} {
+		b.min = fyne.NewSize(150, 64)
+	}
+	d = dialog.NewCustomWithoutButtons(t("sales.refund"), container.NewVBox(msg, container.NewGridWithColumns(3, cancel, note, back)), c.win)
+	d.Resize(fyne.NewSize(560, 240))
+	d.Show()
+}
