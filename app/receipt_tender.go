@@ -38,3 +38,27 @@ func paidWith(r *hardware.Receipt, s *flow.Sale) {
 		r.QR, r.PaymentRef = "", card
 	}
 }
+
+// returnedThrough prints on the Returkvittering how the money went back
+// when it did not all go to Vipps: each tender and amount, and the code of
+// a credit note issued (the customer redeems it by that code).
+func returnedThrough(r *hardware.Receipt, rec flow.SaleRecord) {
+	if len(rec.Payments) == 0 || (len(rec.Payments) == 1 && rec.Payments[0].Method == flow.PaymentVipps) {
+		return
+	}
+	var parts []string
+	r.PaymentRef = ""
+	for _, p := range rec.Payments {
+		parts = append(parts, tenderNames[flow.TenderKind(p.Method)]+" "+flow.FormatAmount(-p.Amount, "nb"))
+		switch flow.TenderKind(p.Method) {
+		case flow.TenderVipps, flow.TenderCard:
+			if r.PaymentRef == "" {
+				r.PaymentRef = p.Reference
+			}
+		case flow.TenderCreditNote:
+			r.PaymentRef = p.Reference // the credit note's code
+			r.QR = p.Reference
+		}
+	}
+	r.PaymentMethod = strings.Join(parts, ", ")
+}

@@ -100,3 +100,13 @@ func TestPaperReceiptNamesEachTender(t *testing.T) {
 		t.Errorf("paid with %q, ref %q, QR %q", r.PaymentMethod, r.PaymentRef, r.QR)
 	}
 }
+
+func TestReturnReceiptShowsTheCreditNoteCode(t *testing.T) {
+	tl := &Till{cfg: DefaultConfig()}
+	rec := flow.SaleRecord{ReceiptNumber: "000003-R1", Return: true, Currency: "NOK", Total: -4500,
+		Payments: []flow.SaleRecordPayment{{Method: string(flow.TenderCreditNote), Amount: -4500, Reference: "CNABCDEFGHJKLM"}}}
+	r := tl.returnReceipt(rec, time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC))
+	if r.PaymentMethod != "Tilgodelapp 45,00" || r.PaymentRef != "CNABCDEFGHJKLM" || r.QR != "CNABCDEFGHJKLM" {
+		t.Errorf("return receipt: paid with %q, ref %q, QR %q", r.PaymentMethod, r.PaymentRef, r.QR)
+	}
+}

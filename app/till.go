@@ -449,6 +449,7 @@ func (t *Till) returnReceipt(r flow.SaleRecord, at time.Time) hardware.Receipt {
 	if len(r.Payments) > 0 {
 		out.PaymentRef = r.Payments[0].Reference
 	}
+	returnedThrough(&out, r)
 	return out
 }
 
