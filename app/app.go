@@ -66,6 +66,7 @@ func Run(ctx context.Context, cfg *Config) error {
 				return err
 			},
 			SetTraining: t.training.SetTraining,
+			Cash:        cashDrawer{t},
 		},
 	}
 	if cfg.Demo && t.sim != nil {

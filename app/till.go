@@ -398,6 +398,7 @@ func (t *Till) receipt(s *flow.Sale, kind flow.ReceiptKind) hardware.Receipt {
 		r.PaymentRef = s.Payment.Reference
 		r.QR = s.Payment.Reference
 	}
+	paidWith(&r, s)
 	return r
 }
 
@@ -448,6 +449,7 @@ func (t *Till) returnReceipt(r flow.SaleRecord, at time.Time) hardware.Receipt {
 	if len(r.Payments) > 0 {
 		out.PaymentRef = r.Payments[0].Reference
 	}
+	returnedThrough(&out, r)
 	return out
 }
 

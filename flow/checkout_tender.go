@@ -63,6 +63,12 @@ func (c *Checkout) Tender(ctx context.Context, req TenderRequest) error {
 		done := next.Clone()
 		c.background(func(ctx context.Context) { c.opt.OnSaleClosed(ctx, done) })
 	}
+	if paid && c.opt.Print != nil {
+		// No Vipps receipt reaches the customer's app: the Salgskvittering
+		// comes out on paper (kassasystemforskrifta § 2-6 (4)).
+		id := next.ID
+		c.background(func(ctx context.Context) { _ = c.Reprint(context.WithoutCancel(ctx), id) })
+	}
 	return nil
 }
 

@@ -149,6 +149,9 @@ func TestSplitCashThenVipps(t *testing.T) {
 		if info, _ := r.vipps.GetPayment(r.ctx, ref); info.Captured != 6490 {
 			t.Errorf("Vipps captured %d, want 6490", info.Captured)
 		}
+		if rc, ok := r.vipps.Receipt(ref); !ok || rc.PaymentSources == nil || rc.PaymentSources.Cash != 5000 || flow.ReceiptTotal(rc) != 11490 {
+			t.Errorf("receipt at Vipps: %+v", rc)
+		}
 		s, _ := r.db.Sale(r.ctx, v.SaleID)
 		if got := flow.SaleRecordOf(s).Payments; len(got) != 2 || got[0].Method != "cash" || got[0].Amount != 5000 || got[1].Method != "vipps" || got[1].Amount != 6490 {
 			t.Errorf("journal payments %+v", got)

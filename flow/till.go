@@ -258,6 +258,9 @@ type SaleSummary struct {
 	Payment       PaymentStatus
 	Settlement    SettlementStatus
 	Refunded      Money
+	// Stage is paid or cancelled; a sale paid without Vipps has no
+	// Payment status.
+	Stage Stage
 }
 
 // ParkedJob is a settlement job that failed permanently and needs a person.

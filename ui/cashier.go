@@ -169,9 +169,10 @@ func newCashierWindow(w *Windows) *cashierWindow {
 	status := container.NewVScroll(container.NewVBox(c.tender.change, c.payStatus, c.countdown, c.settlement, c.payHint))
 	c.park = newButton(t("sale.park"), theme.MediaPauseIcon(), func() { w.do(w.opt.Till.ParkSale) })
 	c.resume = newButton(t("sale.parked"), theme.MediaPlayIcon(), c.showParkedSales)
-	c.parkRow = container.NewGridWithColumns(2, c.park, c.resume)
-	c.parkRow.Hide()
-	buttons := container.NewVBox(c.request, c.tender.row, container.NewBorder(nil, nil, nil, c.voidSale, c.qr), c.cancelPay, c.tender.another, c.newSale, c.parkRow)
+	// QR, park (or resume) and void share a row, so the tender buttons
+	// fit above them at 1024×768; the grid lays out only the shown ones.
+	c.parkRow = container.NewGridWithColumns(3, c.qr, c.park, c.resume, c.voidSale)
+	buttons := container.NewVBox(c.request, c.tender.row, c.parkRow, c.cancelPay, c.tender.another, c.newSale)
 
 	right := container.NewBorder(c.search, buttons, nil, nil,
 		container.NewBorder(container.NewStack(container.NewVBox(c.keypad), container.NewVScroll(c.results)), nil, nil, nil, status))
@@ -497,7 +498,7 @@ func (c *cashierWindow) renderPayment(v flow.View) {
 	show(c.voidSale, v.CanVoid)
 	show(c.park, v.CanPark)
 	show(c.resume, v.CanResume)
-	show(c.parkRow, v.CanPark || v.CanResume)
+	show(c.parkRow, !finished || v.CanResume)
 	c.resume.SetText(fmt.Sprintf("%s (%d)", t("sale.parked"), v.ParkedSales))
 	show(c.cancelPay, active)
 	c.cancelPay.setEnabled(v.CanCancel)

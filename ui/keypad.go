@@ -45,7 +45,7 @@ func NewKeypad(hint string, enterLabel string, onEnter func(code string, qty int
 	k.keys["enter"] = newButton(enterLabel, theme.ConfirmIcon(), func() { k.Press('\r') })
 	k.keys["enter"].Importance = widget.HighImportance
 	for _, b := range k.keys {
-		b.min = fyne.NewSize(64, 52) // above MinTouch; leaves the payment buttons room at 1024×768
+		b.min = fyne.NewSize(64, 52) // above MinTouch; the payment and tender buttons fit under it at 1024×768
 	}
 	k.ExtendBaseWidget(k)
 	return k

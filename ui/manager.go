@@ -178,19 +178,8 @@ func (c *cashierWindow) saleRow(s flow.SaleSummary, reload func()) fyne.CanvasOb
 	reprint := newButton(t("sales.reprint"), theme.DocumentPrintIcon(), func() {
 		c.w.do(func(ctx context.Context) error { return c.w.opt.Till.Reprint(ctx, id) })
 	})
-	refund := newButton(t("sales.refund"), theme.MediaReplayIcon(), func() {
-		msg := t("sales.refund_confirm", map[string]string{"Amount": c.money(s.Total - s.Refunded), "Receipt": s.ReceiptNumber})
-		dialog.NewCustomConfirm(t("sales.refund"), t("sales.refund"), t("Cancel"), widget.NewLabel(msg), func(ok bool) {
-			if ok {
-				c.w.do(func(ctx context.Context) error {
-					err := c.w.opt.Till.Refund(ctx, id, nil)
-					fyne.Do(reload)
-					return err
-				})
-			}
-		}, c.win).Show()
-	})
-	refund.setEnabled(s.Payment == flow.PaymentAuthorized && s.Refunded < s.Total)
+	refund := newButton(t("sales.refund"), theme.MediaReplayIcon(), func() { c.confirmRefund(s, reload) })
+	refund.setEnabled((s.Payment == flow.PaymentAuthorized || s.Stage == flow.StagePaid) && s.Refunded < s.Total)
 	return container.NewBorder(nil, widget.NewSeparator(), nil, container.NewHBox(reprint, refund),
 		container.NewVBox(widget.NewLabelWithStyle(head, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), sub))
 }

@@ -26,6 +26,9 @@ type StoreOps struct {
 	// SetTraining switches training mode (a manager's decision); nil: the
 	// till has no training mode.
 	SetTraining func(ctx context.Context, on bool) error
+	// Cash is the drawer's float, count and opening without a sale
+	// (tender_drawer.go); nil: the till takes no cash.
+	Cash CashDrawer
 }
 
 // storeOps is the cashier window's login gate, cashier switch and reports.
@@ -97,13 +100,20 @@ func (s *storeOps) loggedIn(c flow.Cashier) {
 	s.who.SetText(c.Name)
 	s.gate.Hide()
 	s.gated = false
+	if s.ops.Cash != nil {
+		s.askFloat()
+	}
 }
 
 func (s *storeOps) showReports() {
 	t := storeOpsText(s.c.w.opt.Lang)
 	r := NewReportScreen(s.ops.Reports, s.c.w.opt.Lang, s.ops.OnReport, s.c.w.opt.Async)
 	r.CanClose = s.ops.CanCloseDay
-	d := dialog.NewCustom(t("reports.title"), s.c.tr.T("close"), container.NewVScroll(r), s.c.win)
+	var body fyne.CanvasObject = container.NewVScroll(r)
+	if s.ops.Cash != nil {
+		body = container.NewBorder(s.cashButtons(), nil, nil, nil, body)
+	}
+	d := dialog.NewCustom(t("reports.title"), s.c.tr.T("close"), body, s.c.win)
 	d.Resize(fyne.NewSize(640, 640))
 	d.Show()
 }

@@ -359,7 +359,7 @@ func (b *builder) report(r flow.Report, rec flow.JournalRecord) *EventReport {
 		ReportID: truncate(id, 35), ReportType: typ, CompanyIdent: b.opt.Shop.OrgNumber, CompanyName: truncate(b.opt.Shop.Name, 100),
 		ReportDate: b.date(rec.At), ReportTime: b.clock(rec.At), RegisterID: rec.TillID,
 		TotalCashSaleAmnt: Amount(r.Net),
-		ReceiptNum:        r.Sales.Count, OpenCashBoxNum: r.DrawerOpenings,
+		ReceiptNum:        r.Sales.Count, OpenCashBoxNum: r.DrawerOpenings, OpeningChangeFloat: Amount(r.CashFloat),
 		ReceiptCopyNum: r.Copies.Count, ReceiptCopyAmnt: Amount(r.Copies.Amount),
 		ReturnNum: r.Returns.Count, ReturnAmnt: Amount(r.Returns.Amount),
 		DiscountNum: r.Discounts.Count, DiscountAmnt: Amount(r.Discounts.Amount),

@@ -159,7 +159,8 @@ func TestSAFTExportOfAMixedDay(t *testing.T) {
 	if len(roundings) != 3 || roundings[0] != 10 || roundings[1] != -10 || roundings[2] != 10 {
 		t.Errorf("rounding elements %v, want 0.10 on the cash sales and -0.10 on the return", roundings)
 	}
-	for _, want := range []string{"<rounding>\n", "<roundingAmnt>0.10</roundingAmnt>", "<paymentRefID>T-004711</paymentRefID>"} {
+	for _, want := range []string{"<rounding>\n", "<roundingAmnt>0.10</roundingAmnt>", "<paymentRefID>T-004711</paymentRefID>",
+		"<reportOpeningChangeFloat>1500.00</reportOpeningChangeFloat>"} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("the export has no %q", want)
 		}

@@ -259,7 +259,15 @@ func (db *DB) RecentSales(ctx context.Context, posID string, n int) ([]flow.Sale
 				return nil, err
 			}
 			sum.Refunded = flow.Money(refunded)
+			// What cash, card and vouchers gave back (Vipps' is its refund jobs).
+			var other int64
+			if err := db.gorm.WithContext(ctx).Model(&tenderRow{}).Where("sale_id = ? AND kind <> ?", r.ID, string(flow.TenderVipps)).
+				Select("COALESCE(SUM(refunded), 0)").Scan(&other).Error; err != nil {
+				return nil, err
+			}
+			sum.Refunded += flow.Money(other)
 		}
+		sum.Stage = flow.Stage(r.Stage)
 		out = append(out, sum)
 	}
 	return out, nil

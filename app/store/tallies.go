@@ -43,6 +43,8 @@ type PaidSale struct {
 	Total      int64
 	Reference  string // "" when no authorized payment is recorded
 	Authorized int64
+	// Others is what tenders other than Vipps paid (cash, card, vouchers).
+	Others int64
 }
 
 // PaidSales lists one till's paid sales, oldest first, each with its
@@ -50,7 +52,8 @@ type PaidSale struct {
 func (db *DB) PaidSales(ctx context.Context, posID string) ([]PaidSale, error) {
 	var out []PaidSale
 	err := db.gorm.WithContext(ctx).Raw(`SELECT s.id, s.total, COALESCE(p.reference, '') AS reference,
-		COALESCE(p.authorized, 0) AS authorized FROM sales s
+		COALESCE(p.authorized, 0) AS authorized,
+		COALESCE((SELECT SUM(t.amount - t.rounding) FROM tenders t WHERE t.sale_id = s.id AND t.kind <> 'vipps'), 0) AS others FROM sales s
 		LEFT JOIN payments p ON p.sale_id = s.id AND p.status = 'authorized'
 		WHERE s.pos_id = ? AND s.stage = 'paid' ORDER BY s.id`, posID).Scan(&out).Error
 	return out, err

@@ -74,6 +74,34 @@ func contractTenders(t *testing.T, db ContractStore) {
 	if again, _ := db.Sale(ctx, s.ID); len(again.Tenders) != 3 || again.Version != got.Version {
 		t.Errorf("refused change half-stored: %d tenders, version %d → %d", len(again.Tenders), got.Version, again.Version)
 	}
+
+	// A return through the cash and the voucher, never more than each paid.
+	ret := flow.Return{SaleID: s.ID, Returned: map[int]int{0: 1},
+		Tenders: []flow.TenderRefund{{Seq: 2, Kind: flow.TenderCash, Amount: 1700}, {Seq: 1, Kind: flow.TenderVoucher, Amount: 890, Reference: "GV-1"}},
+		Redeem:  []flow.VoucherRedemption{{Code: "GV-1", Amount: -890}},
+		Issue:   &flow.Voucher{Code: "CN-RET", Kind: flow.TenderCreditNote, Currency: "NOK", Amount: 100, Balance: 100},
+		Journal: flow.JournalEntry{From: "paid", To: "paid/refund-queued", At: c0, Detail: "return"}}
+	must(t, db.AddReturn(ctx, ret))
+	over := ret
+	over.Returned, over.Redeem, over.Issue = nil, nil, nil
+	over.Tenders = []flow.TenderRefund{{Seq: 2, Kind: flow.TenderCash, Amount: 1}}
+	if err := db.AddReturn(ctx, over); !errors.Is(err, flow.ErrRefundTooLarge) {
+		t.Errorf("a tender giving back more than it paid: %v", err)
+	}
+	got, _ = db.Sale(ctx, s.ID)
+	if got.Tenders[2].Refunded != 1700 || got.Tenders[1].Refunded != 890 || got.Tenders[0].Refunded != 0 || got.Lines[0].RefundedQty != 1 {
+		t.Errorf("after the return: tenders %+v, lines %+v", got.Tenders, got.Lines)
+	}
+	if v, _ := db.Voucher(ctx, "GV-1"); v.Balance != 890 {
+		t.Errorf("voucher balance after the return: %d", v.Balance)
+	}
+	if v, err := db.Voucher(ctx, "CN-RET"); err != nil || v.Balance != 100 || v.SaleID != s.ID {
+		t.Errorf("credit note issued: %+v, %v", v, err)
+	}
+	sums, _ := db.RecentSales(ctx, "pos1", 1)
+	if len(sums) != 1 || sums[0].Stage != flow.StagePaid || sums[0].Refunded != 1700+890 {
+		t.Errorf("summary %+v", sums)
+	}
 }
 
 func contractVoucherOnce(t *testing.T, db ContractStore) {

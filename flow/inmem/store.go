@@ -474,7 +474,13 @@ func (m *Store) RecentSales(_ context.Context, posID string, n int) ([]flow.Sale
 					sum.Refunded += j.Amount
 				}
 			}
+			for _, t := range x.s.Tenders {
+				if t.Kind != flow.TenderVipps {
+					sum.Refunded += t.Refunded
+				}
+			}
 		}
+		sum.Stage = x.s.Stage
 		out = append(out, sum)
 	}
 	return out, nil

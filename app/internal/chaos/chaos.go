@@ -75,6 +75,9 @@ type Options struct {
 	DBKillEvery  time.Duration
 	// NoFaults turns the simulator's faults off (the happy path).
 	NoFaults bool
+	// Mixed is the share of sales paid with cash or card too (the
+	// driver's -mixed): part in cash then Vipps, all cash, all card.
+	Mixed float64
 }
 
 // Mode names the run's modes for the log and the table.
@@ -112,13 +115,14 @@ func DefaultOptions() Options {
 	return Options{Sales: 1000, Tills: 20, KillMin: 2 * time.Second, KillMax: 15 * time.Second, Kills: -1,
 		Error5xx: 0.2, TooMany: 0.02, LatencyMin: 0, LatencyMax: 2 * time.Second, Burst429: 8, BurstEvery: 15 * time.Second,
 		WebhookDrop: 0.1, WebhookDup: 0.1, WebhookReorder: 0.1, AutoDelay: 300 * time.Millisecond,
-		ForgeEvery: 4 * time.Second, Timeout: 40 * time.Minute, Log: os.Stderr}
+		ForgeEvery: 4 * time.Second, Timeout: 40 * time.Minute, Log: os.Stderr, Mixed: 0.3}
 }
 
 // Result compares the tills' databases with the simulator's ledger.
 type Result struct {
 	Sales, Target        int // paid sales in the tills' databases
 	Voided               int
+	PaidOtherwise        int // paid in cash or by card alone: nothing at Vipps
 	Authorized           int // payments Vipps authorized
 	CapturedOnce         int // exactly one full capture
 	DoubleCaptures       int // more than one capture, or more captured than authorized
@@ -205,6 +209,7 @@ func (r Result) Print(w io.Writer) {
 	row("sales voided", r.Voided)
 	row("authorized at Vipps", r.Authorized)
 	row("captured exactly once", r.CapturedOnce)
+	row("paid in cash or by card alone", r.PaidOtherwise)
 	row("double captures", r.DoubleCaptures)
 	row("lost captures", r.LostCaptures)
 	row("authorized, then released", r.Released)
@@ -638,7 +643,7 @@ func (t *till) runPhase(ctx context.Context, out *os.File) error {
 		_ = os.Remove(t.statusFile())
 		args := []string{"drive", "--data-dir", t.dir, "--vipps-env", "simulator", "--vipps-url", t.simURL,
 			"--sales", strconv.Itoa(t.target), "--seed", strconv.FormatInt(t.rng.Int64(), 10),
-			"--sale-timeout", "2m", "--drain", "10m"}
+			"--sale-timeout", "2m", "--drain", "10m", "--mixed", strconv.FormatFloat(t.o.Mixed, 'f', -1, 64)}
 		if t.o.Hub {
 			args = append(args, "--webhook-via", "hub")
 		} else {
@@ -924,6 +929,10 @@ func (t *till) books(ctx context.Context, dsn string, ledger map[string]crashtes
 	for _, s := range sales {
 		tr.Paid++
 		res.Sales++
+		if s.Reference == "" && s.Others >= s.Total {
+			res.PaidOtherwise++ // cash or card: nothing of it at Vipps
+			continue
+		}
 		if s.Reference == "" {
 			res.Problems = append(res.Problems, fmt.Sprintf("%s: sale %d is paid without an authorized payment", tr.Name, s.ID))
 			res.PaidNotAuthorized++
@@ -938,7 +947,8 @@ func (t *till) books(ctx context.Context, dsn string, ledger map[string]crashtes
 			tr.Foreign++
 			res.Foreign++
 			res.Problems = append(res.Problems, fmt.Sprintf("foreign payment: %s's sale %d is paid with %s, not one of its own references (%s…)", tr.Name, s.ID, s.Reference, prefix))
-		case e.Captures == 1 && e.Captured == s.Total && e.Authorized == s.Total:
+		case e.Captures == 1 && e.Captured == s.Total-s.Others && e.Authorized == s.Total-s.Others:
+			// The Vipps part: the whole sale, or what was left after cash.
 			tr.CapturedOnce++
 		}
 		tr.Captured += e.Captured
@@ -953,7 +963,9 @@ func (t *till) books(ctx context.Context, dsn string, ledger map[string]crashtes
 	if err != nil {
 		return err
 	}
-	tr.ZTotal += int64(z.Net)
+	// The Z's Vipps total (a sale paid partly in cash counts only its
+	// Vipps part) must be what Vipps captured.
+	tr.ZTotal += int64(z.PaymentAmount(flow.TenderVipps))
 	// How each authorization arrived; one whose request spanned a restart
 	// of the till can only have come by the read-back at start (the
 	// webhook went to the registration of the process that died).

@@ -50,6 +50,7 @@ func main() {
 	flag.DurationVar(&o.HubKillEvery, "hub-kill-every", 0, "SIGKILL and restart the hub about this often (0: never)")
 	flag.DurationVar(&o.DBKillEvery, "db-kill-every", 0, "cut every connection to the shared database about this often (0: never)")
 	flag.BoolVar(&o.NoFaults, "no-faults", false, "the simulator without faults (the happy path)")
+	flag.Float64Var(&o.Mixed, "mixed", o.Mixed, "share of sales paid with cash or card too: part in cash then Vipps, all in cash, all by card")
 	flag.Parse()
 	if o.Dir == "" {
 		d, err := os.MkdirTemp("", "kasse-chaos-")

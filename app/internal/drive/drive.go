@@ -43,10 +43,13 @@ type Till interface {
 
 // Options configure the headless driver (kasse drive).
 type Options struct {
-	Sales       int           // paid sales the database must hold before the driver stops
-	Seed        int64         // 0: a fresh sequence every start
-	Customers   int           // distinct customer phones, so members come back
-	EnrolShare  float64       // share of sales where a non-member is asked to join the club
+	Sales      int     // paid sales the database must hold before the driver stops
+	Seed       int64   // 0: a fresh sequence every start
+	Customers  int     // distinct customer phones, so members come back
+	EnrolShare float64 // share of sales where a non-member is asked to join the club
+	// MixedShare is the share of sales paid with other tenders too: part
+	// in cash and the rest by Vipps, all in cash, or all by card.
+	MixedShare  float64
 	SaleTimeout time.Duration // longest wait for one payment answer before cancelling
 	Drain       time.Duration // after the last sale, wait this long at most for settlement; 0: don't wait
 	StatusFile  string        // JSON status, rewritten as sales close; default drive-status.json in the data dir
@@ -68,6 +71,7 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 	fs.Int64Var(&o.Seed, "seed", o.Seed, "seed of the scripted sales (0: random)")
 	fs.IntVar(&o.Customers, "customers", o.Customers, "number of distinct customer phones")
 	fs.Float64Var(&o.EnrolShare, "enrol", o.EnrolShare, "share (0–1) of sales where a non-member is enrolled in the club")
+	fs.Float64Var(&o.MixedShare, "mixed", o.MixedShare, "share (0–1) of sales paid partly in cash then by Vipps, or all in cash, or all by card")
 	fs.DurationVar(&o.SaleTimeout, "sale-timeout", o.SaleTimeout, "longest wait for a payment answer before the request is cancelled")
 	fs.DurationVar(&o.Drain, "drain", o.Drain, "after the last sale, wait at most this long for captures and receipts (0: don't wait)")
 	fs.StringVar(&o.StatusFile, "status-file", o.StatusFile, "JSON status file (default: drive-status.json in the data directory)")
@@ -251,7 +255,34 @@ func (d *driver) sale(ctx context.Context) error {
 	if d.rng.Float64() < d.opt.EnrolShare {
 		d.enrol(ctx)
 	}
+	if d.rng.Float64() < d.opt.MixedShare && d.otherTender(ctx) {
+		return d.c.NewSale(ctx)
+	}
 	return d.pay(ctx, true)
+}
+
+// otherTender pays part of the sale in cash (Vipps takes the rest), or all
+// of it in cash or by card; true when the sale is paid.
+func (d *driver) otherTender(ctx context.Context) bool {
+	v := d.c.View()
+	req := flow.TenderRequest{Kind: flow.TenderCash}
+	switch d.rng.IntN(3) {
+	case 0:
+		part := v.Due / 2 / 100 * 100 // whole kroner, as a note and coins
+		if part < 100 || v.Due-part < flow.MinimumAmount(v.Currency) {
+			return false
+		}
+		req.Amount = part
+	case 1:
+		req.Amount = flow.RoundCash(v.Currency, v.Due) + 5000 // a note too many: change
+	default:
+		req = flow.TenderRequest{Kind: flow.TenderCard, Reference: fmt.Sprintf("T-%06d", d.rng.IntN(1000000))}
+	}
+	if err := d.c.Tender(ctx, req); err != nil {
+		d.log.Info("driver: tender refused", "kind", req.Kind, "err", err)
+		return false
+	}
+	return d.c.View().Stage == flow.StagePaid
 }
 
 func (d *driver) scanCustomer(ctx context.Context) {

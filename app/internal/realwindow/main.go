@@ -143,6 +143,17 @@ func (p *player) play() error {
 	if _, err := p.await("logged in", func(m map[string]ui.Control) bool { return !has(m, "login.button") && has(m, "key.4") }); err != nil {
 		return err
 	}
+	// The cashier starts with a change float of 1500.
+	if _, err := p.await("the change float", func(m map[string]ui.Control) bool { return has(m, "dialog.cash.save") }); err != nil {
+		return err
+	}
+	p.keys(100*time.Millisecond, "1500")
+	if err := p.tap("dialog.cash.save"); err != nil {
+		return err
+	}
+	if _, err := p.await("the float saved", func(m map[string]ui.Control) bool { return !has(m, "dialog.cash.save") }); err != nil {
+		return err
+	}
 	p.shot("login")
 	var err error
 	if p.db, err = store.Open(filepath.Join(p.data, "kasse.db")); err != nil {
@@ -181,6 +192,9 @@ func (p *player) play() error {
 	}
 	p.check(ctx, "member sale", flow.StagePaid, flow.PaymentAuthorized, true, 1, 3)
 	_ = p.tap("newsale")
+	if err := p.tenders(ctx); err != nil {
+		return err
+	}
 
 	// A decline, with a long notice showing meanwhile, then a cancel, then void.
 	p.scan(bread, kariQR)
@@ -222,6 +236,81 @@ func (p *player) play() error {
 	p.check(ctx, "30 lines", flow.StageOpen, "", false, 30, 0)
 	p.shot("basket")
 	return p.void()
+}
+
+// tenders pays a sale in cash with change (a 50 note for 24.90), then a
+// split: 20 in cash typed on the cash keypad, the rest by Vipps.
+func (p *player) tenders(ctx context.Context) error {
+	p.scan(milk)
+	if err := p.tap("tender.cash"); err != nil {
+		return err
+	}
+	if _, err := p.await("the cash entry", func(m map[string]ui.Control) bool { return has(m, "dialog.cash.50") }); err != nil {
+		return err
+	}
+	p.shot("cash-entry")
+	if err := p.tap("dialog.cash.50"); err != nil {
+		return err
+	}
+	if _, err := p.await("paid in cash", func(m map[string]ui.Control) bool { return has(m, "newsale") }); err != nil {
+		return err
+	}
+	p.checkTenders(ctx, "cash with change", 2500, flow.TenderCash)
+	p.readmeShot("4-cash-change")
+	p.shot("cash-change")
+	if err := p.tap("newsale"); err != nil {
+		return err
+	}
+
+	p.scan(bread, kariQR)
+	if err := p.tap("tender.cash"); err != nil {
+		return err
+	}
+	for _, k := range []string{"dialog.cash.key.2", "dialog.cash.key.0", "dialog.cash.ok"} {
+		if _, err := p.await(k, func(m map[string]ui.Control) bool { return has(m, k) }); err != nil {
+			return err
+		}
+		if err := p.tap(k); err != nil {
+			return err
+		}
+	}
+	if _, err := p.await("20 in cash", func(m map[string]ui.Control) bool { return !has(m, "dialog.cash.ok") }); err != nil {
+		return err
+	}
+	p.readmeShot("5-split-due")
+	p.shot("split-due")
+	if err := p.pay("approve"); err != nil {
+		return err
+	}
+	p.checkTenders(ctx, "split cash and Vipps", 0, flow.TenderCash, flow.TenderVipps)
+	p.shot("split-paid")
+	return p.tap("newsale")
+}
+
+// checkTenders checks the newest sale was paid by kinds, in order, with
+// change given back.
+func (p *player) checkTenders(ctx context.Context, what string, change flow.Money, kinds ...flow.TenderKind) {
+	var s *flow.Sale
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		s = p.newest(ctx)
+		if s == nil || s.Stage != flow.StagePaid || len(s.Tenders) != len(kinds) {
+			continue
+		}
+		ok := s.Due() == 0 && s.Tenders[0].Change == change
+		for i, k := range kinds {
+			ok = ok && s.Tenders[i].Kind == k
+		}
+		if ok {
+			fmt.Printf("  %-26s ok: receipt %s, %d tenders, change %d\n", what, s.ReceiptNumber, len(s.Tenders), change)
+			return
+		}
+	}
+	got := "no sale"
+	if s != nil {
+		got = fmt.Sprintf("stage %s, tenders %+v", s.Stage, s.Tenders)
+	}
+	p.failed = append(p.failed, fmt.Sprintf("%s: the database has %s; want %v with change %d", what, got, kinds, change))
+	p.shot("check-" + strings.ReplaceAll(what, " ", "-"))
 }
 
 // pay requests a payment and answers it on the phone.
