@@ -109,6 +109,9 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 		if err := loadDemoCatalog(ctx, t.db); err != nil {
 			return nil, err
 		}
+		if err := loadDemoClub(ctx, t.db); err != nil {
+			return nil, err
+		}
 	}
 
 	if err := t.startVipps(ctx); err != nil {

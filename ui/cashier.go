@@ -75,7 +75,8 @@ type cashierWindow struct {
 	// confirmButtons are the open confirmation's buttons ("keep", "void").
 	confirmButtons map[string]*touchButton
 
-	club clubCashier // savings, points, bonus cheque (member_cashier.go)
+	club    clubCashier   // savings, points, bonus cheque (member_cashier.go)
+	members *memberScreen // the member screen when open (member_screen.go)
 }
 
 func newCashierWindow(w *Windows) *cashierWindow {
@@ -97,6 +98,9 @@ func newCashierWindow(w *Windows) *cashierWindow {
 	tools := container.NewHBox(c.sales, c.parked)
 	if w.opt.OnSettings != nil {
 		tools.Add(newButton("", theme.SettingsIcon(), func() { w.opt.OnSettings(c.win) }))
+	}
+	if w.opt.Members != nil {
+		tools.Add(newButton(t("club.members"), theme.AccountIcon(), c.showMembers))
 	}
 	if w.opt.StoreOps != nil {
 		c.addStoreOps(tools, w.opt.StoreOps)

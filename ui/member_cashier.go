@@ -44,6 +44,7 @@ func newClubCashier(w *Windows, t func(string, ...map[string]string) string) clu
 func init() {
 	NoticeKeys["club.no_cheque"] = nil
 	NoticeKeys["club.cheque_taken"] = nil
+	NoticeKeys["club.managers_only"] = nil
 }
 
 // clubIntent sends a club intent to a till that takes them.
