@@ -2,7 +2,9 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -68,4 +70,26 @@ func (c clubAdmin) SaveExport(ctx context.Context, id int64) (string, error) {
 	}
 	path := filepath.Join(c.dir, fmt.Sprintf("member-%d-%s.json", id, time.Now().Format("20060102-150405")))
 	return path, os.WriteFile(path, b, 0o600)
+}
+
+// SetClubRules reads club rules (flow.ClubRules as JSON) and puts them in
+// force through flow.ChangeClubRules: checked, stored, and every change
+// journaled as a price change (13021). It returns the changes.
+func (o *Office) SetClubRules(ctx context.Context, r io.Reader, by string) ([]string, error) {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	var rules flow.ClubRules
+	if err := dec.Decode(&rules); err != nil {
+		return nil, fmt.Errorf("not club rules: %w", err)
+	}
+	return flow.ChangeClubRules(ctx, o.db, o.journal, rules, by)
+}
+
+// ClubRulesJSON prints the club rules in force, as SetClubRules reads them.
+func (o *Office) ClubRulesJSON(ctx context.Context) ([]byte, error) {
+	r, err := o.db.ClubRules(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return json.MarshalIndent(r, "", "  ")
 }

@@ -100,7 +100,9 @@ func newCashierWindow(w *Windows) *cashierWindow {
 		tools.Add(newButton("", theme.SettingsIcon(), func() { w.opt.OnSettings(c.win) }))
 	}
 	if w.opt.Members != nil {
-		tools.Add(newButton(t("club.members"), theme.AccountIcon(), c.showMembers))
+		// The club's star, as on the member badge: the tool row has no
+		// room for another word at 1024 px.
+		tools.Add(newButton("★", nil, c.showMembers))
 	}
 	if w.opt.StoreOps != nil {
 		c.addStoreOps(tools, w.opt.StoreOps)

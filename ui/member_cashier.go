@@ -103,6 +103,9 @@ func pointsText(v flow.View, t func(string, ...map[string]string) string, money 
 		}
 		return s
 	}
+	if p.Balance == 0 && p.Cheques == 0 && v.ChequeUsed == 0 {
+		return "" // a new member: nothing to show until the sale is paid
+	}
 	s := t("club.points_balance", map[string]string{"Balance": bal})
 	if v.ChequeUsed > 0 {
 		s += " · " + t("club.cheque_used", map[string]string{"Amount": money(v.ChequeUsed)})
