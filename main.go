@@ -11,6 +11,7 @@
 //	kasse saft-verify F.xml  check every signature of an export with a public key
 //	kasse cashier add|list   manage who may log in (the first cashier is a manager)
 //	kasse import-catalog F   add or update products from a CSV file
+//	kasse club-rules [F]     show or set the club's discounts, offers and points
 //	kasse drive --sales N    scripted sales without windows (chaos runs, benchmarks)
 //	kasse hub                a store chain's webhook receiver (tills with --webhook-via hub)
 //	kasse logs [--tail N]    where the log is, or its last lines
@@ -65,6 +66,7 @@ func commands() []command {
 		{"hub", "the chain's webhook receiver: verifies Vipps' webhooks, stores them in the shared PostgreSQL and wakes the tills", hubCommand},
 		{"drive", "run scripted sales headless against Vipps or the simulator (--sales N); resumes after a crash", driveCommand},
 		{"import-catalog", "import-catalog FILE: add or update products from a CSV file (gtin,name,price,vat,active)", importCatalogCommand},
+		{"club-rules", "club-rules [FILE.json]: show the club's member discounts, offers and points rules, or put new ones in force (journaled)", clubRulesCommand},
 		{"logs", "print where the till's log is; --tail N prints its last lines, -f follows it", logsCommand},
 		{"backup", "backup FILE: copy the database to FILE, consistent while the till runs", backupCommand},
 		{"restore", "restore FILE: put a backup back in place of the database (the till must be stopped)", restoreCommand},

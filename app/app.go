@@ -79,6 +79,7 @@ func Run(ctx context.Context, cfg *Config) error {
 	settings.Log = log
 	settings.Lockout = t.db // wrong manager PINs count across restarts, as cashiers' do
 	opt.OnSettings = func(fyne.Window) { ui.ShowSettingsWindow(a, settings) }
+	opt.Members = t.clubAdmin()
 	// At the windows a cashier must be logged in before anything is scanned.
 	t.checkout.RequireCashier(func() bool { _, ok := t.session.Current(); return ok })
 	// No Vipps keys yet: nothing is sold for real until they are set.

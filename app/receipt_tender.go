@@ -13,6 +13,7 @@ var tenderNames = map[flow.TenderKind]string{flow.TenderVipps: "Vipps", flow.Ten
 
 // paidWith prints how a sale paid by tenders was paid: each tender with its
 // amount, the change, and the transaction id of the Vipps or card payment.
+// The Vipps tender takes the name r already has (the brand of the day).
 func paidWith(r *hardware.Receipt, s *flow.Sale) {
 	if len(s.Tenders) == 0 {
 		return
@@ -21,6 +22,9 @@ func paidWith(r *hardware.Receipt, s *flow.Sale) {
 	card := ""
 	for _, t := range s.Tenders {
 		p := tenderNames[t.Kind]
+		if t.Kind == flow.TenderVipps && r.PaymentMethod != "" {
+			p = r.PaymentMethod // the app's name in the store's market on the day
+		}
 		if len(s.Tenders) > 1 || t.Change > 0 {
 			p += " " + flow.FormatAmount(t.Amount, "nb")
 		}

@@ -113,6 +113,9 @@ func Start(ctx context.Context, cfg *Config, log *slog.Logger) (t *Till, err err
 		if err := loadDemoCatalog(ctx, t.db); err != nil {
 			return nil, err
 		}
+		if err := loadDemoClub(ctx, t.db); err != nil {
+			return nil, err
+		}
 	}
 
 	if err := t.startVipps(ctx); err != nil {
@@ -384,9 +387,13 @@ func (t *Till) receipt(s *flow.Sale, kind flow.ReceiptKind) hardware.Receipt {
 	}
 	// The app's name as the store's market called it on the sale's day.
 	r.PaymentMethod = brandToday(t.cfg, r.Time).App
+	club := t.clubRules()
 	for _, l := range s.Lines {
 		r.Lines = append(r.Lines, hardware.ReceiptLine{Name: l.Name, Quantity: l.Quantity, UnitPrice: int64(l.UnitPrice),
-			Discount: int64(l.Discount), Total: int64(l.Total()), VATRate: l.VATRate * 100})
+			Discount: int64(l.Discount), Total: int64(l.Total()), VATRate: l.VATRate * 100,
+			DiscountText: flow.DiscountLabel(l.Rules, club)})
+		r.MemberSaved += int64(l.MemberSaving)
+		r.Points += l.Points
 	}
 	for _, v := range s.VATSummary() {
 		r.VAT = append(r.VAT, hardware.VATRow{Rate: v.Rate * 100, Base: int64(v.Net), VAT: int64(v.VAT), Total: int64(v.Gross)})

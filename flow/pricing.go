@@ -339,3 +339,22 @@ func (r ClubRules) OfferName(id string) string {
 	}
 	return id
 }
+
+// DiscountLabel says in Norwegian, for the paper receipt, why a line is
+// discounted: "medlemspris, 3 for 2", from the line's rule codes.
+func DiscountLabel(rules string, club ClubRules) string {
+	var why []string
+	for _, r := range LineRules(rules) {
+		switch {
+		case r == RuleMemberPrice:
+			why = append(why, "medlemspris")
+		case strings.HasPrefix(r, RuleGroupPrefix):
+			why = append(why, "medlemsrabatt")
+		case r == RuleCheque:
+			why = append(why, "bonussjekk")
+		case strings.HasPrefix(r, RuleOfferPrefix):
+			why = append(why, club.OfferName(strings.TrimPrefix(r, RuleOfferPrefix)))
+		}
+	}
+	return strings.Join(why, ", ")
+}

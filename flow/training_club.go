@@ -18,3 +18,20 @@ func (t *TrainingTill) UseCheque(ctx context.Context) error {
 	}
 	return nil
 }
+
+var _ ClubTill = (*JournaledTill)(nil)
+
+// RemoveCustomer and UseCheque go to the journaled till's checkout.
+func (j *JournaledTill) RemoveCustomer(ctx context.Context) error {
+	if ct, ok := j.Till.(ClubTill); ok {
+		return ct.RemoveCustomer(ctx)
+	}
+	return nil
+}
+
+func (j *JournaledTill) UseCheque(ctx context.Context) error {
+	if ct, ok := j.Till.(ClubTill); ok {
+		return ct.UseCheque(ctx)
+	}
+	return nil
+}

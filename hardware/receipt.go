@@ -25,6 +25,8 @@ type Receipt struct {
 	VAT           []VATRow
 	Total         int64
 	MemberName    string // the member's first name; "" for no member
+	MemberSaved   int64  // what the member saved for being one
+	Points        int64  // club points the sale earned
 	PaymentMethod string // e.g. "Vipps"
 	PaymentRef    string // the Vipps payment reference
 	QR            string // content of the QR code at the bottom; "" for none
@@ -56,8 +58,11 @@ type ReceiptLine struct {
 	Quantity  int
 	UnitPrice int64 // incl. VAT, before discount
 	Discount  int64 // total discount on the line, positive
-	Total     int64 // incl. VAT, after discount
-	VATRate   int   // hundredths of a percent: 2500 = 25 %, 2550 = 25.5 %
+	// DiscountText says why ("medlemspris, 3 for 2"); "" prints the
+	// receipt's word for a discount.
+	DiscountText string
+	Total        int64 // incl. VAT, after discount
+	VATRate      int   // hundredths of a percent: 2500 = 25 %, 2550 = 25.5 %
 }
 
 // VATRow is one line of the VAT summary.
@@ -76,7 +81,9 @@ type ReceiptText struct {
 	Sale, Provisional, Training, Delivery, NotProof string
 	VATHeader                                       [4]string // rate, base, VAT, incl. VAT
 	Member, PaidWith, PaymentRef, Thanks            string
-	Decimal, Group                                  rune // ',' and ' ' if zero
+	// The club's lines: what the member saved, the points the sale earned.
+	MemberSaved, Points string
+	Decimal, Group      rune // ',' and ' ' if zero
 }
 
 // NorwegianText is the default wording; the headings and marks are the
@@ -88,6 +95,7 @@ var NorwegianText = ReceiptText{
 	Delivery: "Utleveringskvittering", NotProof: "IKKJE KVITTERING FOR KJØP",
 	VATHeader: [4]string{"MVA-sats", "Grunnlag", "MVA", "Sum"},
 	Member:    "Medlem", PaidWith: "Betalt med", PaymentRef: "Transaksjons-ID", Thanks: "Takk for handelen!",
+	MemberSaved: "Du sparte som medlem", Points: "Opptjente poeng",
 	Decimal: ',', Group: ' ',
 }
 
@@ -185,7 +193,11 @@ func encodeReceipt(r Receipt, width int) []byte {
 			e.line(fmt.Sprintf("  %d x %s", l.Quantity, money(l.UnitPrice)))
 		}
 		if l.Discount != 0 {
-			e.line(fmt.Sprintf("  %s -%s", t.Discount, money(l.Discount)))
+			why := t.Discount
+			if l.DiscountText != "" {
+				why = l.DiscountText
+			}
+			e.line(fmt.Sprintf("  %s -%s", why, money(l.Discount)))
 		}
 	}
 	e.rule()
@@ -223,6 +235,12 @@ func encodeReceipt(r Receipt, width int) []byte {
 	}
 	if r.MemberName != "" {
 		e.line(t.Member + ": " + r.MemberName)
+	}
+	if r.MemberSaved > 0 && t.MemberSaved != "" {
+		e.pair(t.MemberSaved, money(r.MemberSaved))
+	}
+	if r.Points != 0 && t.Points != "" {
+		e.pair(t.Points, fmt.Sprint(r.Points))
 	}
 	e.raw(escAlignCenter)
 	if r.QR != "" {

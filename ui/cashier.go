@@ -75,7 +75,8 @@ type cashierWindow struct {
 	// confirmButtons are the open confirmation's buttons ("keep", "void").
 	confirmButtons map[string]*touchButton
 
-	club clubCashier // savings, points, bonus cheque (member_cashier.go)
+	club    clubCashier   // savings, points, bonus cheque (member_cashier.go)
+	members *memberScreen // the member screen when open (member_screen.go)
 }
 
 func newCashierWindow(w *Windows) *cashierWindow {
@@ -100,6 +101,11 @@ func newCashierWindow(w *Windows) *cashierWindow {
 	tools := container.NewHBox(c.sales, c.parked)
 	if w.opt.OnSettings != nil {
 		tools.Add(newButton("", theme.SettingsIcon(), func() { w.opt.OnSettings(c.win) }))
+	}
+	if w.opt.Members != nil {
+		// The club's star, as on the member badge: the tool row has no
+		// room for another word at 1024 px.
+		tools.Add(newButton("★", nil, c.showMembers))
 	}
 	if w.opt.StoreOps != nil {
 		c.addStoreOps(tools, w.opt.StoreOps)

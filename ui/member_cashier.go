@@ -44,6 +44,7 @@ func newClubCashier(w *Windows, t func(string, ...map[string]string) string) clu
 func init() {
 	NoticeKeys["club.no_cheque"] = nil
 	NoticeKeys["club.cheque_taken"] = nil
+	NoticeKeys["club.managers_only"] = nil
 }
 
 // clubIntent sends a club intent to a till that takes them.
@@ -101,6 +102,9 @@ func pointsText(v flow.View, t func(string, ...map[string]string) string, money 
 			s += "\n" + t("club.cheque_issued", map[string]string{"Amount": money(p.ChequeValue)})
 		}
 		return s
+	}
+	if p.Balance == 0 && p.Cheques == 0 && v.ChequeUsed == 0 {
+		return "" // a new member: nothing to show until the sale is paid
 	}
 	s := t("club.points_balance", map[string]string{"Balance": bal})
 	if v.ChequeUsed > 0 {

@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
 	"github.com/kasse-pos/kasse/flow"
 )
 
@@ -56,5 +59,85 @@ func TestClubSavingsOnBothScreens(t *testing.T) {
 	}
 	if got := r.till.View().Total; got != 2*2490+6990 {
 		t.Errorf("paid %d", got)
+	}
+}
+
+// members is a stand-in for the club's door, one func per method.
+type members struct {
+	search func(string) ([]flow.Member, error)
+	export func(int64) (flow.MemberExport, error)
+	save   func(int64) (string, error)
+	erase  func(int64) error
+}
+
+func (m members) Search(_ context.Context, q string) ([]flow.Member, error) { return m.search(q) }
+func (m members) Export(_ context.Context, id int64) (flow.MemberExport, error) {
+	return m.export(id)
+}
+func (m members) SaveExport(_ context.Context, id int64) (string, error) { return m.save(id) }
+func (m members) Erase(_ context.Context, id int64) error                { return m.erase(id) }
+
+// The manager finds a member by the last digits of the phone, sees points,
+// consent and history, exports the data and erases the member, all with
+// big buttons.
+func TestMemberScreen(t *testing.T) {
+	kariM := flow.Member{ID: 7, Name: "Kari Nordmann", MSISDN: "4791234567", Points: 254}
+	var exported, erased int64
+	fake := members{
+		search: func(q string) ([]flow.Member, error) {
+			if q == "567" {
+				return []flow.Member{kariM}, nil
+			}
+			return nil, nil
+		},
+		export: func(id int64) (flow.MemberExport, error) {
+			var x flow.MemberExport
+			x.Member.ID, x.Member.Name, x.Member.Phone, x.Points = id, kariM.Name, kariM.MSISDN, 254
+			x.Consent.At, x.Consent.Scopes, x.Consent.BindingMessage, x.Consent.Till = t0, []string{"openid", "name", "phoneNumber"}, "KX7-42Q", "pos1"
+			x.PointsHistory = []flow.PointsEntry{{At: t0, Points: 254, Reason: "sale 000001"}}
+			return x, nil
+		},
+		save:  func(id int64) (string, error) { exported = id; return "/data/exports/member-7.json", nil },
+		erase: func(id int64) error { erased = id; return nil },
+	}
+	r := newRigWith(t, "en", func(o *Options) { o.Members = fake }, kari)
+	c := r.w.cashier
+	c.showMembers()
+	m := c.members
+	test.Type(m.query, "567")
+	r.tap(m.buttons["search"])
+	b := m.buttons["member.0"]
+	if b == nil || !strings.Contains(b.Text, "Kari Nordmann  +47 ••• •• 567") || strings.Contains(b.Text, "91234567") || !strings.Contains(b.Text, "254 points") {
+		t.Fatalf("search result: %+v", b)
+	}
+	if b.MinSize().Height < 64 {
+		t.Errorf("a member's button is %v high", b.MinSize())
+	}
+	r.tap(b)
+	var texts []string
+	for _, o := range m.body.Objects {
+		if l, ok := o.(*widget.Label); ok {
+			texts = append(texts, l.Text)
+		}
+	}
+	all := strings.Join(texts, "\n")
+	for _, want := range []string{"254 points · 0 bonus cheque(s)", "openid, name, phoneNumber", "KX7-42Q", "+254   sale 000001"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("member shown lacks %q:\n%s", want, all)
+		}
+	}
+	r.tap(m.buttons["export"])
+	if exported != 7 || !strings.Contains(m.status.Text, "/data/exports/member-7.json") {
+		t.Errorf("export: %d, %q", exported, m.status.Text)
+	}
+	r.tap(m.buttons["erase"])
+	r.tap(m.buttons["erase.keep"])
+	if erased != 0 {
+		t.Fatal("erased without confirming")
+	}
+	r.tap(m.buttons["erase"])
+	r.tap(m.buttons["erase.confirm"])
+	if erased != 7 || m.status.Text != "The member was erased." {
+		t.Errorf("erase: %d, %q", erased, m.status.Text)
 	}
 }

@@ -41,6 +41,9 @@ type Options struct {
 	// OnSettings, when set, adds a settings button to the cashier window.
 	OnSettings func(parent fyne.Window)
 
+	// Members, when set, adds the manager's member screen (member_screen.go).
+	Members Members
+
 	// Now is the clock for countdowns; nil: time.Now.
 	Now func() time.Time
 	// Async runs an intent off the UI thread; nil: a new goroutine. Tests

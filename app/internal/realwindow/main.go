@@ -37,7 +37,7 @@ var (
 	scrH  = flag.Int("h", 768, "screen height")
 	dispX = flag.Int("display-x", -1, "where the customer display opens (default: the middle of the screen)")
 	// The README's three pictures: the windows side by side on a wide screen.
-	readme = flag.String("readme", "", "also save the README's screenshots (1-enrolment, 2-payment-waiting, 3-paid) here")
+	readme = flag.String("readme", "", "also save the README's screenshots (1-enrolment, 2-payment-waiting, 3-paid, 4-club-savings) here")
 )
 
 const (
@@ -162,7 +162,14 @@ func (p *player) play() error {
 	defer p.db.Close()
 
 	// An enrolment, then a member sale with a quantity typed on the keypad.
+	// Before she joins, both screens say what joining saves today; once
+	// she has, the member prices apply to the sale in progress.
 	p.scan(milk, bread, kariQR)
+	if _, err := p.await("the Enrol button", func(m map[string]ui.Control) bool { return has(m, "enrol") }); err != nil {
+		return err
+	}
+	p.saved(ctx, "guest prices", 0)
+	p.shot("club-join")
 	if err := p.tap("enrol"); err != nil {
 		return err
 	}
@@ -173,6 +180,8 @@ func (p *player) play() error {
 	if err := p.tap("phone.login.approve"); err != nil {
 		return err
 	}
+	p.saved(ctx, "member prices after enrolling", demoMemberSaving)
+	p.readmeShot("4-club-savings")
 	p.shot("enrolled")
 	if err := p.pay("approve"); err != nil {
 		return err
@@ -342,6 +351,31 @@ func (p *player) void() error {
 	}
 	_, err := p.await("voided", func(m map[string]ui.Control) bool { return !has(m, "void") && !has(m, "dialog.void") })
 	return err
+}
+
+// demoMemberSaving is what the demo's member prices take off a milk and a
+// bread (24.90 → 19.90, 39.90 → 34.90).
+const demoMemberSaving = 500 + 500
+
+// saved checks what the newest sale in the database has off as a member.
+func (p *player) saved(ctx context.Context, what string, want flow.Money) {
+	deadline := time.Now().Add(10 * time.Second)
+	var got flow.Money
+	for {
+		if s := p.newest(ctx); s != nil {
+			_, got = flow.Savings(s.Lines)
+			if got == want {
+				fmt.Printf("  %-26s ok: %d øre off as a member\n", what, got)
+				time.Sleep(500 * time.Millisecond) // the screens draw it
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	p.failed = append(p.failed, fmt.Sprintf("%s: the sale has %d øre off as a member, want %d", what, got, want))
 }
 
 // check compares the newest sale in the database with what was played.
