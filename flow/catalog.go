@@ -11,8 +11,31 @@ import (
 
 // RowError is a problem with one line of an imported file.
 type RowError struct {
-	Line   int // 1-based, the header being line 1
-	Reason string
+	Line   int    // 1-based, the header being line 1
+	Reason string // in English, for the command line and the log
+	// Key and Args name the problem for a translated screen: the text
+	// "catalog." + Key with Args filled in.
+	Key  string
+	Args map[string]string
+}
+
+// rowProblem is why a line is refused: its key, arguments and English.
+type rowProblem struct {
+	key  string
+	args map[string]string
+	text string
+}
+
+func problemOf(key, text string, args ...string) *rowProblem {
+	p := &rowProblem{key: key, text: text, args: map[string]string{}}
+	for i := 0; i+1 < len(args); i += 2 {
+		p.args[args[i]] = args[i+1]
+	}
+	return p
+}
+
+func (p *rowProblem) at(line int) RowError {
+	return RowError{Line: line, Reason: p.text, Key: p.key, Args: p.args}
 }
 
 func (e RowError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Reason) }
@@ -55,7 +78,7 @@ func ParseCatalogCSV(r io.Reader) ([]Product, error) {
 	cr.TrimLeadingSpace = true
 	header, err := cr.Read()
 	if err != nil {
-		return nil, ImportErrors{{Line: 1, Reason: "no header line (gtin,name,price,vat,active)"}}
+		return nil, ImportErrors{problemOf("no_header", "no header line (gtin,name,price,vat,active)").at(1)}
 	}
 	col := map[string]int{}
 	for i, h := range header {
@@ -64,7 +87,7 @@ func ParseCatalogCSV(r io.Reader) ([]Product, error) {
 	var errs ImportErrors
 	for _, need := range []string{"gtin", "name", "price", "vat"} {
 		if _, ok := col[need]; !ok {
-			errs = append(errs, RowError{1, "the header has no " + need + " column"})
+			errs = append(errs, problemOf("no_column", "the header has no "+need+" column", "Column", need).at(1))
 		}
 	}
 	if errs != nil {
@@ -79,23 +102,23 @@ func ParseCatalogCSV(r io.Reader) ([]Product, error) {
 		}
 		line, _ := cr.FieldPos(0)
 		if err != nil {
-			errs = append(errs, RowError{line, err.Error()})
+			errs = append(errs, RowError{Line: line, Reason: err.Error(), Key: "unreadable"})
 			continue
 		}
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
-		p, reason := parseProduct(rec, col)
-		if reason == "" {
+		p, bad := parseProduct(rec, col)
+		if bad == nil {
 			key, _ := GTINKey(p.GTIN)
 			if prev, dup := seen[key]; dup {
-				reason = fmt.Sprintf("GTIN %s is already on line %d", p.GTIN, prev)
+				bad = problemOf("duplicate", fmt.Sprintf("GTIN %s is already on line %d", p.GTIN, prev), "GTIN", p.GTIN, "Line", strconv.Itoa(prev))
 			} else {
 				seen[key] = line
 			}
 		}
-		if reason != "" {
-			errs = append(errs, RowError{line, reason})
+		if bad != nil {
+			errs = append(errs, bad.at(line))
 			continue
 		}
 		out = append(out, p)
@@ -106,7 +129,7 @@ func ParseCatalogCSV(r io.Reader) ([]Product, error) {
 	return out, nil
 }
 
-func parseProduct(rec []string, col map[string]int) (Product, string) {
+func parseProduct(rec []string, col map[string]int) (Product, *rowProblem) {
 	get := func(name string) string {
 		i, ok := col[name]
 		if !ok || i >= len(rec) {
@@ -116,50 +139,50 @@ func parseProduct(rec []string, col map[string]int) (Product, string) {
 	}
 	p := Product{GTIN: get("gtin"), Name: get("name"), Active: true}
 	if _, err := GTINKey(p.GTIN); err != nil {
-		return p, "gtin: " + err.Error()
+		return p, problemOf("gtin", "gtin: "+err.Error(), "Value", p.GTIN)
 	}
 	if p.Name == "" {
-		return p, "name is empty"
+		return p, problemOf("name", "name is empty")
 	}
 	price, err := ParsePrice(get("price"))
 	if err != nil {
-		return p, "price: " + err.Error()
+		return p, problemOf("price", "price: "+err.Error(), "Value", get("price"))
 	}
 	p.Price = price
 	vat, err := strconv.Atoi(strings.TrimSuffix(get("vat"), "%"))
 	if err != nil || !ValidVATRate(vat) {
-		return p, fmt.Sprintf("vat %q: use 25, 15, 12 or 0", get("vat"))
+		return p, problemOf("vat", fmt.Sprintf("vat %q: use 25, 15, 12 or 0", get("vat")), "Value", get("vat"))
 	}
 	p.VATRate = vat
 	if a := strings.TrimSuffix(get("age"), "+"); a != "" {
 		age, err := strconv.Atoi(a)
 		if err != nil || age < 0 || age > 100 {
-			return p, fmt.Sprintf("age %q: use a minimum age of 0–100, or leave it empty", get("age"))
+			return p, problemOf("age", fmt.Sprintf("age %q: use a minimum age of 0–100, or leave it empty", get("age")), "Value", get("age"))
 		}
 		p.MinimumAge = age
 	}
 	if mp := get("member_price"); mp != "" {
 		m, err := ParsePrice(mp)
 		if err != nil {
-			return p, "member_price: " + err.Error()
+			return p, problemOf("member_price", "member_price: "+err.Error(), "Value", mp)
 		}
 		if m <= 0 || m > p.Price {
-			return p, fmt.Sprintf("member_price %q: above zero and at most the price, or empty", mp)
+			return p, problemOf("member_price", fmt.Sprintf("member_price %q: above zero and at most the price, or empty", mp), "Value", mp)
 		}
 		p.MemberPrice = m
 	}
 	p.Group = get("group")
 	if len(p.Group) > 64 {
-		return p, "group: at most 64 characters"
+		return p, problemOf("group", "group: at most 64 characters")
 	}
 	switch strings.ToLower(get("active")) {
 	case "", "1", "true", "yes", "y", "ja", "j":
 	case "0", "false", "no", "n", "nei":
 		p.Active = false
 	default:
-		return p, fmt.Sprintf("active %q: use true or false", get("active"))
+		return p, problemOf("active", fmt.Sprintf("active %q: use true or false", get("active")), "Value", get("active"))
 	}
-	return p, ""
+	return p, nil
 }
 
 // ParsePrice reads "24.90", "24,90", "24.9" or "24" as øre, exactly: a

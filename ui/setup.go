@@ -571,7 +571,11 @@ func (s *Setup) importCatalog() {
 				result.Importance = widget.DangerImportance
 				result.SetText(s.t("setup.catalog.refused", map[string]string{"Count": strconv.Itoa(len(rep.Rows))}))
 				for _, r := range rep.Rows {
-					l := widget.NewLabel(s.t("setup.catalog.line", map[string]string{"Line": strconv.Itoa(r.Line), "Reason": r.Reason}))
+					reason := r.Reason // a problem without a key (none today) keeps its English
+					if r.Key != "" {
+						reason = s.t("catalog."+r.Key, r.Args)
+					}
+					l := widget.NewLabel(s.t("setup.catalog.line", map[string]string{"Line": strconv.Itoa(r.Line), "Reason": reason}))
 					l.Wrapping = fyne.TextWrapWord
 					report.Add(l)
 				}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -359,6 +360,45 @@ func TestSetupStepsFitTheTillScreen(t *testing.T) {
 		for _, r := range []string{"ok", "wrong_keys", "unknown_msn", "unreachable", "failed"} {
 			if got := s.tkey("setup.vipps.result", r); strings.HasPrefix(got, "setup.") {
 				t.Errorf("%s: no text for connection result %s", lang, r)
+			}
+		}
+	}
+}
+
+// Every reason a catalogue line is refused for has its text in every
+// language, with its values filled in: a Danish manager reads Danish.
+func TestCatalogueProblemsAreTranslated(t *testing.T) {
+	bad := "gtin,name,price,vat,active,age,member_price,group\n" +
+		"123,Melk,24.90,15,true,,,\n" + // not a GTIN
+		"7038010069307,,24.90,15,true,,,\n" + // no name
+		"7038010069307,Melk,abc,15,true,,,\n" +
+		"7038010069307,Melk,24.90,9,true,,,\n" +
+		"7038010069307,Melk,24.90,15,kanskje,,,\n" +
+		"7038010069307,Melk,24.90,15,true,200,,\n" +
+		"7038010069307,Melk,24.90,15,true,,30.00,\n" +
+		"7038010069307,Melk,24.90,15,true,,," + strings.Repeat("x", 65) + "\n" +
+		"7311041013663,Kaffe,49.90,15,true,,,\n" +
+		"7311041013663,Kaffe,49.90,15,true,,,\n" // twice
+	_, err := flow.ParseCatalogCSV(strings.NewReader(bad))
+	var rows flow.ImportErrors
+	if !errors.As(err, &rows) || len(rows) != 9 {
+		t.Fatalf("refused lines: %v", err)
+	}
+	_, err = flow.ParseCatalogCSV(strings.NewReader("sku;title\n"))
+	var header flow.ImportErrors
+	if !errors.As(err, &header) {
+		t.Fatalf("a file without the columns: %v", err)
+	}
+	all, _ := loadTexts()
+	for _, r := range append(rows, header...) {
+		if r.Key == "" {
+			t.Errorf("line %d (%s) has no key", r.Line, r.Reason)
+			continue
+		}
+		for _, l := range Languages {
+			got := tr{all: all, lang: l}.T("catalog."+r.Key, r.Args)
+			if got == "catalog."+r.Key || strings.Contains(got, "{{") || (l != "en" && got == (tr{all: all, lang: "en"}).T("catalog."+r.Key, r.Args)) {
+				t.Errorf("%s, line %d (%s): %q", l, r.Line, r.Key, got)
 			}
 		}
 	}
