@@ -37,7 +37,7 @@ func clubRulesCommand(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		defer f.Close()
+		defer func() { _ = f.Close() }() // read only
 		changes, err := o.SetClubRules(ctx, f, "kasse club-rules "+args[0])
 		if err != nil {
 			return fmt.Errorf("%s: %w", args[0], err)
