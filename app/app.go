@@ -77,7 +77,8 @@ func Run(ctx context.Context, cfg *Config) error {
 		return err
 	}
 	settings.Log = log
-	settings.Lockout = t.db // wrong manager PINs count across restarts, as cashiers' do
+	settings.Lockout = t.db           // wrong manager PINs count across restarts, as cashiers' do
+	settings.Managers = t.db.Cashiers // a manager's own PIN opens the settings
 	opt.OnSettings = func(fyne.Window) { ui.ShowSettingsWindow(a, settings) }
 	opt.Members = t.clubAdmin()
 	// At the windows a cashier must be logged in before anything is scanned.

@@ -123,6 +123,10 @@ type SettingsManager struct {
 	// Lockout counts wrong manager PINs: the till's database at the till
 	// (the count holds across restarts), else this process only.
 	Lockout flow.PINLockout
+	// Managers lists the till's cashiers: any active manager's own PIN
+	// opens the settings (one PIN per person). nil: only the settings PIN
+	// chosen on a till without cashiers.
+	Managers func(ctx context.Context) ([]flow.Cashier, error)
 
 	mu  sync.Mutex
 	cfg *Config // the file's content over the defaults: no flags, no environment
@@ -168,25 +172,71 @@ func (m *SettingsManager) refreshLocked() {
 	}
 }
 
-// FirstRun is true until a manager PIN has been chosen.
-func (m *SettingsManager) FirstRun() bool { return !m.HasPIN() }
-
-// HasPIN reports whether a manager PIN is set.
-func (m *SettingsManager) HasPIN() bool {
+// FirstRun is true until the first-run assistant (or the settings) chose
+// the settings PIN.
+func (m *SettingsManager) FirstRun() bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.cfg.ManagerPIN != ""
+	return m.cfg.ManagerPIN == "" // set when the assistant finishes
 }
 
-// CheckPIN checks the manager PIN, locking the settings after repeated failures.
+// HasPIN reports whether a PIN opens the settings: the settings PIN, or
+// a manager's own.
+func (m *SettingsManager) HasPIN() bool {
+	m.mu.Lock()
+	set := m.cfg.ManagerPIN != ""
+	m.mu.Unlock()
+	return set || len(m.managers(context.Background())) > 0
+}
+
+// managers are the active managers with a PIN; none when they cannot be
+// read (the settings PIN still works).
+func (m *SettingsManager) managers(ctx context.Context) []flow.Cashier {
+	if m.Managers == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	all, err := m.Managers(ctx)
+	if err != nil {
+		if m.Log != nil {
+			m.Log.Error("reading the managers for the settings PIN", "err", err)
+		}
+		return nil
+	}
+	var out []flow.Cashier
+	for _, c := range all {
+		if c.Active && c.Role == flow.RoleManager && c.PINHash != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// pinOpens reports whether pin is the settings PIN or a manager's own.
+func (m *SettingsManager) pinOpens(ctx context.Context, pin string) bool {
+	m.mu.Lock()
+	h := m.cfg.ManagerPIN
+	m.mu.Unlock()
+	if h != "" && flow.CheckPIN(h, pin) {
+		return true
+	}
+	for _, c := range m.managers(ctx) {
+		if flow.CheckPIN(c.PINHash, pin) {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckPIN checks a PIN that opens the settings (the settings PIN or any
+// active manager's own), locking the settings after repeated failures.
 func (m *SettingsManager) CheckPIN(pin string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	now := m.Now()
 	err := flow.GuardPIN(ctx, m.Lockout, settingsPINID, now, func() (bool, error) {
-		m.mu.Lock()
-		defer m.mu.Unlock()
-		return m.cfg.ManagerPIN != "" && flow.CheckPIN(m.cfg.ManagerPIN, pin), nil
+		return m.pinOpens(ctx, pin), nil
 	})
 	if !errors.Is(err, flow.ErrCashierLocked) && !errors.Is(err, flow.ErrWrongPIN) {
 		return err

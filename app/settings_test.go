@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -336,5 +337,36 @@ func TestPushIsASwitchInTheSettingsThatTheTillCanTurnOff(t *testing.T) {
 	}
 	if again, _ := NewSettingsManager(filepath.Dir(m.File), ""); again.cfg.Vipps.PushDisabled {
 		t.Error("push turned on in the settings stays off")
+	}
+}
+
+// One PIN per person: any active manager's own PIN opens the settings, a
+// cashier's does not, and wrong PINs still lock them.
+func TestAManagersOwnPINOpensTheSettings(t *testing.T) {
+	m := newTestManager(t, &memKeyring{m: map[string]string{}})
+	hash := func(pin string) string {
+		h, err := flow.HashPINWithCost(pin, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	m.Managers = func(context.Context) ([]flow.Cashier, error) {
+		return []flow.Cashier{
+			{ID: 1, Name: "Ola", Role: flow.RoleManager, Active: true, PINHash: hash("2468")},
+			{ID: 2, Name: "Kari", Role: flow.RoleCashier, Active: true, PINHash: hash("1357")},
+			{ID: 3, Name: "Per", Role: flow.RoleManager, Active: false, PINHash: hash("9999")},
+		}, nil
+	}
+	if !m.HasPIN() || !m.FirstRun() {
+		t.Errorf("HasPIN %v, FirstRun %v: a till with a manager has a PIN for the settings, and its assistant has not run", m.HasPIN(), m.FirstRun())
+	}
+	if err := m.CheckPIN("2468"); err != nil {
+		t.Errorf("the manager's own PIN: %v", err)
+	}
+	for _, pin := range []string{"1357", "9999", "0000"} {
+		if err := m.CheckPIN(pin); err == nil {
+			t.Errorf("PIN %s (a cashier's, a former manager's, nobody's) opened the settings", pin)
+		}
 	}
 }
