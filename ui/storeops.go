@@ -39,6 +39,8 @@ type storeOps struct {
 	gate   *dialog.CustomDialog
 	screen *LoginScreen
 	gated  bool // the login screen shows: typed keys are the PIN
+
+	cashierForm *cashierForm // the cashiers dialog last opened, for the tests
 }
 
 // addStoreOps puts the cashier's name, "switch cashier" and "reports" in
@@ -110,8 +112,15 @@ func (s *storeOps) showReports() {
 	r := NewReportScreen(s.ops.Reports, s.c.w.opt.Lang, s.ops.OnReport, s.c.w.opt.Async)
 	r.CanClose = s.ops.CanCloseDay
 	var body fyne.CanvasObject = container.NewVScroll(r)
+	var top []fyne.CanvasObject
 	if s.ops.Cash != nil {
-		body = container.NewBorder(s.cashButtons(), nil, nil, nil, body)
+		top = append(top, s.cashButtons())
+	}
+	if b := s.cashiersButton(); b != nil && s.ops.CanCloseDay != nil && s.ops.CanCloseDay() {
+		top = append(top, b) // a manager's: who may log in, and a new cashier
+	}
+	if len(top) > 0 {
+		body = container.NewBorder(container.NewVBox(top...), nil, nil, nil, body)
 	}
 	d := dialog.NewCustom(t("reports.title"), s.c.tr.T("close"), body, s.c.win)
 	d.Resize(fyne.NewSize(640, 640))
