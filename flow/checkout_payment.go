@@ -3,6 +3,7 @@ package flow
 import (
 	"context"
 	"errors"
+	"github.com/kasse-pos/kasse/internal/msisdn"
 	"strconv"
 	"strings"
 	"time"
@@ -50,7 +51,7 @@ func (c *Checkout) newAttemptLocked(ctx context.Context, byQR bool) error {
 	next.Payment = &Payment{SaleID: next.ID, Reference: ref, Attempt: next.Attempt, IdempotencyKey: CreateKey(ref, NewNonce()),
 		Status: PaymentRequesting, Push: !byQR, Amount: next.Due(), CreatedAt: c.now()}
 	if !byQR {
-		if next.Customer.MSISDN != "" && (pushableMSISDN(next.Customer.MSISDN) || next.Customer.QR == "") {
+		if next.Customer.MSISDN != "" && (msisdn.Pushable(next.Customer.MSISDN) || next.Customer.QR == "") {
 			next.Payment.PushMSISDN = next.Customer.MSISDN
 		} else {
 			next.Payment.PushQR = next.Customer.QR

@@ -114,8 +114,3 @@ func LangOfMSISDN(msisdn string) string {
 	}
 	return ""
 }
-
-// pushableMSISDN reports whether ePayment takes msisdn as the customer's
-// phoneNumber (^\d{10,15}$): Greenland's nine-digit numbers (+299) are
-// one short, so such a customer is asked by their scanned personal QR.
-func pushableMSISDN(msisdn string) bool { return len(msisdn) >= 10 }

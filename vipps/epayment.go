@@ -2,6 +2,7 @@ package vipps
 
 import (
 	"context"
+	"github.com/kasse-pos/kasse/internal/msisdn"
 	"net/url"
 	"regexp"
 	"strings"
@@ -39,7 +40,6 @@ const (
 
 var (
 	referencePattern = regexp.MustCompile(`^[a-zA-Z0-9-]{8,64}$`)
-	phonePattern     = regexp.MustCompile(`^\d{10,15}$`)
 )
 
 // ValidReference reports whether ref may be an ePayment reference:
@@ -112,7 +112,7 @@ func (p CreatePayment) check(op string) *Error {
 		return invalid(op, "description must be 3–100 characters")
 	case p.MSISDN != "" && p.PersonalQR != "":
 		return invalid(op, "give a phone number or a personal QR, not both")
-	case p.MSISDN != "" && !phonePattern.MatchString(p.MSISDN):
+	case p.MSISDN != "" && !msisdn.Pushable(p.MSISDN):
 		return invalid(op, "phone number must be an MSISDN (10–15 digits)")
 	case p.PersonalQR != "" && (len(p.PersonalQR) < 5 || len(p.PersonalQR) > 255):
 		return invalid(op, "personal QR must be 5–255 characters")
@@ -335,14 +335,14 @@ func (c *Client) Cancel(ctx context.Context, reference string, transactionOnly b
 	return c.modify(ctx, "epayment.cancel", reference, "cancel", map[string]bool{"cancelTransactionOnly": transactionOnly}, idempotencyKey)
 }
 
-// ForceApprove approves a payment as the test user msisdn would (test
-// environment only; it fails in production).
-func (c *Client) ForceApprove(ctx context.Context, reference, msisdn string) error {
+// ForceApprove approves a payment as the test user with phone number
+// phone would (test environment only; it fails in production).
+func (c *Client) ForceApprove(ctx context.Context, reference, phone string) error {
 	const op = "epayment.force-approve"
-	if !ValidReference(reference) || !phonePattern.MatchString(msisdn) {
+	if !ValidReference(reference) || !msisdn.Pushable(phone) {
 		return invalid(op, "bad reference or phone number")
 	}
 	_, err := c.do(ctx, request{op: op, method: "POST", path: "/epayment/v1/test/payments/" + url.PathEscape(reference) + "/approve",
-		json: map[string]any{"customer": customerJSON{PhoneNumber: msisdn}}})
+		json: map[string]any{"customer": customerJSON{PhoneNumber: phone}}})
 	return err
 }

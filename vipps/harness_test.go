@@ -152,7 +152,7 @@ func checkCIBARequest(t *testing.T, r *http.Request, path string, body []byte) {
 		t.Errorf("%s: body is not a form: %v", path, err)
 	}
 	hint := form.Get("login_hint")
-	if !strings.HasPrefix(hint, "urn:msisdn:") || !phonePattern.MatchString(strings.TrimPrefix(hint, "urn:msisdn:")) {
+	if !strings.HasPrefix(hint, "urn:msisdn:") || !msisdnDigits.MatchString(strings.TrimPrefix(hint, "urn:msisdn:")) {
 		t.Errorf("%s: login_hint %q is not urn:msisdn:<MSISDN>", path, hint)
 	}
 	if path == backchannelPath {

@@ -20,3 +20,18 @@ func Mask(msisdn string) string {
 	}
 	return "+" + msisdn[:cc] + " ••• •• " + msisdn[len(msisdn)-3:]
 }
+
+// Pushable reports whether ePayment takes msisdn as a customer's
+// phoneNumber (^\d{10,15}$). Greenland's nine-digit numbers (+299) are one
+// short: such a customer is asked by their scanned personal QR instead.
+func Pushable(msisdn string) bool {
+	if len(msisdn) < 10 || len(msisdn) > 15 {
+		return false
+	}
+	for _, r := range msisdn {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
