@@ -379,8 +379,10 @@ func (s *Settler) capture(ctx context.Context, j OutboxJob) outcome {
 	}
 	if !known {
 		// The capture did not go through: learn Vipps' deadline for it now,
-		// while it is early, so that the Problems list warns in time.
-		if j.CaptureBy.IsZero() {
+		// while it is early, so that the Problems list warns in time. A
+		// payment Vipps gives no deadline for is asked again only every
+		// tenth try, not on each.
+		if j.CaptureBy.IsZero() && j.Attempts%10 == 0 {
 			if info, err := s.Vipps.GetPayment(ctx, j.Reference); err == nil {
 				j.CaptureBy = info.CaptureGuaranteedUntil
 			}
