@@ -68,6 +68,7 @@ var (
 	ErrNotLoggedIn   = errors.New("nobody is logged in")
 	ErrNotAllowed    = errors.New("a manager must do this")
 	ErrBadPIN        = errors.New("a PIN is 4 to 8 digits")
+	ErrNoName        = errors.New("a cashier needs a name")
 )
 
 // pinIterations is PBKDF2-HMAC-SHA512's work factor (OWASP 2023: 210,000).
@@ -367,7 +368,7 @@ func (s *CashierSession) Approve(ctx context.Context, managerID int64, pin strin
 func (s *CashierSession) AddCashier(ctx context.Context, name string, role Role, pin string) (Cashier, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return Cashier{}, errors.New("a cashier needs a name")
+		return Cashier{}, ErrNoName
 	}
 	if role != RoleCashier && role != RoleManager {
 		return Cashier{}, fmt.Errorf("unknown role %q", role)

@@ -66,14 +66,7 @@ func (s *storeOps) showCashiers() {
 	}
 	f.add = widget.NewButtonWithIcon(t("cashiers.add"), theme.ContentAddIcon(), func() {
 		name, pin := strings.TrimSpace(f.name.Text), f.pin.Text
-		switch {
-		case name == "":
-			f.fail(t("cashiers.problem.name"))
-			return
-		case !flow.ValidPIN(pin):
-			f.fail(t("cashiers.problem.pin"))
-			return
-		case pin != f.repeat.Text:
+		if pin != f.repeat.Text {
 			f.fail(t("cashiers.problem.repeat"))
 			return
 		}
@@ -90,6 +83,10 @@ func (s *storeOps) showCashiers() {
 				switch {
 				case errors.Is(err, flow.ErrNotAllowed):
 					f.fail(t("cashiers.problem.manager"))
+				case errors.Is(err, flow.ErrNoName):
+					f.fail(t("cashiers.problem.name"))
+				case errors.Is(err, flow.ErrBadPIN):
+					f.fail(t("cashiers.problem.pin"))
 				case err != nil:
 					fyne.LogError("adding a cashier", err)
 					f.fail(t("action.failed"))
