@@ -75,13 +75,5 @@ func (db *DB) ParkedSales(ctx context.Context, posID string) ([]*flow.Sale, erro
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*flow.Sale, 0, len(ids))
-	for _, id := range ids {
-		s, err := db.Sale(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, nil
+	return db.salesByID(ctx, ids)
 }

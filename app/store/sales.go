@@ -177,6 +177,11 @@ func (db *DB) OpenSales(ctx context.Context, posID string) ([]*flow.Sale, error)
 	if err != nil {
 		return nil, err
 	}
+	return db.salesByID(ctx, ids)
+}
+
+// salesByID reads whole sales, in the order of ids.
+func (db *DB) salesByID(ctx context.Context, ids []int64) ([]*flow.Sale, error) {
 	out := make([]*flow.Sale, 0, len(ids))
 	for _, id := range ids {
 		s, err := db.Sale(ctx, id)

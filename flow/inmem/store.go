@@ -171,10 +171,7 @@ func (m *Store) upsertMemberLocked(mem *flow.Member) error {
 	c := *mem
 	c.Scopes = slices.Clone(mem.Scopes)
 	c.Consents = slices.Clone(mem.Consents)
-	if idx < 0 {
-		c.ID, c.CreatedAt = m.id(), m.now().UTC()
-		m.members = append(m.members, c)
-	} else {
+	if idx >= 0 {
 		old := m.members[idx]
 		c.ID, c.CreatedAt = old.ID, old.CreatedAt
 		// As the database: the balance changes only by increments, and
@@ -185,9 +182,15 @@ func (m *Store) upsertMemberLocked(mem *flow.Member) error {
 				c.Consents = append(c.Consents, o)
 			}
 		}
-		m.members[idx] = c
+	} else {
+		c.ID, c.CreatedAt = m.id(), m.now().UTC()
 	}
-	slices.SortFunc(m.membersConsents(c.ID), func(a, b flow.MemberConsent) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(c.Consents, func(a, b flow.MemberConsent) int { return strings.Compare(a.ID, b.ID) }) // as the database reads them
+	if idx >= 0 {
+		m.members[idx] = c
+	} else {
+		m.members = append(m.members, c)
+	}
 	mem.ID, mem.CreatedAt = c.ID, c.CreatedAt
 	return nil
 }
@@ -202,16 +205,6 @@ func (m *Store) MemberByMSISDN(_ context.Context, msisdn string) (*flow.Member, 
 		}
 	}
 	return nil, flow.ErrNoRecord
-}
-
-// membersConsents is the stored consents of member id, to sort in place.
-func (m *Store) membersConsents(id int64) []flow.MemberConsent {
-	for i := range m.members {
-		if m.members[i].ID == id {
-			return m.members[i].Consents
-		}
-	}
-	return nil
 }
 
 func cloneMember(x flow.Member) *flow.Member {
